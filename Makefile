@@ -1,0 +1,38 @@
+# dlcards: the README's commands. `make run` and `make test` do all the set-up they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint check-content bench vendor clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(STAMP)  ## install, migrate, load the bank, serve on http://127.0.0.1:8000
+	$(BIN)/dlcards serve
+
+test: $(TEST_STAMP) lint  ## install test deps, lint, run every test (browser tests when Chromium is present)
+	$(BIN)/dlcards content check
+	$(BIN)/pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+
+bench: $(TEST_STAMP)  ## benchmarks: numbers printed, not asserted
+	$(BIN)/python bench/http_pages.py
+	$(BIN)/python bench/demos.py
+
+vendor:  ## re-fetch static/vendor from npm and verify SHA256SUMS
+	bash scripts/vendor.sh
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

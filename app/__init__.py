@@ -1,0 +1,1 @@
+"""dlcards: deep-learning interview flashcards with spaced repetition and live demos."""

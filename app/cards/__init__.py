@@ -1,0 +1,1 @@
+"""Browsing the bank: home, topic pages, card pages and full-text search."""

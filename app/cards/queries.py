@@ -1,0 +1,77 @@
+"""Read-only queries over topics and cards (retired cards are never shown)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from fastapi import HTTPException
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Card, Topic
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    topic: Topic
+    card_count: int
+    levels: dict[str, int]
+
+
+def topic_summaries(session: Session) -> list[TopicSummary]:
+    """Every topic in bank order with its number of cards per level."""
+    rows = session.execute(
+        select(Card.topic_id, Card.level, func.count())
+        .where(Card.retired.is_(False))
+        .group_by(Card.topic_id, Card.level)
+    ).all()
+    levels: dict[str, Counter[str]] = {}
+    for topic_id, level, count in rows:
+        levels.setdefault(topic_id, Counter())[level] = count
+    topics = session.scalars(select(Topic).order_by(Topic.position)).all()
+    return [
+        TopicSummary(t, sum(levels.get(t.id, {}).values()), dict(levels.get(t.id, {})))
+        for t in topics
+        if t.id in levels
+    ]
+
+
+def get_topic_or_404(session: Session, topic_id: str) -> Topic:
+    topic = session.get(Topic, topic_id)
+    if topic is None:
+        raise HTTPException(404, f"No topic {topic_id!r}.")
+    return topic
+
+
+def get_card_or_404(session: Session, card_id: str) -> Card:
+    card = session.get(Card, card_id)
+    if card is None or card.retired:
+        raise HTTPException(404, f"No card {card_id!r}.")
+    return card
+
+
+def topic_cards(
+    session: Session, topic_id: str, *, level: str | None = None, tag: str | None = None
+) -> list[Card]:
+    query = select(Card).where(Card.topic_id == topic_id, Card.retired.is_(False))
+    if level:
+        query = query.where(Card.level == level)
+    cards = session.scalars(query.order_by(Card.position)).all()
+    return [c for c in cards if tag in c.tags] if tag else list(cards)
+
+
+def neighbours(session: Session, card: Card) -> tuple[Card | None, Card | None]:
+    """The previous and next card of the same topic, in bank order."""
+    base = select(Card).where(Card.topic_id == card.topic_id, Card.retired.is_(False))
+    previous = session.scalars(
+        base.where(Card.position < card.position).order_by(Card.position.desc()).limit(1)
+    ).first()
+    following = session.scalars(
+        base.where(Card.position > card.position).order_by(Card.position).limit(1)
+    ).first()
+    return previous, following
+
+
+def card_count(session: Session) -> int:
+    return session.scalar(select(func.count()).where(Card.retired.is_(False))) or 0

@@ -1,0 +1,106 @@
+"""Pages for browsing the bank: home, topic, card, search, and the health check."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from app.cards.queries import (
+    card_count,
+    get_card_or_404,
+    get_topic_or_404,
+    neighbours,
+    topic_cards,
+    topic_summaries,
+)
+from app.cards.search import search_cards
+from app.db import SessionDep, schema_revision
+from app.demos.links import demo_href
+from app.demos.registry import get_demo
+from app.models import Card
+from app.web import LEVELS, render
+
+router = APIRouter()
+
+MAX_QUERY_LENGTH = 200
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> HTMLResponse:
+    """Dashboard and every topic with its card count and levels."""
+    return render(request, "home.html", {"topics": topic_summaries(session)})
+
+
+@router.get("/topics/{topic_id}", response_class=HTMLResponse)
+def topic_page(
+    request: Request,
+    session: SessionDep,
+    topic_id: str,
+    level: Annotated[str | None, Query(max_length=20)] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    """A topic's cards, filterable by level and tag."""
+    topic = get_topic_or_404(session, topic_id)
+    level = level if level in LEVELS else None
+    all_cards = topic_cards(session, topic_id)
+    tags = sorted({t for c in all_cards for t in c.tags})
+    cards = topic_cards(session, topic_id, level=level, tag=tag or None)
+    context = {"topic": topic, "cards": cards, "tags": tags, "level": level, "tag": tag}
+    return render(request, "cards/topic.html", context, block="card_list")
+
+
+def demo_links(card: Card) -> list[dict[str, Any]]:
+    """The card's demo links; a demo not built yet is listed without a link."""
+    links = []
+    for link in card.demos:
+        demo = get_demo(link["demo"])
+        links.append(
+            {
+                "label": link.get("label") or (demo.title if demo else link["demo"]),
+                "href": demo_href(link["demo"], link.get("params", {})) if demo else None,
+                "slug": link["demo"],
+            }
+        )
+    return links
+
+
+@router.get("/cards/{card_id}", response_class=HTMLResponse)
+def card_page(
+    request: Request, session: SessionDep, card_id: str, reveal: bool = False
+) -> HTMLResponse:
+    """A card: the question, and the answer once revealed (htmx swap or plain link)."""
+    card = get_card_or_404(session, card_id)
+    previous, following = neighbours(session, card)
+    topic = get_topic_or_404(session, card.topic_id)
+    context = {
+        "card": card,
+        "topic": topic,
+        "revealed": reveal,
+        "previous": previous,
+        "next": following,
+        "demo_links": demo_links(card),
+    }
+    return render(request, "cards/card.html", context, block="answer")
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
+) -> HTMLResponse:
+    """Full-text search with ranked, highlighted results."""
+    hits = search_cards(session, q)
+    return render(request, "cards/search.html", {"q": q, "hits": hits}, block="results")
+
+
+@router.get("/healthz")
+def healthz(request: Request, session: SessionDep) -> dict[str, Any]:
+    """Liveness: the schema revision and the number of cards."""
+    return {
+        "status": "ok",
+        "schema_revision": schema_revision(request.app.state.engine),
+        "cards": card_count(session),
+    }

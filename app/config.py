@@ -1,0 +1,47 @@
+"""Typed settings, read from ``DLCARDS_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting has a default that needs nothing; the README documents each one."""
+
+    model_config = SettingsConfigDict(env_prefix="DLCARDS_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./data/dlcards.db", description="SQLAlchemy URL of the database."
+    )
+    host: str = Field("127.0.0.1", description="Address `dlcards serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `dlcards serve` listens on.")
+    content_dir: Path = Field(Path("content"), description="Folder of the question bank.")
+    timezone: str | None = Field(
+        None, description="IANA zone of the study day (default: the machine's local zone)."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"],
+        description="Comma-separated Host header values the server answers (DNS-rebinding guard).",
+    )
+    load_content_on_start: bool = Field(
+        True, description="Sync the question bank into the database when the app starts."
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file when the URL is a file-backed SQLite one."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url[len(prefix) :])
+        return None

@@ -1,0 +1,1 @@
+"""The question bank: card files validated, rendered and synced into the database."""

@@ -1,0 +1,415 @@
+"""Parse the question bank and sync it into the database.
+
+Parsing never stops at the first bad file: every problem is collected as a
+``Problem(path, line, field, message)`` so ``dlcards content check`` can list them all.
+Syncing writes only what changed (by content hash); a card whose file is gone is retired,
+never deleted, so its review history stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session
+
+from app.content.markdown import render_markdown
+from app.content.schema import CardFront, TopicEntry
+from app.db import begin_write
+from app.models import Card, ReviewLog, ReviewState, Topic, utcnow
+
+TOPICS_FILE = "topics.yaml"
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.DOTALL)
+LEVEL_ORDER = {"beginner": 0, "intermediate": 1, "advanced": 2}
+MIN_ANSWER_WORDS = 20
+MAX_ANSWER_WORDS = 600
+# Bump when rendering changes, so every card's stored HTML is rebuilt on the next load.
+RENDER_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ParsedCard:
+    front: CardFront
+    body: str
+    path: str
+    content_hash: str
+
+
+@dataclass
+class Bank:
+    topics: list[TopicEntry] = field(default_factory=list)
+    cards: list[ParsedCard] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def invalid_ids(self) -> set[str]:
+        """Ids (file names) of cards whose files exist but failed validation."""
+        return {Path(p.path).stem for p in self.problems if p.path.endswith(".md")}
+
+
+@dataclass
+class LoadReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    aliased: int = 0
+    skipped: int = 0
+
+    @property
+    def writes(self) -> int:
+        return self.inserted + self.updated + self.retired + self.aliased
+
+    def __str__(self) -> str:
+        return (
+            f"{self.inserted} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.retired} retired, {self.aliased} renamed, {self.skipped} invalid skipped"
+        )
+
+
+class ContentError(Exception):
+    """The bank has invalid files; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def read_bank(content_dir: Path) -> Bank:
+    """Parse topics.yaml and every card file, collecting every problem found."""
+    bank = Bank()
+    if not content_dir.is_dir():
+        bank.problems.append(Problem(str(content_dir), 0, "content_dir", "folder not found"))
+        return bank
+    bank.topics = _read_topics(content_dir / TOPICS_FILE, bank.problems)
+    topic_ids = {t.id for t in bank.topics}
+    seen: dict[str, str] = {}
+    for path in sorted(content_dir.glob("*/*.md")):
+        card = _read_card(path, content_dir, topic_ids, bank.problems)
+        if card is None:
+            continue
+        first = seen.get(card.front.id)
+        if first is not None:
+            bank.problems.append(
+                Problem(
+                    str(path),
+                    _key_line(path.read_text("utf-8"), "id"),
+                    "id",
+                    f"duplicate id {card.front.id!r}, also in {first}",
+                )
+            )
+            continue
+        seen[card.front.id] = card.path
+        bank.cards.append(card)
+    _check_aliases(bank, content_dir)
+    return bank
+
+
+def _read_topics(path: Path, problems: list[Problem]) -> list[TopicEntry]:
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(str(path), 0, "topics", "file not found"))
+        return []
+    except yaml.YAMLError as error:
+        problems.append(Problem(str(path), _yaml_line(error), "yaml", _yaml_message(error)))
+        return []
+    if not isinstance(raw, list):
+        problems.append(Problem(str(path), 1, "topics", "expected a list of topics"))
+        return []
+    topics = []
+    for index, entry in enumerate(raw):
+        try:
+            topics.append(TopicEntry.model_validate(entry))
+        except ValidationError as error:
+            for err in error.errors():
+                loc = ".".join(str(p) for p in err["loc"]) or "topic"
+                problems.append(Problem(str(path), 0, f"[{index}].{loc}", err["msg"]))
+    return topics
+
+
+def _read_card(
+    path: Path, content_dir: Path, topic_ids: set[str], problems: list[Problem]
+) -> ParsedCard | None:
+    display = str(path)
+    try:
+        raw_bytes = path.read_bytes()
+        source = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(display, 1, "file", "not valid UTF-8"))
+        return None
+    match = FRONT_MATTER.match(source)
+    if match is None:
+        problems.append(Problem(display, 1, "front matter", "file must start with a '---' block"))
+        return None
+    front_text, body = match.group(1), match.group(2).strip()
+    try:
+        data = yaml.safe_load(front_text)
+    except yaml.YAMLError as error:
+        problems.append(Problem(display, _yaml_line(error) + 1, "yaml", _yaml_message(error)))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(display, 2, "front matter", "expected 'key: value' lines"))
+        return None
+    try:
+        front = CardFront.model_validate(data)
+    except ValidationError as error:
+        for err in error.errors():
+            key = str(err["loc"][0]) if err["loc"] else "front matter"
+            loc = ".".join(str(p) for p in err["loc"]) or key
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown field"
+            problems.append(Problem(display, _key_line(source, key), loc, message))
+        return None
+    before = len(problems)
+
+    def report(key: str, message: str) -> None:
+        problems.append(Problem(display, _key_line(source, key), key, message))
+
+    if path.stem != front.id:
+        report("id", f"must equal the file name {path.stem!r}")
+    if path.parent.name != front.topic:
+        report("topic", f"must equal the folder name {path.parent.name!r}")
+    elif front.topic not in topic_ids:
+        report("topic", f"unknown topic {front.topic!r}: add it to {TOPICS_FILE}")
+    words = len(body.split())
+    if not MIN_ANSWER_WORDS <= words <= MAX_ANSWER_WORDS:
+        body_line = source[: match.start(2)].count("\n") + 1
+        expected = f"{MIN_ANSWER_WORDS}-{MAX_ANSWER_WORDS}"
+        problems.append(
+            Problem(display, body_line, "answer", f"{words} words; expected {expected}")
+        )
+    problems.extend(_check_demo_links(display, source, front))
+    if len(problems) > before:
+        return None
+    digest = hashlib.sha256(raw_bytes + RENDER_VERSION.encode()).hexdigest()
+    return ParsedCard(front, body, str(path.relative_to(content_dir)), digest)
+
+
+def _check_demo_links(display: str, source: str, front: CardFront) -> list[Problem]:
+    """A link to a built demo must carry parameters that demo accepts."""
+    from app.demos.registry import get_demo
+
+    problems = []
+    for index, link in enumerate(front.demos):
+        demo = get_demo(link.demo)
+        if demo is None:
+            continue  # not built yet: shown disabled on the card page
+        try:
+            demo.params.model_validate(link.params)
+        except ValidationError as error:
+            for err in error.errors():
+                loc = ".".join(str(p) for p in err["loc"])
+                problems.append(
+                    Problem(
+                        display,
+                        _key_line(source, "demos"),
+                        f"demos[{index}].params.{loc}",
+                        f"{link.demo}: {err['msg']}",
+                    )
+                )
+    return problems
+
+
+def _check_aliases(bank: Bank, content_dir: Path) -> None:
+    ids = {card.front.id: card.path for card in bank.cards}
+    for card in bank.cards:
+        for alias in card.front.aliases:
+            if alias in ids:
+                bank.problems.append(
+                    Problem(
+                        str(content_dir / card.path),
+                        1,
+                        "aliases",
+                        f"{alias!r} is the id of a current card ({ids[alias]})",
+                    )
+                )
+
+
+def _key_line(source: str, key: str) -> int:
+    """1-based line of a top-level front-matter key, or 1 when it is absent."""
+    match = re.search(rf"^{re.escape(key)}\s*:", source, re.MULTILINE)
+    return source[: match.start()].count("\n") + 1 if match else 1
+
+
+def _yaml_line(error: yaml.YAMLError) -> int:
+    mark = getattr(error, "problem_mark", None)
+    return mark.line + 1 if mark is not None else 1
+
+
+def _yaml_message(error: yaml.YAMLError) -> str:
+    return str(getattr(error, "problem", None) or error).strip()
+
+
+def sync_bank(session: Session, bank: Bank, *, skip_invalid: bool = False) -> LoadReport:
+    """Write the parsed bank to the database; refuse (change nothing) if it has problems."""
+    if bank.problems and not skip_invalid:
+        raise ContentError(bank.problems)
+    report = LoadReport(skipped=len(bank.problems))
+    existing_topics = {t.id: t for t in session.scalars(select(Topic))}
+    existing_cards = {c.id: c for c in session.scalars(select(Card))}
+    plan = _plan(bank, existing_topics, existing_cards, report)
+    if not plan:
+        session.rollback()
+        return report
+    begin_write(session)
+    for action in plan:
+        action(session)
+    session.commit()
+    return report
+
+
+def _plan(bank: Bank, topics: dict[str, Topic], cards: dict[str, Card], report: LoadReport):  # type: ignore[no-untyped-def]
+    """The list of writes that bring the database to the bank; empty when nothing changed."""
+    plan: list[Any] = []
+    for position, entry in enumerate(bank.topics):
+        row = topics.get(entry.id)
+        values = {"title": entry.title, "description": entry.description, "position": position}
+        if row is None or any(getattr(row, k) != v for k, v in values.items()):
+            plan.append(_upsert(Topic, entry.id, values))
+    topic_rank = {t.id: i for i, t in enumerate(bank.topics)}
+    ordered = sorted(
+        bank.cards,
+        key=lambda c: (topic_rank.get(c.front.topic, 99), LEVEL_ORDER[c.front.level], c.front.id),
+    )
+    for position, card in enumerate(ordered):
+        row = cards.get(card.front.id)
+        if (
+            row is not None
+            and row.content_hash == card.content_hash
+            and not row.retired
+            and (row.position == position)
+        ):
+            report.unchanged += 1
+        else:
+            if row is None:
+                report.inserted += 1
+            else:
+                report.updated += 1
+            plan.append(_upsert(Card, card.front.id, _card_values(card, position)))
+            plan.append(_reindex(card))
+        for alias in card.front.aliases:
+            old = cards.get(alias)
+            if old is not None and not (old.retired and old.content_hash == "alias"):
+                report.aliased += 1
+                plan.append(_move_history(alias, card.front.id))
+    current = {c.front.id for c in bank.cards}
+    # A card whose file is invalid is kept as it was: it is not gone, only broken for now.
+    keep = current | bank.invalid_ids | {a for c in bank.cards for a in c.front.aliases}
+    for card_id, row in cards.items():
+        if card_id not in keep and not row.retired:
+            report.retired += 1
+            plan.append(_retire(card_id))
+    return plan
+
+
+def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
+    front = card.front
+    return {
+        "topic_id": front.topic,
+        "question": front.question,
+        "answer_md": card.body,
+        "answer_html": render_markdown(card.body),
+        "level": front.level,
+        "tags": front.tags,
+        "key_points": front.key_points,
+        "follow_ups": front.follow_ups,
+        "demos": [link.model_dump(exclude_none=True) for link in front.demos],
+        "references": front.references,
+        "synonyms": front.synonyms,
+        "aliases": front.aliases,
+        "source_path": card.path,
+        "content_hash": card.content_hash,
+        "position": position,
+        "retired": False,
+        "updated_at": utcnow(),
+    }
+
+
+def _upsert(model: type, key: str, values: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def apply(session: Session) -> None:
+        row = session.get(model, key)
+        if row is None:
+            session.add(model(id=key, **values))
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+        session.flush()
+
+    return apply
+
+
+def _reindex(card: ParsedCard):  # type: ignore[no-untyped-def]
+    def apply(session: Session) -> None:
+        if session.get_bind().dialect.name != "sqlite":
+            return
+        session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": card.front.id})
+        session.execute(
+            text(
+                "INSERT INTO cards_fts (card_id, question, answer, tags) VALUES "
+                "(:id, :question, :answer, :tags)"
+            ),
+            {
+                "id": card.front.id,
+                "question": card.front.question,
+                "answer": card.body,
+                "tags": " ".join(card.front.tags),
+            },
+        )
+
+    return apply
+
+
+def _retire(card_id: str):  # type: ignore[no-untyped-def]
+    def apply(session: Session) -> None:
+        session.execute(update(Card).where(Card.id == card_id).values(retired=True))
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": card_id})
+
+    return apply
+
+
+def _move_history(old_id: str, new_id: str):  # type: ignore[no-untyped-def]
+    """The renamed card takes over the old id's review states and logs."""
+
+    def apply(session: Session) -> None:
+        session.execute(update(ReviewLog).where(ReviewLog.card_id == old_id).values(card_id=new_id))
+        taken = set(
+            session.scalars(select(ReviewState.user_id).where(ReviewState.card_id == new_id))
+        )
+        session.execute(
+            update(ReviewState)
+            .where(ReviewState.card_id == old_id, ReviewState.user_id.not_in(taken))
+            .values(card_id=new_id)
+        )
+        session.execute(delete(ReviewState).where(ReviewState.card_id == old_id))
+        session.execute(
+            update(Card).where(Card.id == old_id).values(retired=True, content_hash="alias")
+        )
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": old_id})
+
+    return apply
+
+
+def load_content(session: Session, content_dir: Path, *, skip_invalid: bool = False) -> LoadReport:
+    """Parse and sync in one call (used at start-up and by ``dlcards content load``)."""
+    return sync_bank(session, read_bank(content_dir), skip_invalid=skip_invalid)

@@ -1,0 +1,58 @@
+"""The card file format, validated by pydantic: one model, one place for the rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+KEBAB_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+Kebab = Annotated[str, StringConstraints(pattern=KEBAB_PATTERN, max_length=100)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Level = Literal["beginner", "intermediate", "advanced"]
+
+
+class DemoLink(BaseModel):
+    """A card's link to a demo, opened with preset parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    demo: Kebab
+    params: dict[str, Any] = Field(default_factory=dict)
+    label: Text | None = None
+
+
+class CardFront(BaseModel):
+    """The YAML front matter of one card file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Kebab
+    question: Text
+    topic: Kebab
+    level: Level
+    tags: list[Kebab] = Field(default_factory=list, max_length=20)
+    key_points: list[Text] = Field(min_length=1, max_length=8)
+    follow_ups: list[Text] = Field(default_factory=list, max_length=10)
+    demos: list[DemoLink] = Field(default_factory=list, max_length=10)
+    references: list[Text] = Field(default_factory=list, max_length=12)
+    synonyms: list[Annotated[list[Text], Field(min_length=2, max_length=10)]] = Field(
+        default_factory=list, max_length=30
+    )
+    aliases: list[Kebab] = Field(default_factory=list, max_length=10)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_not_self(cls, aliases: list[str], info: Any) -> list[str]:
+        if info.data.get("id") in aliases:
+            raise ValueError("a card cannot list its own id as an alias")
+        return aliases
+
+
+class TopicEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Kebab
+    title: Text
+    description: Text

@@ -1,0 +1,107 @@
+"""The one place the database is opened: engine, SQLite pragmas, sessions, migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Create the engine; for SQLite create the folder and set WAL, foreign keys, busy timeout."""
+    url = settings.database_url
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    if settings.sqlite_path is not None:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # A deferred transaction that reads then writes can fail with "database is locked"
+    # without waiting; write transactions (see begin_write) take the lock up front instead.
+    if connection.get_execution_options().get("sqlite_immediate"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a write one (SQLite: BEGIN IMMEDIATE).
+
+    Call it before the first query of a transaction that will write, so concurrent writers
+    queue on the busy timeout instead of failing with "database is locked".
+    """
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(settings: Settings) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["settings"] = settings
+    return config
+
+
+# Tables Alembic must leave alone: the SQLite FTS5 index and its shadow tables (raw SQL).
+FTS_TABLE_PREFIX = "cards_fts"
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """Alembic filter: compare everything but the full-text index tables."""
+    return not (type_ == "table" and name and name.startswith(FTS_TABLE_PREFIX))
+
+
+def migrate(settings: Settings, engine: Engine) -> None:
+    """Upgrade the database to the newest migration (the only way the schema is made)."""
+    config = alembic_config(settings)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, from the engine the app was created with."""
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,1 @@
+"""Live demos: one module per demo, each a pure NumPy function of validated parameters."""

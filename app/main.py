@@ -1,0 +1,111 @@
+"""The app factory: ``create_app(settings)`` builds a FastAPI app; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from app.config import Settings
+from app.content.loader import load_content
+from app.db import make_engine, make_sessionmaker, migrate
+from app.security import SameOriginMiddleware
+from app.web import make_templates, render
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+logger = logging.getLogger("dlcards")
+
+
+def prepare_database(settings: Settings, engine: Engine) -> None:
+    """Upgrade the schema to head, then sync the question bank (refusing an invalid bank)."""
+    migrate(settings, engine)
+    if settings.load_content_on_start:
+        with make_sessionmaker(engine)() as session:
+            report = load_content(session, settings.content_dir)
+        logger.info("content: %s", report)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepare_database(settings, engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="dlcards",
+        summary="Deep-learning interview flashcards with spaced repetition and live demos.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.templates = make_templates()
+
+    app.add_middleware(SameOriginMiddleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _include_routers(app)
+    _add_error_pages(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from app.cards.routes import router as cards_router
+
+    app.include_router(cards_router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI served from vendored files (no CDN)."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="dlcards API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "text/html"
+    )
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_html(request) and exc.status_code in (404, 405, 409):
+            return render(
+                request,
+                "error.html",
+                {"status": exc.status_code, "detail": exc.detail},
+                status_code=exc.status_code,
+            )
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        if _wants_html(request) and request.method == "GET":
+            detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
+            return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)
+        return JSONResponse({"detail": errors}, 422)

@@ -1,0 +1,172 @@
+"""The database tables, as SQLAlchemy 2.x typed ORM classes.
+
+The schema is created only by the Alembic migrations in ``migrations/``; a test checks
+that these classes and the migrations agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LOCAL_USER_ID = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime; SQLite stores it naive, so it is re-tagged on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware UTC datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Topic(Base):
+    __tablename__ = "topics"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Card(Base):
+    __tablename__ = "cards"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer_md: Mapped[str] = mapped_column(Text)
+    answer_html: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(20))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    key_points: Mapped[list[str]] = mapped_column(JSON, default=list)
+    follow_ups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    demos: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    synonyms: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source_path: Mapped[str] = mapped_column(String(500), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSettings(Base):
+    """Per-user study settings and FSRS configuration."""
+
+    __tablename__ = "user_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
+    new_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    day_starts_at_hour: Mapped[int] = mapped_column(Integer, default=4)
+    learning_steps_minutes: Mapped[list[float]] = mapped_column(JSON, default=lambda: [1, 10])
+    relearning_steps_minutes: Mapped[list[float]] = mapped_column(JSON, default=lambda: [10])
+    maximum_interval_days: Mapped[int] = mapped_column(Integer, default=36500)
+    fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+
+
+class ReviewState(Base):
+    """A user's current FSRS state of one card; derivable from review_logs alone."""
+
+    __tablename__ = "review_states"
+    # The study queue reads one user's due cards in due order.
+    __table_args__ = (Index("ix_review_states_user_id_due", "user_id", "due"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    state: Mapped[int] = mapped_column(Integer)  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    difficulty: Mapped[float | None] = mapped_column(Float, nullable=True)
+    due: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReviewLog(Base):
+    """One answer to one card: append-only; every state can be rebuilt from these rows."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (
+        UniqueConstraint("user_id", "review_token"),
+        # Daily counts and /stats scan one user's logs by time (a million rows in the bench).
+        Index("ix_review_logs_user_id_reviewed_at", "user_id", "reviewed_at", "kind", "rating"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(10))  # learn | review | relearn | cram
+    review_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    step_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stability_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    difficulty_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    due_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    state_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    step_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stability_after: Mapped[float | None] = mapped_column(Float, nullable=True)
+    difficulty_after: Mapped[float | None] = mapped_column(Float, nullable=True)
+    due_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,51 @@
+"""The one Jinja environment, and the helper that renders a full page or one htmx block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+LEVELS = ("beginner", "intermediate", "advanced")
+
+
+def make_templates() -> Jinja2Blocks:
+    templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
+    templates.env.globals["levels"] = LEVELS
+    templates.env.trim_blocks = True
+    templates.env.lstrip_blocks = True
+    return templates
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(
+    request: Request,
+    template_name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render the whole page, or only ``block`` when htmx asked for a fragment."""
+    templates: Jinja2Blocks = request.app.state.templates
+    block_name = block if block and is_htmx(request) else None
+    response = templates.TemplateResponse(
+        request,
+        template_name,
+        context or {},
+        status_code=status_code,
+        headers=headers,
+        block_name=block_name,
+    )
+    # Pages and fragments share a URL; caches must keep them apart.
+    response.headers["Vary"] = "HX-Request"
+    return response

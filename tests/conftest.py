@@ -1,0 +1,121 @@
+"""Tests are built like production: a fresh SQLite file per test made by the real
+migrations, the real app factory, an in-process HTTP client."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, migrate
+from app.main import create_app
+
+FIXTURE_BANK = Path(__file__).parent / "fixtures" / "bank"
+TEST_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+        "content_dir": FIXTURE_BANK,
+        "allowed_hosts": TEST_HOSTS,
+        "timezone": "UTC",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings)
+    migrate(settings, engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with make_sessionmaker(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Path:
+    """A writable copy of the fixture bank, for tests that change card files."""
+    target = tmp_path / "bank"
+    shutil.copytree(FIXTURE_BANK, target)
+    return target
+
+
+CARD_TEMPLATE = """---
+id: {id}
+question: {question}
+topic: {topic}
+level: {level}
+tags: [{tags}]
+key_points:
+  - the first point of the answer
+  - the second point of the answer
+  - the third point of the answer
+follow_ups:
+  - What would you ask next?
+references:
+  - A standard reference, chapter 1
+{extra}---
+{body}
+"""
+
+DEFAULT_BODY = (
+    "A direct answer comes first, in two or three sentences that an interviewer would "
+    "accept, and then the detail that shows a deeper understanding of the idea."
+)
+
+
+@pytest.fixture
+def write_card(bank: Path) -> Callable[..., Path]:
+    """Factory: write a card file into the writable bank and return its path."""
+
+    def write(
+        card_id: str,
+        *,
+        topic: str = "basics",
+        question: str = "What is this card about?",
+        level: str = "beginner",
+        tags: str = "test",
+        extra: str = "",
+        body: str = DEFAULT_BODY,
+        raw: str | None = None,
+    ) -> Path:
+        path = bank / topic / f"{card_id}.md"
+        path.parent.mkdir(exist_ok=True)
+        text = raw if raw is not None else CARD_TEMPLATE.format(
+            id=card_id, question=question, topic=topic, level=level, tags=tags,
+            extra=extra, body=body,
+        )  # fmt: skip
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
