@@ -1,0 +1,97 @@
+"""Backprop: hand-computed tiny networks, and analytic = central-difference gradients."""
+
+import math
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.demos.backprop import DEMO, BackpropParams, compute
+
+
+def test_one_one_one_relu_network_by_hand():
+    r = compute(
+        BackpropParams(
+            x=[[1]], y=[[0]], W1=[[1]], b1=[0], W2=[[1]], b2=[0], activation="relu", lr=0.5
+        )
+    )
+    assert r["hidden"] == [[1.0]] and r["output"] == [[1.0]] and r["loss"] == 1.0
+    # dL/dz2 = 2(z2 − y) = 2, passed unchanged through W2 = 1 and relu'(1) = 1
+    assert r["grads"] == {"W1": [[2.0]], "b1": [2.0], "W2": [[2.0]], "b2": [2.0]}
+    assert r["updated"] == {"W1": [[0.0]], "b1": [-1.0], "W2": [[0.0]], "b2": [-1.0]}
+    assert r["loss_after"] == 1.0  # relu(0) = 0 → output b2 = −1, (−1 − 0)² = 1
+
+
+def test_two_two_one_sigmoid_network_by_hand():
+    p = dict(x=[[1, 2]], y=[[0]], W1=[[0, 0], [0, 0]], b1=[0, 0], W2=[[1, -1]], b2=[0.5])
+    r = compute(BackpropParams(**p))
+    assert r["hidden"] == [[0.5, 0.5]]
+    assert r["output"] == [[0.5]] and r["loss"] == 0.25
+    # δ2 = 2·0.5 = 1; ∂L/∂W2 = δ2·h; δ1 = δ2·W2·σ'(0) = [0.25, −0.25]; ∂L/∂W1 = δ1ᵀ x
+    assert r["grads"]["W2"] == [[0.5, 0.5]] and r["grads"]["b2"] == [1.0]
+    assert r["grads"]["W1"] == [[0.25, 0.5], [-0.25, -0.5]]
+    assert r["grads"]["b1"] == [0.25, -0.25]
+    assert r["updated"]["W2"] == [[0.75, -1.25]]
+
+    bce = compute(BackpropParams(**p, loss="bce"))
+    assert bce["output"][0][0] == pytest.approx(1 / (1 + math.exp(-0.5)))
+    assert bce["loss"] == pytest.approx(math.log1p(math.exp(0.5)))  # −log(1 − σ(0.5))
+    assert bce["grads"]["b2"][0] == pytest.approx(1 / (1 + math.exp(-0.5)))  # σ(z) − y
+
+
+def test_mse_is_the_mean_over_all_elements():
+    p = dict(x=[[0], [0]], y=[[1, 2], [3, 4]], W1=[[0]], b1=[0], W2=[[0], [0]], b2=[0, 0])
+    r = compute(BackpropParams(**p, activation="relu"))
+    assert r["loss"] == pytest.approx((1 + 4 + 9 + 16) / 4)
+    assert r["grads"]["b2"] == pytest.approx([2 * (-1 - 3) / 4, 2 * (-2 - 4) / 4])
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+def test_analytic_gradients_equal_central_differences(activation, loss):
+    rng = np.random.default_rng(7)
+    p = dict(
+        x=rng.normal(size=(5, 3)).tolist(),
+        y=rng.uniform(size=(5, 2)).tolist(),
+        W1=rng.normal(size=(4, 3)).tolist(),
+        b1=rng.normal(size=4).tolist(),
+        W2=rng.normal(size=(2, 4)).tolist(),
+        b2=rng.normal(size=2).tolist(),
+    )
+    r = compute(BackpropParams(**p, activation=activation, loss=loss))
+    for name in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_allclose(r["grads"][name], r["numeric_grads"][name], atol=1e-6)
+    assert r["max_grad_difference"] < 1e-6
+
+
+def test_default_is_a_seeded_2_3_1_network_whose_step_lowers_the_loss():
+    r = compute(BackpropParams())
+    assert np.shape(r["weights"]["W1"]) == (3, 2) and np.shape(r["weights"]["W2"]) == (1, 3)
+    assert r == compute(BackpropParams())
+    assert r["weights"] != compute(BackpropParams(seed=1))["weights"]
+    bound = 1 / math.sqrt(2)  # nn.Linear default init U(−1/√fan_in, 1/√fan_in)
+    assert np.all(np.abs(r["weights"]["W1"]) <= bound)
+    assert r["loss_after"] < r["loss"]
+
+
+def test_maximum_example_is_valid_and_finite():
+    r = compute(BackpropParams(**DEMO.examples["maximum"]))
+    assert np.isfinite(r["loss"]) and r["max_grad_difference"] < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"W1": [[1, 2]], "b1": [0], "W2": [[1]], "b2": [0, 0]}, "b2"),
+        ({"W1": [[1, 2, 3]], "b1": [0], "W2": [[1]], "b2": [0]}, "W1"),
+        ({"W1": [[1, 2]]}, "b1"),
+        ({"y": [[1], [2]]}, "y"),
+        ({"x": [[1, 2], [3]], "y": [[1], [1]]}, "x"),
+        ({"loss": "bce", "y": [[2.0]]}, "y"),
+        ({"x": [[1.0] * 9]}, "x"),
+        ({"lr": -1}, "lr"),
+    ],
+)
+def test_bad_shapes_are_rejected_naming_the_field(bad, field):
+    with pytest.raises(ValidationError, match=field):
+        BackpropParams(**bad)
