@@ -1,0 +1,178 @@
+"""Per-user study settings: defaults, validation, and the scheduler configuration they imply."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.orm import Session
+
+from app.models import UserSettings
+from app.study.days import StudyCalendar, is_valid_zone, machine_zone_name
+from app.study.scheduler import SchedulerConfig
+
+MINUTES_PER_DAY = 1440
+MAX_STEPS = 10
+UNIT_MINUTES = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
+
+Steps = Annotated[list[float], Field(max_length=MAX_STEPS)]
+
+
+class StudySettings(BaseModel):
+    """The editable study settings, with the ranges the settings page and API enforce."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    desired_retention: float = Field(0.9, ge=0.70, le=0.97)
+    new_per_day: int = Field(20, ge=0, le=9999)
+    reviews_per_day: int = Field(200, ge=0, le=99999)
+    timezone: str | None = Field(None, description="IANA zone; empty means the app default.")
+    day_starts_at_hour: int = Field(4, ge=0, le=23)
+    learning_steps_minutes: Steps = Field(default_factory=lambda: [1.0, 10.0])
+    relearning_steps_minutes: Steps = Field(default_factory=lambda: [10.0])
+    maximum_interval_days: int = Field(36500, ge=1, le=36500)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not is_valid_zone(value.strip()):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Paris)")
+        return value.strip()
+
+    @field_validator("learning_steps_minutes", "relearning_steps_minutes", mode="before")
+    @classmethod
+    def _parse_steps(cls, value: Any) -> Any:
+        return parse_steps(value) if isinstance(value, str) else value
+
+    @field_validator("learning_steps_minutes", "relearning_steps_minutes")
+    @classmethod
+    def _steps_in_range(cls, value: list[float]) -> list[float]:
+        for minutes in value:
+            if not 1 / 60 <= minutes < MINUTES_PER_DAY:
+                raise ValueError("each step must be at least 1s and shorter than 1 day")
+        return value
+
+
+def parse_steps(text: str) -> list[float]:
+    """Parse "1m 10m" (units s, m, h, d; a bare number is minutes) into minutes."""
+    steps = []
+    for token in text.replace(",", " ").split():
+        unit = token[-1].lower() if token[-1].isalpha() else "m"
+        number = token[:-1] if token[-1].isalpha() else token
+        if unit not in UNIT_MINUTES:
+            raise ValueError(f"unknown unit in {token!r} (use s, m, h or d)")
+        try:
+            steps.append(float(number) * UNIT_MINUTES[unit])
+        except ValueError:
+            raise ValueError(f"{token!r} is not a duration like 10m") from None
+    return steps
+
+
+def format_steps(minutes: list[float]) -> str:
+    """The inverse of parse_steps, for the settings form."""
+    parts = []
+    for m in minutes:
+        if m >= 60 and m % 60 == 0:
+            parts.append(f"{m / 60:g}h")
+        elif m < 1:
+            parts.append(f"{m * 60:g}s")
+        else:
+            parts.append(f"{m:g}m")
+    return " ".join(parts)
+
+
+def load(session: Session, user_id: int) -> StudySettings:
+    """The user's settings, or the defaults when none were saved."""
+    row = session.get(UserSettings, user_id)
+    if row is None:
+        return StudySettings()
+    return StudySettings(
+        desired_retention=row.desired_retention,
+        new_per_day=row.new_per_day,
+        reviews_per_day=row.reviews_per_day,
+        timezone=row.timezone,
+        day_starts_at_hour=row.day_starts_at_hour,
+        learning_steps_minutes=list(row.learning_steps_minutes),
+        relearning_steps_minutes=list(row.relearning_steps_minutes),
+        maximum_interval_days=row.maximum_interval_days,
+    )
+
+
+def fsrs_parameters(session: Session, user_id: int) -> list[float] | None:
+    row = session.get(UserSettings, user_id)
+    return None if row is None or not row.fsrs_parameters else list(row.fsrs_parameters)
+
+
+def _row(session: Session, user_id: int) -> UserSettings:
+    row = session.get(UserSettings, user_id)
+    if row is None:
+        row = UserSettings(user_id=user_id, **StudySettings().model_dump())
+        session.add(row)
+    return row
+
+
+def save(session: Session, user_id: int, settings: StudySettings) -> None:
+    """Store validated settings (the caller commits)."""
+    row = _row(session, user_id)
+    for name, value in settings.model_dump().items():
+        setattr(row, name, value)
+
+
+def save_parameters(session: Session, user_id: int, parameters: list[float]) -> None:
+    _row(session, user_id).fsrs_parameters = [float(p) for p in parameters]
+
+
+def validate(data: dict[str, Any]) -> tuple[StudySettings | None, dict[str, str]]:
+    """Validate form or JSON input: the settings, or a message per field."""
+    try:
+        return StudySettings.model_validate(data), {}
+    except ValidationError as error:
+        messages: dict[str, str] = {}
+        for item in error.errors():
+            name = str(item["loc"][0]) if item["loc"] else "form"
+            messages.setdefault(name, item["msg"].removeprefix("Value error, "))
+        return None, messages
+
+
+class UserContext:
+    """Everything study code needs to know about a user: settings, scheduler, calendar."""
+
+    def __init__(
+        self,
+        user_id: int,
+        settings: StudySettings,
+        parameters: list[float] | None,
+        default_zone: str | None,
+        *,
+        enable_fuzzing: bool = True,
+    ) -> None:
+        self.user_id = user_id
+        self.settings = settings
+        self.zone_name = settings.timezone or default_zone or machine_zone_name()
+        self.calendar = StudyCalendar.of(self.zone_name, settings.day_starts_at_hour)
+        base = SchedulerConfig()
+        self.config = SchedulerConfig(
+            desired_retention=settings.desired_retention,
+            learning_steps_minutes=tuple(settings.learning_steps_minutes),
+            relearning_steps_minutes=tuple(settings.relearning_steps_minutes),
+            maximum_interval_days=settings.maximum_interval_days,
+            parameters=tuple(parameters) if parameters else base.parameters,
+            enable_fuzzing=enable_fuzzing,
+        )
+
+    def fuzz_key(self, card_id: str) -> str:
+        return f"{self.user_id}:{card_id}"
+
+
+def user_context(
+    session: Session, user_id: int, default_zone: str | None = None, *, enable_fuzzing: bool = True
+) -> UserContext:
+    return UserContext(
+        user_id,
+        load(session, user_id),
+        fsrs_parameters(session, user_id),
+        default_zone,
+        enable_fuzzing=enable_fuzzing,
+    )

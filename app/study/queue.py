@@ -1,0 +1,231 @@
+"""Which card comes next: due learning cards, then due reviews, then new cards, within limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, and_, case, cast, exists, func, not_, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.models import Card, ReviewLog, ReviewState
+from app.study.preferences import UserContext
+from app.study.scheduler import CRAM, State
+
+LEARN_AHEAD = timedelta(minutes=20)
+LEARNING_STATES = (int(State.Learning), int(State.Relearning))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The optional ``?topic=&level=&tag=`` filters of the study screen and API."""
+
+    topic: str | None = None
+    level: str | None = None
+    tag: str | None = None
+
+    def query(self) -> dict[str, str]:
+        return {
+            k: v for k, v in (("topic", self.topic), ("level", self.level), ("tag", self.tag)) if v
+        }
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What is left today: learning cards due now, reviews and new cards within the limits."""
+
+    learning: int
+    review: int
+    new: int
+
+    @property
+    def total(self) -> int:
+        return self.learning + self.review + self.new
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the user did today, as the daily limits count it."""
+
+    new_done: int
+    reviews_done: int
+
+
+@dataclass(frozen=True)
+class NextCard:
+    card: Card
+    queue: str  # learning | review | new | cram | ahead
+
+
+def _card_filters(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Card.retired.is_(False)]
+    if filters.topic:
+        conditions.append(Card.topic_id == filters.topic)
+    if filters.level:
+        conditions.append(Card.level == filters.level)
+    if filters.tag:
+        # Tags are kebab-case, so their quoted JSON text matches exactly, on SQLite and PostgreSQL.
+        pattern = '%"' + filters.tag.replace("\\", "").replace("%", "").replace("_", "\\_") + '"%'
+        conditions.append(cast(Card.tags, String).like(pattern, escape="\\"))
+    return conditions
+
+
+def _available(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        ReviewState.suspended.is_(False),
+        or_(ReviewState.buried_until.is_(None), ReviewState.buried_until <= now),
+    )
+
+
+def usage_today(session: Session, ctx: UserContext, now: datetime) -> Usage:
+    """New cards introduced and reviews answered since today's study day started."""
+    start, _ = ctx.calendar.day_bounds(now)
+    row = session.execute(
+        select(
+            func.count().filter(and_(ReviewLog.kind == "learn", ReviewLog.state_before.is_(None))),
+            func.count().filter(ReviewLog.kind == "review"),
+        ).where(ReviewLog.user_id == ctx.user_id, ReviewLog.reviewed_at >= start)
+    ).one()
+    return Usage(new_done=row[0], reviews_done=row[1])
+
+
+def _scheduled(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-untyped-def]
+    return (
+        select(Card)
+        .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
+        .where(ReviewState.reps > 0, _available(now), *_card_filters(filters))
+    )
+
+
+def _learning(ctx: UserContext, filters: Filters, now: datetime, until: datetime):  # type: ignore[no-untyped-def]
+    return _scheduled(ctx, filters, now).where(
+        ReviewState.state.in_(LEARNING_STATES), ReviewState.due <= until
+    )
+
+
+def _reviews(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-untyped-def]
+    _, day_end = ctx.calendar.day_bounds(now)
+    return _scheduled(ctx, filters, now).where(
+        ReviewState.state == int(State.Review), ReviewState.due < day_end
+    )
+
+
+def _new(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-untyped-def]
+    seen_or_hidden = exists().where(
+        ReviewState.card_id == Card.id,
+        ReviewState.user_id == ctx.user_id,
+        or_(ReviewState.reps > 0, not_(_available(now))),
+    )
+    return select(Card).where(~seen_or_hidden, *_card_filters(filters))
+
+
+def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
+    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
+def counts(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> Counts:
+    usage = usage_today(session, ctx, now)
+    review_left = max(0, ctx.settings.reviews_per_day - usage.reviews_done)
+    new_left = max(0, ctx.settings.new_per_day - usage.new_done)
+    return Counts(
+        learning=_count(session, _learning(ctx, filters, now, now)),
+        review=min(review_left, _count(session, _reviews(ctx, filters, now))),
+        new=min(new_left, _count(session, _new(ctx, filters, now))),
+    )
+
+
+def next_card(
+    session: Session, ctx: UserContext, filters: Filters, now: datetime, *, ahead: bool = False
+) -> NextCard | None:
+    """The card to show now, or None when today's work (within the limits) is done.
+
+    With ``ahead`` the user asked to study ahead: the soonest-due scheduled card is shown.
+    """
+    card = session.scalars(
+        _learning(ctx, filters, now, now).order_by(ReviewState.due).limit(1)
+    ).first()
+    if card is not None:
+        return NextCard(card, "learning")
+    usage = usage_today(session, ctx, now)
+    if usage.reviews_done < ctx.settings.reviews_per_day:
+        card = session.scalars(
+            _reviews(ctx, filters, now).order_by(ReviewState.due).limit(1)
+        ).first()
+        if card is not None:
+            return NextCard(card, "review")
+    if usage.new_done < ctx.settings.new_per_day:
+        card = session.scalars(
+            _new(ctx, filters, now).order_by(Card.position, Card.id).limit(1)
+        ).first()
+        if card is not None:
+            return NextCard(card, "new")
+    card = session.scalars(
+        _learning(ctx, filters, now, now + LEARN_AHEAD).order_by(ReviewState.due).limit(1)
+    ).first()
+    if card is not None:
+        return NextCard(card, "learning")
+    if ahead:
+        card = session.scalars(
+            _scheduled(ctx, filters, now).order_by(ReviewState.due).limit(1)
+        ).first()
+        if card is not None:
+            return NextCard(card, "ahead")
+    return None
+
+
+def next_cram_card(
+    session: Session, ctx: UserContext, filters: Filters, now: datetime
+) -> NextCard | None:
+    """Cram: every unsuspended card of the filter, least recently crammed today first."""
+    start, _ = ctx.calendar.day_bounds(now)
+    last_cram = (
+        select(ReviewLog.card_id, func.max(ReviewLog.reviewed_at).label("at"))
+        .where(
+            ReviewLog.user_id == ctx.user_id, ReviewLog.kind == CRAM, ReviewLog.reviewed_at >= start
+        )
+        .group_by(ReviewLog.card_id)
+        .subquery()
+    )
+    suspended = exists().where(
+        ReviewState.card_id == Card.id,
+        ReviewState.user_id == ctx.user_id,
+        ReviewState.suspended.is_(True),
+    )
+    card = session.scalars(
+        select(Card)
+        .outerjoin(last_cram, last_cram.c.card_id == Card.id)
+        .where(~suspended, *_card_filters(filters))
+        .order_by(
+            case((last_cram.c.at.is_(None), 0), else_=1), last_cram.c.at, Card.position, Card.id
+        )
+        .limit(1)
+    ).first()
+    return None if card is None else NextCard(card, CRAM)
+
+
+def next_due(
+    session: Session, ctx: UserContext, filters: Filters, now: datetime
+) -> datetime | None:
+    """When the next scheduled card falls due (after now), for the "done for today" screen."""
+    return session.scalars(
+        select(func.min(ReviewState.due))
+        .join(Card, Card.id == ReviewState.card_id)
+        .where(
+            ReviewState.user_id == ctx.user_id,
+            ReviewState.reps > 0,
+            ReviewState.due > now,
+            ReviewState.suspended.is_(False),
+            *_card_filters(filters),
+        )
+    ).first()
+
+
+def due_tomorrow(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
+    """Scheduled cards that will be due by the end of tomorrow's study day."""
+    _, day_end = ctx.calendar.day_bounds(now)
+    _, tomorrow_end = ctx.calendar.day_bounds(day_end)
+    return _count(
+        session,
+        _scheduled(ctx, filters, day_end).where(ReviewState.due < tomorrow_end),
+    )

@@ -1,0 +1,94 @@
+"""Recompute every ``review_states`` row from ``review_logs`` alone (the log is the truth)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import groupby
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import begin_write
+from app.models import ReviewLog, ReviewState, User
+from app.study import store
+from app.study.preferences import UserContext
+from app.study.scheduler import CRAM, NEW_CARD, CardState, review
+
+BATCH = 5000
+
+
+@dataclass
+class RebuildReport:
+    """How many cards were replayed and which stored states differed from the replay."""
+
+    users: int = 0
+    cards: int = 0
+    reviews: int = 0
+    mismatched: list[tuple[int, str]] = field(default_factory=list)
+
+
+def replayed_states(session: Session, ctx: UserContext) -> Iterator[tuple[str, CardState]]:
+    """Each reviewed card's state, replayed from its non-cram answers in the order applied."""
+    rows = session.execute(
+        select(ReviewLog.card_id, ReviewLog.rating, ReviewLog.reviewed_at)
+        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != CRAM)
+        .order_by(ReviewLog.card_id, ReviewLog.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for card_id, answers in groupby(rows, key=lambda r: r.card_id):
+        state = NEW_CARD
+        key = ctx.fuzz_key(card_id)
+        for answer in answers:
+            state = review(ctx.config, state, answer.rating, answer.reviewed_at, key).after
+        yield card_id, state
+
+
+def rebuild_user(
+    session: Session, ctx: UserContext, *, write: bool = True, now: datetime | None = None
+) -> RebuildReport:
+    """Replay one user's log; with ``write`` store the replayed states (flags are kept)."""
+    now = now or datetime.now(UTC)
+    if write:
+        begin_write(session)
+    report = RebuildReport(users=1)
+    rows = {
+        row.card_id: row
+        for row in session.scalars(select(ReviewState).where(ReviewState.user_id == ctx.user_id))
+    }
+    replayed: set[str] = set()
+    for card_id, state in replayed_states(session, ctx):
+        replayed.add(card_id)
+        report.cards += 1
+        report.reviews += state.reps
+        row = rows.get(card_id)
+        if row is None or store.card_state(row) != state:
+            report.mismatched.append((ctx.user_id, card_id))
+            if write:
+                row = row or store.ensure_row(session, ctx.user_id, card_id, now)
+                store.write_state(row, state)
+    for card_id, row in rows.items():
+        if card_id not in replayed and row.reps > 0:
+            report.mismatched.append((ctx.user_id, card_id))
+            if write:
+                store.set_new(row, now)
+                if store.is_new_row_removable(row):
+                    session.delete(row)
+    if write:
+        session.commit()
+    return report
+
+
+def rebuild_all(
+    session: Session, context_of: Callable[[Session, int], UserContext], *, write: bool = True
+) -> RebuildReport:
+    """Rebuild every user's states; ``context_of`` gives each user's settings and scheduler."""
+    total = RebuildReport()
+    for user_id in session.scalars(select(User.id).order_by(User.id)).all():
+        report = rebuild_user(session, context_of(session, user_id), write=write)
+        total.users += 1
+        total.cards += report.cards
+        total.reviews += report.reviews
+        total.mismatched.extend(report.mismatched)
+    return total

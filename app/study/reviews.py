@@ -1,0 +1,308 @@
+"""Writes of the study flow: grade (idempotent by review token), undo, suspend, bury, cram.
+
+Each function is one short write transaction started with ``begin_write`` so concurrent
+graders queue on SQLite's lock instead of failing, and commits before returning.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import begin_write
+from app.models import Card, ReviewLog, ReviewState
+from app.study import store
+from app.study.preferences import UserContext
+from app.study.scheduler import CRAM, RATINGS, Rating, State, format_interval, review
+
+MAX_DURATION_MS = 24 * 3600 * 1000
+MAX_TOKEN_LENGTH = 64
+
+
+class StudyError(Exception):
+    """A refused study action; ``status_code`` is the HTTP answer (never a 500)."""
+
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(StudyError):
+    status_code = 422
+
+
+class NotFound(StudyError):
+    status_code = 404
+
+
+class Conflict(StudyError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What a grade did, as the API returns it (also for a repeated token)."""
+
+    review_id: int
+    card_id: str
+    rating: int
+    kind: str
+    state: str | None
+    due: datetime | None
+    interval_seconds: float | None
+    interval: str | None
+    duplicate: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "review_id": self.review_id,
+            "card_id": self.card_id,
+            "rating": self.rating,
+            "kind": self.kind,
+            "state": self.state,
+            "due": self.due.isoformat() if self.due else None,
+            "interval_seconds": self.interval_seconds,
+            "interval": self.interval,
+            "duplicate": self.duplicate,
+        }
+
+
+def new_review_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _result(log: ReviewLog, *, duplicate: bool = False) -> ReviewResult:
+    interval: timedelta | None = None
+    if log.kind != CRAM and log.due_after is not None:
+        interval = log.due_after - log.reviewed_at
+    return ReviewResult(
+        review_id=log.id,
+        card_id=log.card_id,
+        rating=log.rating,
+        kind=log.kind,
+        state=State(log.state_after).name.lower() if log.state_after else None,
+        due=log.due_after,
+        interval_seconds=interval.total_seconds() if interval is not None else None,
+        interval=format_interval(interval) if interval is not None else None,
+        duplicate=duplicate,
+    )
+
+
+def _check_input(rating: int, token: str, duration_ms: int | None) -> None:
+    if rating not in RATINGS:
+        raise InvalidInput(
+            f"rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not {rating}"
+        )
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidInput(f"review_token must be 1 to {MAX_TOKEN_LENGTH} characters")
+    if duration_ms is not None and not 0 <= duration_ms <= MAX_DURATION_MS:
+        raise InvalidInput(f"duration_ms must be between 0 and {MAX_DURATION_MS}")
+
+
+def studyable_card(session: Session, card_id: str) -> Card:
+    """The card, or 404 when unknown and 409 when retired."""
+    card = session.get(Card, card_id)
+    if card is None:
+        raise NotFound(f"no card {card_id!r}")
+    if card.retired:
+        raise Conflict(f"card {card_id!r} is retired and is no longer studied")
+    return card
+
+
+def grade(
+    session: Session,
+    ctx: UserContext,
+    card_id: str,
+    rating: int,
+    now: datetime,
+    *,
+    review_token: str,
+    duration_ms: int | None = None,
+    cram: bool = False,
+) -> ReviewResult:
+    """Record one answer; a token already used returns the first answer's result unchanged."""
+    _check_input(rating, review_token, duration_ms)
+    begin_write(session)
+    try:
+        earlier = session.scalars(
+            select(ReviewLog).where(
+                ReviewLog.user_id == ctx.user_id, ReviewLog.review_token == review_token
+            )
+        ).first()
+        if earlier is not None:
+            if earlier.card_id != card_id:
+                raise Conflict("this review_token was already used for another card")
+            return _result(earlier, duplicate=True)
+        studyable_card(session, card_id)
+        row = store.get_row(session, ctx.user_id, card_id)
+        if row is not None and row.suspended:
+            raise Conflict(f"card {card_id!r} is suspended; unsuspend it to study it")
+        log = _record(session, ctx, card_id, row, Rating(rating), now, cram)
+        log.review_token = review_token
+        log.duration_ms = duration_ms
+        session.flush()
+        result = _result(log)
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _record(
+    session: Session,
+    ctx: UserContext,
+    card_id: str,
+    row: ReviewState | None,
+    rating: Rating,
+    now: datetime,
+    cram: bool,
+) -> ReviewLog:
+    before = store.card_state(row)
+    log = ReviewLog(
+        user_id=ctx.user_id,
+        card_id=card_id,
+        rating=int(rating),
+        reviewed_at=now,
+        state_before=int(before.state) if before.state else None,
+        step_before=before.step,
+        stability_before=before.stability,
+        difficulty_before=before.difficulty,
+        due_before=before.due,
+    )
+    if cram:
+        # Cram answers are logged for the record but leave the schedule untouched.
+        log.kind = CRAM
+        log.state_after, log.step_after = log.state_before, log.step_before
+        log.stability_after, log.difficulty_after = before.stability, before.difficulty
+        log.due_after = before.due
+    else:
+        outcome = review(ctx.config, before, rating, now, ctx.fuzz_key(card_id))
+        after = outcome.after
+        log.kind = outcome.kind
+        log.state_after = int(after.state) if after.state else None
+        log.step_after = after.step
+        log.stability_after, log.difficulty_after = after.stability, after.difficulty
+        log.due_after = after.due
+        if row is None:
+            row = store.ensure_row(session, ctx.user_id, card_id, now)
+        store.write_state(row, after)
+    session.add(log)
+    return log
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    review_id: int
+    card_id: str
+    rating: int
+    kind: str
+
+
+def undo_last(session: Session, ctx: UserContext, now: datetime) -> UndoResult:
+    """Undo the user's latest answer: its log row is deleted and the card's state restored."""
+    begin_write(session)
+    try:
+        log = session.scalars(
+            select(ReviewLog)
+            .where(ReviewLog.user_id == ctx.user_id)
+            .order_by(ReviewLog.id.desc())
+            .limit(1)
+        ).first()
+        if log is None:
+            raise Conflict("nothing to undo")
+        if log.kind != CRAM:
+            _restore(session, ctx, log, now)
+        result = UndoResult(log.id, log.card_id, log.rating, log.kind)
+        session.delete(log)
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _restore(session: Session, ctx: UserContext, log: ReviewLog, now: datetime) -> None:
+    row = store.get_row(session, ctx.user_id, log.card_id)
+    if row is None:
+        return
+    if log.state_before is None:
+        store.set_new(row, now)
+        if store.is_new_row_removable(row):
+            session.delete(row)
+        return
+    previous = session.scalars(
+        select(ReviewLog.reviewed_at)
+        .where(
+            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.card_id == log.card_id,
+            ReviewLog.kind != CRAM,
+            ReviewLog.id < log.id,
+        )
+        .order_by(ReviewLog.id.desc())
+        .limit(1)
+    ).first()
+    lapse = log.state_before == int(State.Review) and log.rating == int(Rating.Again)
+    row.state = log.state_before
+    row.step = log.step_before
+    row.stability = log.stability_before
+    row.difficulty = log.difficulty_before
+    assert log.due_before is not None
+    row.due = log.due_before
+    row.last_review = previous
+    row.reps = max(0, row.reps - 1)
+    row.lapses = max(0, row.lapses - int(lapse))
+
+
+def _flag(session: Session, ctx: UserContext, card_id: str, now: datetime) -> ReviewState:
+    studyable_card(session, card_id)
+    return store.ensure_row(session, ctx.user_id, card_id, now)
+
+
+def set_suspended(
+    session: Session, ctx: UserContext, card_id: str, suspended: bool, now: datetime
+) -> None:
+    """Suspend a card (never shown until unsuspended) or unsuspend it."""
+    begin_write(session)
+    try:
+        row = _flag(session, ctx, card_id, now)
+        row.suspended = suspended
+        if not suspended and store.is_new_row_removable(row):
+            session.delete(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def bury(session: Session, ctx: UserContext, card_id: str, now: datetime) -> datetime:
+    """Hide a card until the next study day starts; returns that instant."""
+    begin_write(session)
+    try:
+        row = _flag(session, ctx, card_id, now)
+        if row.suspended:
+            raise Conflict(f"card {card_id!r} is suspended")
+        _, tomorrow = ctx.calendar.day_bounds(now)
+        row.buried_until = tomorrow
+        session.commit()
+        return tomorrow
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def suspended_cards(session: Session, ctx: UserContext) -> list[Card]:
+    return list(
+        session.scalars(
+            select(Card)
+            .join(ReviewState, ReviewState.card_id == Card.id)
+            .where(ReviewState.user_id == ctx.user_id, ReviewState.suspended.is_(True))
+            .order_by(Card.position, Card.id)
+        )
+    )

@@ -1,0 +1,238 @@
+"""The FSRS scheduler (the `fsrs` package) behind a small, pure, UTC-only interface.
+
+Nothing here imports FastAPI or SQLAlchemy: a card's scheduling state goes in as a
+:class:`CardState`, a new one comes out, so the maths is tested in microseconds and replayed
+from the review log by ``rebuild``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import fsrs
+from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
+
+Rating = fsrs.Rating
+State = fsrs.State
+
+RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
+RATING_LABELS = {
+    Rating.Again: "Again",
+    Rating.Hard: "Hard",
+    Rating.Good: "Good",
+    Rating.Easy: "Easy",
+}
+KIND_BY_STATE = {
+    None: "learn",
+    State.Learning: "learn",
+    State.Review: "review",
+    State.Relearning: "relearn",
+}
+CRAM = "cram"
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """One user's scheduler configuration (the fields of ``user_settings`` FSRS reads)."""
+
+    desired_retention: float = 0.9
+    learning_steps_minutes: tuple[float, ...] = (1.0, 10.0)
+    relearning_steps_minutes: tuple[float, ...] = (10.0,)
+    maximum_interval_days: int = 36500
+    parameters: tuple[float, ...] = tuple(DEFAULT_PARAMETERS)
+    enable_fuzzing: bool = True
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A card's scheduling state; ``state is None`` means the card has never been reviewed."""
+
+    state: State | None = None
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+
+    @property
+    def is_new(self) -> bool:
+        return self.state is None
+
+
+NEW_CARD = CardState()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one grade: the new state, its interval and the log kind."""
+
+    before: CardState
+    after: CardState
+    rating: Rating
+    reviewed_at: datetime
+    kind: str
+    interval: timedelta = field(init=False)
+
+    def __post_init__(self) -> None:
+        assert self.after.due is not None
+        object.__setattr__(self, "interval", self.after.due - self.reviewed_at)
+
+
+class _SeededFuzzScheduler(fsrs.Scheduler):
+    """fsrs.Scheduler whose fuzz is one fixed draw per (card, repetition).
+
+    The package draws fuzz from the global ``random``; a fixed draw makes the previewed
+    interval equal the one given on grading, and lets a replay of the log reproduce every due
+    date exactly (Anki seeds its fuzz from the card id and repetition count the same way).
+    """
+
+    fuzz_unit: float = 0.0
+
+    def _get_fuzzed_interval(self, *, interval: timedelta) -> timedelta:
+        days = interval.days
+        if days < 2.5:
+            return interval
+        delta = 1.0 + sum(
+            r["factor"] * max(min(float(days), r["end"]) - r["start"], 0.0) for r in FUZZ_RANGES
+        )
+        high = min(round(days + delta), self.maximum_interval)
+        low = min(max(2, round(days - delta)), high)
+        fuzzed = round(self.fuzz_unit * (high - low + 1) + low)
+        return timedelta(days=min(fuzzed, self.maximum_interval))
+
+
+@lru_cache(maxsize=64)
+def _base_scheduler(config: SchedulerConfig) -> _SeededFuzzScheduler:
+    return _SeededFuzzScheduler(
+        parameters=config.parameters,
+        desired_retention=config.desired_retention,
+        learning_steps=[timedelta(minutes=m) for m in config.learning_steps_minutes],
+        relearning_steps=[timedelta(minutes=m) for m in config.relearning_steps_minutes],
+        maximum_interval=config.maximum_interval_days,
+        enable_fuzzing=config.enable_fuzzing,
+    )
+
+
+def fuzz_unit(fuzz_key: str, reps: int) -> float:
+    """A uniform number in [0, 1) fixed by the card's key and its repetition count."""
+    digest = hashlib.blake2b(f"{fuzz_key}:{reps}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _require_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass timezone-aware UTC datetimes")
+    return moment.astimezone(UTC)
+
+
+def _to_fsrs(current: CardState, now: datetime) -> fsrs.Card:
+    if current.state is None:
+        return fsrs.Card(card_id=0, due=now)
+    return fsrs.Card(
+        card_id=0,
+        state=current.state,
+        step=current.step,
+        stability=current.stability,
+        difficulty=current.difficulty,
+        due=current.due,
+        last_review=current.last_review,
+    )
+
+
+def review(
+    config: SchedulerConfig, current: CardState, rating: int, now: datetime, fuzz_key: str
+) -> Outcome:
+    """Grade a card at ``now`` (UTC).
+
+    Args:
+        config: the user's scheduler configuration.
+        current: the card's state before the answer (``NEW_CARD`` for a new card).
+        rating: 1..4 (Again, Hard, Good, Easy).
+        now: the time of the answer, timezone-aware.
+        fuzz_key: stable per user and card; with ``current.reps`` it fixes the fuzz draw.
+
+    Returns:
+        The outcome: state before and after, interval, and the log kind.
+    """
+    rating = Rating(rating)
+    now = _require_utc(now)
+    scheduler = copy.copy(_base_scheduler(config))
+    scheduler.fuzz_unit = fuzz_unit(fuzz_key, current.reps)
+    card, _ = scheduler.review_card(_to_fsrs(current, now), rating, review_datetime=now)
+    lapse = current.state == State.Review and rating == Rating.Again
+    after = CardState(
+        state=State(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+        reps=current.reps + 1,
+        lapses=current.lapses + int(lapse),
+    )
+    return Outcome(current, after, rating, now, KIND_BY_STATE[current.state])
+
+
+def preview(
+    config: SchedulerConfig, current: CardState, now: datetime, fuzz_key: str
+) -> dict[Rating, timedelta]:
+    """The interval each of the four grades would give this card now."""
+    return {r: review(config, current, r, now, fuzz_key).interval for r in RATINGS}
+
+
+def replay(
+    config: SchedulerConfig, answers: Iterable[tuple[int, datetime]], fuzz_key: str
+) -> CardState:
+    """Rebuild a card's state from its (rating, reviewed_at) answers in the order applied."""
+    state = NEW_CARD
+    for rating, reviewed_at in answers:
+        state = review(config, state, rating, reviewed_at, fuzz_key).after
+    return state
+
+
+def retrievability(config: SchedulerConfig, current: CardState, now: datetime) -> float:
+    """FSRS's predicted probability of recall now (0 for a new card)."""
+    if current.state is None:
+        return 0.0
+    card = _to_fsrs(current, now)
+    return float(_base_scheduler(config).get_card_retrievability(card, _require_utc(now)))
+
+
+def forgetting_curve_constants(parameters: Sequence[float]) -> tuple[float, float]:
+    """(decay, factor) of FSRS-6's power forgetting curve R = (1 + factor * t / S) ** decay."""
+    decay = -parameters[20]
+    return decay, 0.9 ** (1 / decay) - 1
+
+
+def format_interval(interval: timedelta) -> str:
+    """Anki's short interval label: 45s, 1m, 10m, 1.5h, 3d, 2.4mo, 1.1y."""
+    seconds = interval.total_seconds()
+    if seconds < 60:
+        return f"{max(0, round(seconds))}s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{_one_decimal(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{_one_decimal(days / 30)}mo"
+    return f"{_one_decimal(days / 365)}y"
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def with_counts(state: CardState, *, reps: int, lapses: int) -> CardState:
+    """The same scheduling state with other repetition and lapse counters."""
+    return replace(state, reps=reps, lapses=lapses)

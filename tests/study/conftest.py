@@ -1,0 +1,81 @@
+"""Fixtures for study tests: a fresh migrated SQLite file per test and a few cards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, migrate
+from app.models import LOCAL_USER_ID, Card, Topic
+from app.study.preferences import StudySettings, UserContext
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def study_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'study.db'}")
+    engine = make_engine(settings)
+    migrate(settings, engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(study_engine: Engine) -> Iterator[Session]:
+    with make_sessionmaker(study_engine)() as session:
+        yield session
+
+
+def add_cards(
+    session: Session,
+    n: int,
+    topic: str = "basics",
+    *,
+    start: int = 0,
+    level: str = "beginner",
+    tags: list[str] | None = None,
+) -> list[str]:
+    """Insert ``n`` cards of one topic, in bank order; returns their ids."""
+    if session.get(Topic, topic) is None:
+        session.add(Topic(id=topic, title=topic.title(), description="", position=0))
+        session.flush()
+    ids = []
+    for i in range(start, start + n):
+        card_id = f"{topic}-{i:03d}"
+        session.add(
+            Card(
+                id=card_id,
+                topic_id=topic,
+                question=f"Q {card_id}?",
+                answer_md="A",
+                answer_html="<p>A</p>",
+                level=level,
+                tags=tags or [],
+                content_hash="x",
+                position=i,
+            )
+        )
+        ids.append(card_id)
+    session.commit()
+    return ids
+
+
+@pytest.fixture
+def cards(db: Session) -> Callable[..., list[str]]:
+    return lambda n, topic="basics", **kw: add_cards(db, n, topic, **kw)
+
+
+def make_ctx(zone: str = "UTC", *, fuzz: bool = False, **settings: object) -> UserContext:
+    return UserContext(
+        LOCAL_USER_ID,
+        StudySettings(**settings),
+        None,
+        zone,  # type: ignore[arg-type]
+        enable_fuzzing=fuzz,
+    )

@@ -1,0 +1,172 @@
+"""Grading, idempotent tokens, undo, suspend, bury, cram, and rebuild from the log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import LOCAL_USER_ID, Card, ReviewLog, ReviewState
+from app.study import queue, rebuild, reviews, store
+from app.study.queue import Filters
+from tests.study.conftest import add_cards, make_ctx
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def _row_snapshot(db: Session, card_id: str) -> dict[str, object] | None:
+    db.expire_all()
+    row = db.get(ReviewState, (LOCAL_USER_ID, card_id))
+    if row is None:
+        return None
+    return {c.name: getattr(row, c.key) for c in ReviewState.__table__.columns}
+
+
+def _log_count(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(ReviewLog)) or 0
+
+
+def test_grade_records_log_with_before_and_after(db: Session) -> None:
+    (card_id,) = add_cards(db, 1)
+    ctx = make_ctx()
+    result = reviews.grade(db, ctx, card_id, 3, NOW, review_token="tok", duration_ms=4200)
+    assert (result.kind, result.state, result.interval, result.duplicate) == (
+        "learn",
+        "learning",
+        "10m",
+        False,
+    )
+    log = db.scalars(select(ReviewLog)).one()
+    assert (log.rating, log.duration_ms, log.state_before, log.state_after) == (3, 4200, None, 1)
+    assert log.due_after == NOW + timedelta(minutes=10)
+    assert log.reviewed_at == NOW
+
+
+def test_repeated_token_returns_first_result_and_one_row(db: Session) -> None:
+    (card_id,) = add_cards(db, 1)
+    ctx = make_ctx()
+    first = reviews.grade(db, ctx, card_id, 3, NOW, review_token="same")
+    again = reviews.grade(db, ctx, card_id, 1, NOW + timedelta(seconds=1), review_token="same")
+    assert again.duplicate and again.review_id == first.review_id and again.rating == 3
+    assert again.due == first.due
+    assert _log_count(db) == 1
+    with pytest.raises(reviews.Conflict):
+        add_cards(db, 1, start=1)
+        reviews.grade(db, ctx, "basics-001", 3, NOW, review_token="same")
+
+
+@pytest.mark.parametrize("ratings", [[3], [3, 3], [4, 1], [4, 3, 1, 3]])
+def test_undo_restores_state_exactly_and_deletes_log(db: Session, ratings: list[int]) -> None:
+    (card_id,) = add_cards(db, 1)
+    ctx = make_ctx(fuzz=True)
+    now = NOW
+    for i, rating in enumerate(ratings[:-1]):
+        reviews.grade(db, ctx, card_id, rating, now, review_token=f"t{i}")
+        now = db.get(ReviewState, (LOCAL_USER_ID, card_id)).due  # type: ignore[union-attr]
+    before = _row_snapshot(db, card_id)
+    logs_before = _log_count(db)
+    reviews.grade(db, ctx, card_id, ratings[-1], now, review_token="last")
+    undone = reviews.undo_last(db, ctx, now)
+    assert undone.rating == ratings[-1]
+    assert _row_snapshot(db, card_id) == before
+    assert _log_count(db) == logs_before
+
+
+def test_undo_with_nothing_to_undo_is_a_conflict(db: Session) -> None:
+    with pytest.raises(reviews.Conflict, match="nothing to undo"):
+        reviews.undo_last(db, make_ctx(), NOW)
+
+
+def test_bad_input_unknown_retired_and_suspended_cards(db: Session) -> None:
+    ids = add_cards(db, 3)
+    ctx = make_ctx()
+    with pytest.raises(reviews.InvalidInput):
+        reviews.grade(db, ctx, ids[0], 5, NOW, review_token="a")
+    with pytest.raises(reviews.InvalidInput):
+        reviews.grade(db, ctx, ids[0], 3, NOW, review_token="")
+    with pytest.raises(reviews.NotFound):
+        reviews.grade(db, ctx, "no-such-card", 3, NOW, review_token="b")
+    db.get(Card, ids[1]).retired = True  # type: ignore[union-attr]
+    db.commit()
+    with pytest.raises(reviews.Conflict, match="retired"):
+        reviews.grade(db, ctx, ids[1], 3, NOW, review_token="c")
+    reviews.set_suspended(db, ctx, ids[2], True, NOW)
+    with pytest.raises(reviews.Conflict, match="suspended"):
+        reviews.grade(db, ctx, ids[2], 3, NOW, review_token="d")
+    assert _log_count(db) == 0
+
+
+def test_suspend_hides_until_unsuspended_and_bury_until_next_day(db: Session) -> None:
+    ids = add_cards(db, 2)
+    ctx = make_ctx()
+    reviews.set_suspended(db, ctx, ids[0], True, NOW)
+    assert queue.next_card(db, ctx, Filters(), NOW).card.id == ids[1]  # type: ignore[union-attr]
+    assert [c.id for c in reviews.suspended_cards(db, ctx)] == [ids[0]]
+    until = reviews.bury(db, ctx, ids[1], NOW)
+    assert until == datetime(2026, 3, 3, 4, tzinfo=UTC)
+    assert queue.next_card(db, ctx, Filters(), NOW) is None
+    assert queue.next_card(db, ctx, Filters(), until).card.id == ids[1]  # type: ignore[union-attr]
+    reviews.set_suspended(db, ctx, ids[0], False, NOW)
+    assert _row_snapshot(db, ids[0]) is None  # a plain new card again
+    assert queue.next_card(db, ctx, Filters(), NOW).card.id == ids[0]  # type: ignore[union-attr]
+
+
+def test_cram_logs_cram_and_leaves_schedule_untouched(db: Session) -> None:
+    ids = add_cards(db, 3)
+    ctx = make_ctx()
+    reviews.grade(db, ctx, ids[0], 4, NOW, review_token="learn")
+    snapshot = _row_snapshot(db, ids[0])
+    seen = []
+    for i in range(4):
+        nxt = queue.next_cram_card(db, ctx, Filters(topic="basics"), NOW + timedelta(minutes=i))
+        assert nxt is not None and nxt.queue == "cram"
+        seen.append(nxt.card.id)
+        result = reviews.grade(
+            db, ctx, nxt.card.id, 1, NOW + timedelta(minutes=i), review_token=f"c{i}", cram=True
+        )
+        assert result.kind == "cram" and result.interval is None
+    assert seen == [ids[0], ids[1], ids[2], ids[0]]
+    assert _row_snapshot(db, ids[0]) == snapshot
+    assert _row_snapshot(db, ids[1]) is None
+    kinds = db.scalars(select(ReviewLog.kind).order_by(ReviewLog.id)).all()
+    assert kinds == ["learn", "cram", "cram", "cram", "cram"]
+    assert queue.usage_today(db, ctx, NOW + timedelta(hours=1)).new_done == 1
+
+
+def _simulate(db: Session, ctx, ids: list[str], days: int) -> None:  # type: ignore[no-untyped-def]
+    """Study every day at 18:00Z, answering with a fixed pattern."""
+    pattern = [3, 3, 1, 3, 4, 2, 3, 3, 1, 3, 3]
+    k = 0
+    for day in range(days):
+        now = NOW + timedelta(days=day, hours=6)
+        for _ in range(60):
+            nxt = queue.next_card(db, ctx, Filters(), now)
+            if nxt is None:
+                break
+            reviews.grade(
+                db, ctx, nxt.card.id, pattern[k % len(pattern)], now, review_token=f"s{k}"
+            )
+            k += 1
+            now += timedelta(minutes=2)
+
+
+def test_rebuild_from_logs_reproduces_stored_states_exactly(db: Session) -> None:
+    ids = add_cards(db, 12)
+    ctx = make_ctx(fuzz=True, new_per_day=4)
+    _simulate(db, ctx, ids, 20)
+    reviews.set_suspended(db, ctx, ids[0], True, NOW)
+    reviews.grade(db, ctx, ids[1], 3, NOW + timedelta(days=30), review_token="x", cram=True)
+    stored = {c: _row_snapshot(db, c) for c in ids}
+    report = rebuild.rebuild_user(db, ctx, write=False)
+    assert report.cards > 0 and report.reviews == _log_count(db) - 1
+    assert report.mismatched == []
+    # Damage the stored states; a rebuild restores them from the log alone.
+    for row in db.scalars(select(ReviewState)):
+        row.stability, row.due, row.reps = 99.0, NOW, row.reps + 5
+    db.commit()
+    assert len(rebuild.rebuild_user(db, ctx, write=False).mismatched) == report.cards
+    rebuild.rebuild_user(db, ctx, write=True)
+    assert {c: _row_snapshot(db, c) for c in ids} == stored
+    assert store.card_state(db.get(ReviewState, (LOCAL_USER_ID, ids[0]))).reps > 0  # type: ignore[arg-type]
