@@ -177,7 +177,7 @@ def _read_card(
             message = err["msg"]
             if err["type"] == "extra_forbidden":
                 message = "unknown field"
-            problems.append(Problem(display, _key_line(source, key), loc, message))
+            problems.append(Problem(display, _loc_line(source, err["loc"]), loc, message))
         return None
     before = len(problems)
 
@@ -248,6 +248,24 @@ def _key_line(source: str, key: str) -> int:
     """1-based line of a top-level front-matter key, or 1 when it is absent."""
     match = re.search(rf"^{re.escape(key)}\s*:", source, re.MULTILINE)
     return source[: match.start()].count("\n") + 1 if match else 1
+
+
+def _loc_line(source: str, loc: tuple[Any, ...]) -> int:
+    """Line of the offending value: the n-th ``- item`` of a list key, else the key's line."""
+    line = _key_line(source, str(loc[0])) if loc else 1
+    if len(loc) < 2 or not isinstance(loc[1], int):
+        return line
+    lines = source.splitlines()
+    seen = -1
+    for number in range(line, len(lines)):
+        text = lines[number]
+        if text and not text[0].isspace() and not text.startswith("-"):
+            break  # the next top-level key
+        if re.match(r"^\s*- ", text) and len(text) - len(text.lstrip()) <= 2:
+            seen += 1
+            if seen == loc[1]:
+                return number + 1
+    return line
 
 
 def _yaml_line(error: yaml.YAMLError) -> int:

@@ -163,3 +163,25 @@ def test_invalid_file_of_a_loaded_card_is_not_retired(session: Session, bank: Pa
     assert report.retired == 0
     session.expire_all()
     assert session.get(Card, "perceptron-limits").retired is False
+
+
+def test_bad_list_item_points_at_its_own_line(bank: Path, write_card) -> None:
+    raw = CARD_WITH_COLON_ITEM
+    path = write_card("colon-item", raw=raw)
+    assert problems_of(bank) == [f"{path}:9: key_points.1: Input should be a valid string"]
+
+
+CARD_WITH_COLON_ITEM = """---
+id: colon-item
+question: What goes wrong here?
+topic: basics
+level: beginner
+tags: [yaml]
+key_points:
+  - a plain point
+  - too high: this colon makes YAML read a mapping
+  - a third point
+follow_ups: [Why?]
+references: [A reference]
+---
+""" + "word " * 30
