@@ -181,7 +181,7 @@ key_points:
   - a plain point
   - too high: this colon makes YAML read a mapping
   - a third point
-follow_ups: [Why?]
+follow_ups: [Why does it fail]
 references: [A reference]
 ---
 """ + "word " * 30
