@@ -1,0 +1,92 @@
+"""Dropout on one layer: the mask, inverted scaling, and train vs eval behaviour.
+
+Training keeps each unit with probability 1 − p (``torch.nn.functional.dropout``); inverted
+dropout scales the kept values by 1/(1 − p), so eval returns x unchanged. Classic
+(non-inverted) dropout leaves kept values as they are and scales by (1 − p) at eval instead.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import Field
+
+from app.demos.registry import Demo, DemoParams
+
+MAX_UNITS = 1000
+SWEEP_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SWEEP_DRAWS = 50
+
+Value = Annotated[float, Field(ge=-1e6, le=1e6)]
+
+
+class DropoutParams(DemoParams):
+    x: list[Value] = Field(
+        [1.0] * 20,
+        min_length=1,
+        max_length=MAX_UNITS,
+        description=f"Activations of the layer (≤ {MAX_UNITS} values)",
+    )
+    p: float = Field(0.5, ge=0, lt=1, description="Drop probability p in [0, 1)")
+    training: bool = Field(True, description="Training mode (drop) or eval mode")
+    inverted: bool = Field(True, description="Scale kept values by 1/(1 − p) during training")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the mask")
+
+
+def apply_dropout(
+    x: np.ndarray, p: float, training: bool, inverted: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The keep mask (1 = kept) and the output, for one or many rows of x."""
+    if not training:
+        return np.ones_like(x), x if inverted else x * (1 - p)
+    mask = (rng.random(x.shape) >= p).astype(float)
+    return mask, x * mask / (1 - p) if inverted else x * mask
+
+
+def compute(params: DropoutParams) -> dict[str, Any]:
+    """The mask and output; and, over many masks, how the output's mean and spread move with p."""
+    rng = np.random.default_rng(params.seed)
+    x = np.array(params.x, dtype=float)
+    mask, y = apply_dropout(x, params.p, params.training, params.inverted, rng)
+    sweep_mean, sweep_std = [], []
+    for rate in SWEEP_RATES:
+        draws = np.broadcast_to(x, (SWEEP_DRAWS, x.size))
+        _, out = apply_dropout(draws, rate, True, params.inverted, rng)
+        sweep_mean.append(float(out.mean()))
+        sweep_std.append(float(np.mean(np.std(out, axis=0))))
+    eval_scale = 1.0 if params.inverted else 1 - params.p
+    return {
+        "mask": mask.tolist(),
+        "y": y.tolist(),
+        "kept": int(mask.sum()),
+        "mean_x": float(x.mean()),
+        "mean_y": float(y.mean()),
+        "expected_train_mean": float(x.mean() * (1.0 if params.inverted else 1 - params.p)),
+        "eval_mean": float(x.mean() * eval_scale),
+        "sweep": {"p": list(SWEEP_RATES), "mean": sweep_mean, "std": sweep_std},
+    }
+
+
+def view(params: DropoutParams, result: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+DEMO = Demo(
+    slug="dropout",
+    title="Dropout",
+    summary="The dropout mask, inverted scaling, and why train and eval agree on average.",
+    params=DropoutParams,
+    compute=compute,
+    view=view,
+    explain=(
+        "In training each unit is dropped with probability p and, with inverted dropout, the "
+        "survivors are multiplied by 1/(1 − p), so the expected output equals the input and "
+        "eval mode can simply return x unchanged. Without inverting, the training output is "
+        "(1 − p)·x on average and eval must scale by (1 − p) to match. "
+        "The sweep below draws many masks per rate: the mean stays put while the spread "
+        "x·√(p/(1 − p)) grows, which is why a higher drop rate is a stronger regularizer — the "
+        "next layer cannot rely on any single unit."
+    ),
+    examples={"maximum": {"x": [1.0] * MAX_UNITS, "p": 0.99, "seed": 1}},
+)
