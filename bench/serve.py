@@ -32,6 +32,7 @@ def running_server(database_url: str | None = None, workers: int = 1) -> Iterato
             "DLCARDS_DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.db",
             "DLCARDS_PORT": str(port),
             "DLCARDS_CONTENT_DIR": str(ROOT / "content"),
+            "PYTHONPATH": str(ROOT),
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve"],
