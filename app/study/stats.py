@@ -1,0 +1,367 @@
+"""Dashboard numbers and /stats aggregates, computed in SQL and NumPy from states and logs.
+
+Per-day counts group the log in SQL by 15-minute UTC buckets (every zone's 04:00 falls on a
+bucket edge), then NumPy assigns buckets to study days: a million logs never leave the
+database row by row, and DST days keep their 23 or 25 hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.models import Card, ReviewLog, ReviewState, Topic
+from app.study import queue
+from app.study.preferences import UserContext, user_context
+from app.study.scheduler import CRAM, Rating, State, forgetting_curve_constants
+
+BUCKET_SECONDS = 900
+KINDS = ("learn", "review", "relearn", CRAM)
+RANGES = (30, 90, 365)
+FORECAST_DAYS = 30
+RETENTION_DAYS = 30
+INTERVAL_EDGES = (1, 2, 3, 8, 15, 31, 91, 181, 366)
+INTERVAL_LABELS = ("1d", "2d", "3-7d", "8-14d", "15-30d", "1-3mo", "3-6mo", "6-12mo", ">1y")
+STABILITY_EDGES = (0, *INTERVAL_EDGES)
+STABILITY_LABELS = ("<1d", *INTERVAL_LABELS)
+DIFFICULTY_LABELS = tuple(f"{d}-{d + 1}" for d in range(1, 10))
+
+
+def epoch_seconds(column: Any, dialect: str) -> ColumnElement[float]:
+    """Whole seconds since 1970 of a stored UTC datetime, in SQL (SQLite or PostgreSQL)."""
+    if dialect == "sqlite":
+        # Whole seconds, exact (julianday arithmetic is off by float rounding at day edges).
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.floor(func.extract("epoch", column)), Integer)
+
+
+def _bucket(column: Any, dialect: str) -> ColumnElement[int]:
+    # Integer division of whole seconds after 1970 is a floor.
+    return epoch_seconds(column, dialect) // BUCKET_SECONDS
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """Answers per study day and kind, over consecutive days ending today."""
+
+    days: list[date]
+    counts: dict[str, np.ndarray]
+
+    @property
+    def totals(self) -> np.ndarray:
+        total = np.zeros(len(self.days), dtype=np.int64)
+        for values in self.counts.values():
+            total += values
+        return total
+
+
+def day_counts(session: Session, ctx: UserContext, now: datetime, days: int) -> DayCounts:
+    """Answers per study day for the last ``days`` study days (today included), by kind."""
+    today = ctx.calendar.day_of(now)
+    first = today - timedelta(days=days - 1)
+    starts = ctx.calendar.starts(first, days)
+    edges = np.array([t.timestamp() for t in starts])
+    dialect = session.get_bind().dialect.name
+    bucket = _bucket(ReviewLog.reviewed_at, dialect).label("bucket")
+    rows = session.execute(
+        select(bucket, ReviewLog.kind, func.count())
+        .where(
+            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.reviewed_at >= starts[0],
+            ReviewLog.reviewed_at < starts[-1],
+        )
+        .group_by(bucket, ReviewLog.kind)
+    ).all()
+    counts = {kind: np.zeros(days, dtype=np.int64) for kind in KINDS}
+    if rows:
+        buckets = np.array([r[0] for r in rows], dtype=np.float64) * BUCKET_SECONDS
+        index = np.searchsorted(edges, buckets, side="right") - 1
+        for (_, kind, n), i in zip(rows, index, strict=True):
+            if kind in counts and 0 <= i < days:
+                counts[kind][i] += n
+    return DayCounts([first + timedelta(days=i) for i in range(days)], counts)
+
+
+def streak(counts: DayCounts) -> int:
+    """Consecutive study days with an answer, ending today (or yesterday if not yet today)."""
+    studied = counts.totals > 0
+    end = len(studied) - 1
+    if end >= 0 and not studied[end]:
+        end -= 1
+    n = 0
+    while end - n >= 0 and studied[end - n]:
+        n += 1
+    return n
+
+
+def true_retention(session: Session, ctx: UserContext, since: datetime) -> tuple[int, int]:
+    """(passed, total) of answers to review-state cards since ``since`` (Anki's definition)."""
+    passed, total = session.execute(
+        select(func.count().filter(ReviewLog.rating > int(Rating.Again)), func.count()).where(
+            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.kind == "review",
+            ReviewLog.reviewed_at >= since,
+        )
+    ).one()
+    return int(passed or 0), int(total or 0)
+
+
+def _share(passed: int, total: int) -> float | None:
+    return passed / total if total else None
+
+
+def dashboard(
+    session: Session, user_id: int, now: datetime, *, default_zone: str | None = None
+) -> dict[str, Any]:
+    """The home page's numbers: due now, new today, done today, streak, 30-day retention."""
+    ctx = user_context(session, user_id, default_zone)
+    counts = queue.counts(session, ctx, queue.Filters(), now)
+    days = day_counts(session, ctx, now, 365)
+    studied_today = int(days.totals[-1] - days.counts[CRAM][-1])
+    passed, total = true_retention(session, ctx, now - timedelta(days=RETENTION_DAYS))
+    return {
+        "due_now": counts.learning + counts.review,
+        "new_available_today": counts.new,
+        "reviews_today": studied_today,
+        "streak_days": streak(days),
+        "retention_30d": _share(passed, total),
+        "retention_30d_reviews": total,
+        "next_due": queue.next_due(session, ctx, queue.Filters(), now),
+    }
+
+
+@dataclass(frozen=True)
+class CardRows:
+    """Scheduling columns of every studied card of the user, as NumPy arrays."""
+
+    card_id: list[str]
+    topic: np.ndarray
+    state: np.ndarray
+    stability: np.ndarray
+    difficulty: np.ndarray
+    due: np.ndarray
+    last_review: np.ndarray
+    lapses: np.ndarray
+    suspended: np.ndarray
+
+
+def _card_rows(session: Session, ctx: UserContext) -> CardRows:
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        select(
+            ReviewState.card_id,
+            Card.topic_id,
+            ReviewState.state,
+            ReviewState.stability,
+            ReviewState.difficulty,
+            epoch_seconds(ReviewState.due, dialect),
+            epoch_seconds(ReviewState.last_review, dialect),
+            ReviewState.lapses,
+            ReviewState.suspended,
+        )
+        .join(Card, Card.id == ReviewState.card_id)
+        .where(ReviewState.user_id == ctx.user_id, ReviewState.reps > 0, Card.retired.is_(False))
+    ).all()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(9)]
+    return CardRows(
+        card_id=list(columns[0]),
+        topic=np.array(columns[1], dtype=object),
+        state=np.array(columns[2], dtype=np.int64),
+        stability=np.array(columns[3], dtype=np.float64),
+        difficulty=np.array(columns[4], dtype=np.float64),
+        due=np.array(columns[5], dtype=np.float64),
+        last_review=np.array(columns[6], dtype=np.float64),
+        lapses=np.array(columns[7], dtype=np.int64),
+        suspended=np.array(columns[8], dtype=bool),
+    )
+
+
+def retrievability_now(ctx: UserContext, rows: CardRows, now: datetime) -> np.ndarray:
+    """FSRS retrievability of each card now (elapsed whole days, as the fsrs package counts)."""
+    decay, factor = forgetting_curve_constants(ctx.config.parameters)
+    elapsed = np.maximum(0.0, np.floor((now.timestamp() - rows.last_review) / 86400.0))
+    return (1.0 + factor * elapsed / rows.stability) ** decay
+
+
+def forecast(
+    ctx: UserContext, rows: CardRows, now: datetime, days: int = FORECAST_DAYS
+) -> list[tuple[date, int]]:
+    """Cards falling due per study day from today; today includes everything overdue."""
+    today = ctx.calendar.day_of(now)
+    edges = np.array([t.timestamp() for t in ctx.calendar.starts(today, days)])
+    active = ~rows.suspended
+    index = np.searchsorted(edges, rows.due[active], side="right") - 1
+    index = np.maximum(index, 0)
+    counts = np.bincount(index[index < days], minlength=days)
+    return [(today + timedelta(days=i), int(counts[i])) for i in range(days)]
+
+
+def _histogram(values: np.ndarray, edges: tuple[float, ...]) -> list[int]:
+    index = np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="right") - 1
+    index = index[index >= 0]
+    return [int(c) for c in np.bincount(index, minlength=len(edges))[: len(edges)]]
+
+
+def state_counts(session: Session, ctx: UserContext, rows: CardRows) -> dict[str, int]:
+    """Cards by state: new, learning, review, relearning, suspended (retired ones excluded)."""
+    total = (
+        session.scalar(select(func.count()).select_from(Card).where(Card.retired.is_(False))) or 0
+    )
+    suspended_new = (
+        session.scalar(
+            select(func.count())
+            .select_from(ReviewState)
+            .join(Card, Card.id == ReviewState.card_id)
+            .where(
+                ReviewState.user_id == ctx.user_id,
+                ReviewState.reps == 0,
+                ReviewState.suspended.is_(True),
+                Card.retired.is_(False),
+            )
+        )
+        or 0
+    )
+    active = ~rows.suspended
+    suspended = int(rows.suspended.sum()) + suspended_new
+    return {
+        "new": int(total - len(rows.card_id) - suspended_new),
+        "learning": int(np.sum(active & (rows.state == int(State.Learning)))),
+        "review": int(np.sum(active & (rows.state == int(State.Review)))),
+        "relearning": int(np.sum(active & (rows.state == int(State.Relearning)))),
+        "suspended": suspended,
+    }
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    topic_id: str
+    title: str
+    seen: int
+    total: int
+    mean_retrievability: float | None
+    lapses: int
+    retention_passed: int
+    retention_total: int
+
+    @property
+    def retention(self) -> float | None:
+        return _share(self.retention_passed, self.retention_total)
+
+
+def topic_table(
+    session: Session, ctx: UserContext, rows: CardRows, now: datetime
+) -> list[TopicRow]:
+    """Per-topic mastery (seen/total, mean retrievability now, lapses) and 30-day retention."""
+    totals = dict(
+        session.execute(
+            select(Card.topic_id, func.count())
+            .where(Card.retired.is_(False))
+            .group_by(Card.topic_id)
+        ).all()
+    )
+    since = now - timedelta(days=RETENTION_DAYS)
+    retention = {
+        topic: (int(passed or 0), int(total or 0))
+        for topic, passed, total in session.execute(
+            select(
+                Card.topic_id,
+                func.count().filter(ReviewLog.rating > int(Rating.Again)),
+                func.count(),
+            )
+            .join(Card, Card.id == ReviewLog.card_id)
+            .where(
+                ReviewLog.user_id == ctx.user_id,
+                ReviewLog.kind == "review",
+                ReviewLog.reviewed_at >= since,
+            )
+            .group_by(Card.topic_id)
+        ).all()
+    }
+    recall = retrievability_now(ctx, rows, now)
+    result = []
+    for topic in session.scalars(select(Topic).order_by(Topic.position, Topic.id)):
+        mine = rows.topic == topic.id
+        seen = int(mine.sum())
+        passed, total = retention.get(topic.id, (0, 0))
+        result.append(
+            TopicRow(
+                topic_id=topic.id,
+                title=topic.title,
+                seen=seen,
+                total=int(totals.get(topic.id, 0)),
+                mean_retrievability=float(recall[mine].mean()) if seen else None,
+                lapses=int(rows.lapses[mine].sum()),
+                retention_passed=passed,
+                retention_total=total,
+            )
+        )
+    return result
+
+
+def study_stats(
+    session: Session, ctx: UserContext, now: datetime, days: int = 30
+) -> dict[str, Any]:
+    """Everything /stats and /api/stats show, as plain numbers."""
+    rows = _card_rows(session, ctx)
+    year = day_counts(session, ctx, now, 365)
+    window = slice(365 - days, 365)
+    review_cards = rows.state == int(State.Review)
+    intervals = (rows.due[review_cards] - rows.last_review[review_cards]) / 86400.0
+    passed, total = true_retention(session, ctx, now - timedelta(days=RETENTION_DAYS))
+    topics = topic_table(session, ctx, rows, now)
+    return {
+        "range_days": days,
+        "reviews_per_day": [
+            {"day": day.isoformat(), **{k: int(year.counts[k][i]) for k in KINDS}}
+            for i, day in list(enumerate(year.days))[window]
+        ],
+        "forecast": [{"day": d.isoformat(), "due": n} for d, n in forecast(ctx, rows, now)],
+        "card_counts": state_counts(session, ctx, rows),
+        "retention_30d": {"passed": passed, "total": total, "rate": _share(passed, total)},
+        "retention_by_topic": [
+            {
+                "topic": t.topic_id,
+                "title": t.title,
+                "passed": t.retention_passed,
+                "total": t.retention_total,
+                "rate": t.retention,
+            }
+            for t in topics
+            if t.retention_total
+        ],
+        "intervals": dict(
+            zip(INTERVAL_LABELS, _histogram(np.round(intervals), INTERVAL_EDGES), strict=True)
+        ),
+        "difficulty": dict(
+            zip(
+                DIFFICULTY_LABELS,
+                _histogram(np.minimum(rows.difficulty, 9.999), tuple(range(1, 10))),
+                strict=True,
+            )
+        ),
+        "stability": dict(
+            zip(STABILITY_LABELS, _histogram(rows.stability, STABILITY_EDGES), strict=True)
+        ),
+        "calendar": [
+            {"day": d.isoformat(), "count": int(n)}
+            for d, n in zip(year.days, year.totals, strict=True)
+        ],
+        "mastery": [
+            {
+                "topic": t.topic_id,
+                "title": t.title,
+                "seen": t.seen,
+                "total": t.total,
+                "mean_retrievability": t.mean_retrievability,
+                "lapses": t.lapses,
+            }
+            for t in topics
+        ],
+        "streak_days": streak(year),
+    }

@@ -1,0 +1,175 @@
+"""Dashboard and /stats numbers on hand-made logs and states."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.models import LOCAL_USER_ID, ReviewLog, ReviewState
+from app.study import reviews, stats
+from app.study.preferences import StudySettings, save
+from app.study.scheduler import State
+from tests.study.conftest import add_cards, make_ctx
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def _log(db: Session, card_id: str, at: datetime, rating: int, kind: str) -> None:
+    db.add(
+        ReviewLog(user_id=LOCAL_USER_ID, card_id=card_id, rating=rating, reviewed_at=at, kind=kind)
+    )
+
+
+def _state(
+    db: Session,
+    card_id: str,
+    state: State,
+    due: datetime,
+    *,
+    stability: float = 10.0,
+    last: datetime | None = None,
+    lapses: int = 0,
+    suspended: bool = False,
+) -> None:
+    db.add(
+        ReviewState(
+            user_id=LOCAL_USER_ID,
+            card_id=card_id,
+            state=int(state),
+            step=None,
+            stability=stability,
+            difficulty=5.5,
+            due=due,
+            last_review=last or due - timedelta(days=10),
+            reps=3,
+            lapses=lapses,
+            suspended=suspended,
+            buried_until=None,
+        )
+    )
+
+
+def test_true_retention_counts_only_review_answers_in_window(db: Session) -> None:
+    ids = add_cards(db, 2)
+    # 7 review answers in the window: 2 Again -> 5/7; learn/relearn/cram and old ones ignored.
+    for i, rating in enumerate([3, 1, 4, 2, 3, 1, 3]):
+        _log(db, ids[i % 2], NOW - timedelta(days=i + 1), rating, "review")
+    _log(db, ids[0], NOW - timedelta(days=2), 1, "learn")
+    _log(db, ids[0], NOW - timedelta(days=2), 1, "relearn")
+    _log(db, ids[0], NOW - timedelta(days=2), 1, "cram")
+    _log(db, ids[0], NOW - timedelta(days=31), 1, "review")
+    db.commit()
+    ctx = make_ctx()
+    assert stats.true_retention(db, ctx, NOW - timedelta(days=30)) == (5, 7)
+    data = stats.study_stats(db, ctx, NOW)
+    assert data["retention_30d"]["rate"] == pytest.approx(5 / 7)
+    assert data["retention_by_topic"] == [
+        {"topic": "basics", "title": "Basics", "passed": 5, "total": 7, "rate": 5 / 7}
+    ]
+
+
+def test_day_counts_follow_4am_local_days_across_dst(db: Session) -> None:
+    (card,) = add_cards(db, 1)
+    ctx = make_ctx("America/New_York")
+    now = datetime(2026, 3, 9, 15, tzinfo=UTC)
+    # Day March 7 runs 09:00Z Mar 7 .. 08:00Z Mar 8 (23 h); March 8 from 08:00Z.
+    for at, kind in [
+        (datetime(2026, 3, 7, 9, 0, tzinfo=UTC), "learn"),
+        (datetime(2026, 3, 8, 7, 59, tzinfo=UTC), "review"),
+        (datetime(2026, 3, 8, 8, 0, tzinfo=UTC), "review"),
+        (datetime(2026, 3, 8, 8, 14, tzinfo=UTC), "relearn"),
+        (datetime(2026, 3, 9, 7, 59, tzinfo=UTC), "review"),
+        (datetime(2026, 3, 9, 8, 0, tzinfo=UTC), "cram"),
+    ]:
+        _log(db, card, at, 3, kind)
+    db.commit()
+    counts = stats.day_counts(db, ctx, now, 4)
+    assert counts.days == [date(2026, 3, 6), date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9)]
+    assert counts.counts["learn"].tolist() == [0, 1, 0, 0]
+    assert counts.counts["review"].tolist() == [0, 1, 2, 0]
+    assert counts.counts["relearn"].tolist() == [0, 0, 1, 0]
+    assert counts.counts["cram"].tolist() == [0, 0, 0, 1]
+    assert stats.streak(counts) == 3
+
+
+def test_streak_allows_today_not_yet_studied() -> None:
+    days = [date(2026, 1, d) for d in range(1, 6)]
+    import numpy as np
+
+    def counts(values: list[int]) -> stats.DayCounts:
+        zero = np.zeros(5, dtype=np.int64)
+        return stats.DayCounts(
+            days, {"learn": np.array(values), "review": zero, "relearn": zero, "cram": zero}
+        )
+
+    assert stats.streak(counts([1, 0, 1, 1, 0])) == 2
+    assert stats.streak(counts([1, 1, 0, 1, 1])) == 2
+    assert stats.streak(counts([1, 1, 1, 1, 1])) == 5
+    assert stats.streak(counts([1, 1, 1, 0, 0])) == 0
+
+
+def test_forecast_and_state_counts_match_states(db: Session) -> None:
+    ids = add_cards(db, 10)
+    ctx = make_ctx()  # UTC, day starts 04:00Z
+    _state(db, ids[0], State.Review, NOW - timedelta(days=5))  # overdue -> today
+    _state(db, ids[1], State.Review, NOW + timedelta(hours=10))  # 22:00Z today
+    _state(db, ids[2], State.Review, datetime(2026, 3, 11, 3, 59, tzinfo=UTC))  # still today
+    _state(db, ids[3], State.Review, datetime(2026, 3, 11, 4, 0, tzinfo=UTC))  # tomorrow
+    _state(db, ids[4], State.Learning, NOW + timedelta(minutes=10))
+    _state(db, ids[5], State.Relearning, NOW + timedelta(days=2, hours=1))
+    _state(db, ids[6], State.Review, NOW + timedelta(days=3), suspended=True)
+    _state(db, ids[7], State.Review, NOW + timedelta(days=40))  # beyond 30 days
+    db.commit()
+    reviews.set_suspended(db, ctx, ids[8], True, NOW)  # a suspended new card
+    data = stats.study_stats(db, ctx, NOW)
+    forecast = [f["due"] for f in data["forecast"]]
+    assert forecast[:4] == [4, 1, 1, 0] and sum(forecast) == 6
+    assert data["card_counts"] == {
+        "new": 1,
+        "learning": 1,
+        "review": 5,
+        "relearning": 1,
+        "suspended": 2,
+    }
+
+
+def test_mastery_mean_retrievability_by_hand(db: Session) -> None:
+    ids = add_cards(db, 3)
+    # Reviewed 10 days ago with stability 10: R = (1 + f * 10 / 10) ** d = 0.9 exactly.
+    _state(
+        db,
+        ids[0],
+        State.Review,
+        NOW + timedelta(days=1),
+        stability=10.0,
+        last=NOW - timedelta(days=10),
+        lapses=2,
+    )
+    # Reviewed today: R = 1.
+    _state(db, ids[1], State.Review, NOW + timedelta(days=5), stability=4.0, last=NOW, lapses=1)
+    db.commit()
+    data = stats.study_stats(db, make_ctx(), NOW)
+    (row,) = data["mastery"]
+    assert (row["seen"], row["total"], row["lapses"]) == (2, 3, 3)
+    assert row["mean_retrievability"] == pytest.approx((0.9 + 1.0) / 2)
+
+
+def test_dashboard_numbers(db: Session) -> None:
+    ids = add_cards(db, 5)
+    save(db, LOCAL_USER_ID, StudySettings(timezone="UTC", new_per_day=3))
+    db.commit()
+    ctx = make_ctx(new_per_day=3)
+    for day in (2, 1):
+        _log(db, ids[4], NOW - timedelta(days=day), 3, "review")
+    db.commit()
+    reviews.grade(db, ctx, ids[0], 3, NOW, review_token="a")
+    reviews.grade(db, ctx, ids[1], 1, NOW, review_token="b")
+    board = stats.dashboard(db, LOCAL_USER_ID, NOW + timedelta(minutes=2))
+    assert board["due_now"] == 1  # the Again card, due after 1 minute
+    assert board["new_available_today"] == 1  # limit 3, two introduced, three left in bank
+    assert board["reviews_today"] == 2
+    assert board["streak_days"] == 3
+    assert board["retention_30d"] == 1.0
+    assert board["next_due"] == NOW + timedelta(minutes=10)
