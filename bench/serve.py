@@ -48,6 +48,7 @@ def running_server(database_url: str | None = None, workers: int = 1) -> Iterato
         finally:
             process.terminate()
             process.wait(timeout=10)
+            process.stderr.close()
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
