@@ -7,6 +7,8 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
+from app.demos._grid import heat_table
+from app.demos.plot import Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 MAX_LENGTH = 16
@@ -117,7 +119,30 @@ def compute(params: AttentionParams) -> dict[str, Any]:
 
 
 def view(params: AttentionParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Weights as a heat table (masked cells blank), the output, and entropy per query."""
+    masked = np.array(result["masked"])
+    rows = len(result["weights"])
+    queries = list(range(1, rows + 1))
+    return {
+        "weights": heat_table(result["weights"], blank=masked),
+        "output": heat_table(result["output"]),
+        "keys": list(range(1, masked.shape[1] + 1)),
+        "entropy_svg": line_plot(
+            [
+                Series(queries, result["entropy"], "entropy of the weights", kind="both"),
+                Series(queries, result["uniform_entropy"], "uniform weights", dashed=True),
+            ],
+            title="How spread out each query's weights are",
+            desc="Entropy of each row of weights against the entropy of uniform weights over "
+            "the same keys; near 0 means one key takes all the weight",
+            x_label="query",
+            y_label="entropy (nats)",
+            x_range=(0.5, rows + 0.5),
+        ),
+        "scale": fmt(result["scale"]),
+        "score_std": {k: fmt(v) for k, v in result["score_std"].items()},
+        "mean_max_weight": fmt(float(np.mean(result["max_weight"]))),
+    }
 
 
 DEMO = Demo(

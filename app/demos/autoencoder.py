@@ -8,6 +8,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
+from app.demos._grid import grid_svg, heat_table
+from app.demos.plot import Line, Mark, Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 # 5 × 7 bitmaps of the digits 0-9, one string per row.
@@ -176,7 +178,69 @@ def compute(params: AutoencoderParams) -> dict[str, Any]:
 
 
 def view(params: AutoencoderParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Training curve against PCA's optimum, error against k, the codes, a few reconstructions."""
+    ae, best = result["reconstruction_error"], result["pca_error"]
+    by_k = result["pca_error_by_k"]
+    codes, labels = np.array(result["codes"]), np.array(result["labels"])
+    code_x = codes[:, 0]
+    code_y = codes[:, 1] if codes.shape[1] > 1 else labels.astype(float)
+    clouds = [
+        Series(code_x[labels == g], code_y[labels == g], f"{noun} {g}", kind="markers")
+        for noun in ["digit" if params.dataset == "digits" else "blob"]
+        for g in np.unique(labels)
+    ]
+    samples = result["samples"]
+    return {
+        "loss_svg": line_plot(
+            [Series(result["loss_steps"], result["loss"], f"{params.kind} autoencoder")],
+            title="Reconstruction error during training",
+            desc=f"Mean squared error falls to {fmt(ae)}; PCA with k = {params.k} gets {fmt(best)}",
+            x_label="gradient-descent step",
+            y_label="mean squared error",
+            log_y=True,
+            hlines=[Line(best, f"PCA, k = {params.k}")] if best > 0 else [],
+        ),
+        "by_k_svg": line_plot(
+            [Series(range(len(by_k)), by_k, "PCA (the linear optimum)", kind="both")],
+            title="Reconstruction error against k",
+            desc=f"PCA's error for every k from 0 to {len(by_k) - 1}; the autoencoder's at "
+            f"k = {params.k} is marked",
+            x_label="bottleneck size k",
+            y_label="mean squared error",
+            marks=[Mark(params.k, ae, f"autoencoder {fmt(ae)}")],
+        ),
+        "codes_svg": line_plot(
+            clouds,
+            title="Codes of every sample",
+            desc=f"The {params.k}-dimensional codes"
+            + (", first two coordinates" if params.k > 2 else "")
+            + ", coloured by class",
+            x_label="code 1",
+            y_label="code 2" if codes.shape[1] > 1 else "class",
+        ),
+        "samples": _samples(result, samples) if result["image_shape"] else None,
+        "sample_tables": None
+        if result["image_shape"]
+        else {name: heat_table(rows) for name, rows in samples.items()},
+        "ratio": fmt(ae / best) if best > 0 else None,
+    }
+
+
+def _samples(result: dict[str, Any], samples: dict[str, list]) -> list[dict[str, str]]:
+    """Small pictures of the first digits: original, autoencoder, PCA."""
+    shape = result["image_shape"]
+    return [
+        {
+            name: grid_svg(
+                np.reshape(samples[name][i], shape),
+                title=f"Sample {i + 1}, {name}",
+                desc=f"{name} of sample {i + 1} as a {shape[0]} × {shape[1]} image",
+                max_side=56,
+            )
+            for name in samples
+        }
+        for i in range(len(samples["original"]))
+    ]
 
 
 DEMO = Demo(

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, field_validator
 
+from app.demos._grid import heat_table
+from app.demos.plot import Series, fmt, line_plot
 from app.demos.recurrent_cells import check_rows, init_weights
 from app.demos.registry import Demo, DemoParams
 
@@ -69,7 +71,28 @@ def compute(params: BidirectionalParams) -> dict[str, Any]:
 
 
 def view(params: BidirectionalParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Both directions' states over the steps, and the concatenated output as a heat table."""
+    t = list(range(1, len(result["forward"]) + 1))
+    series = [
+        Series(t, [h[j] for h in result["forward"]], f"forward h{j + 1}", kind="both")
+        for j in range(params.hidden)
+    ] + [
+        Series(t, [h[j] for h in result["backward"]], f"backward h{j + 1}", dashed=True)
+        for j in range(params.hidden)
+    ]
+    return {
+        "states_svg": line_plot(
+            series,
+            title="Forward and backward states",
+            desc="Each hidden unit of the forward pass (solid) and the backward pass (dashed) "
+            "at every step",
+            x_label="step",
+            y_label="state",
+            x_range=(0.5, len(t) + 0.5),
+        ),
+        "output": heat_table(result["output"]),
+        "inputs": [", ".join(fmt(v) for v in x) for x in params.sequence],
+    }
 
 
 DEMO = Demo(

@@ -115,7 +115,23 @@ def compute(params: BroadcastingParams) -> dict[str, Any]:
 
 
 def view(params: BroadcastingParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """The two shapes right-aligned in columns, one column per compared axis."""
+    steps = list(reversed(result["steps"]))
+
+    def size(value: int | None) -> str:
+        return "·" if value is None else str(value)
+
+    return {
+        "axes": [s["axis"] for s in steps],
+        "aligned": [
+            {"name": "a", "sizes": [size(s["a"]) for s in steps]},
+            {"name": "b", "sizes": [size(s["b"]) for s in steps]},
+            {"name": "result", "sizes": [size(s["result"]) if s["result"] else "✗" for s in steps]},
+        ],
+        "a": str(tuple(params.a_shape)),
+        "b": str(tuple(params.b_shape)),
+        "result": None if result["result_shape"] is None else str(tuple(result["result_shape"])),
+    }
 
 
 DEMO = Demo(

@@ -9,6 +9,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from pydantic import Field, ValidationInfo, field_validator
 
+from app.demos._grid import grid_svg, heat_table
+from app.demos.plot import fmt
 from app.demos.registry import Demo, DemoParams
 
 MAX_IMAGE = 28
@@ -229,7 +231,55 @@ def compute(params: ConvPoolParams) -> dict[str, Any]:
 
 
 def view(params: ConvPoolParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Pictures of the image, feature map and pooled map; the strongest window worked out."""
+    image, kernel = np.array(result["image"]), np.array(result["kernel"])
+    feature_map = np.array(result["feature_map"])
+    p, s = params.padding, params.stride
+    (kh, kw), (h, w) = kernel.shape, image.shape
+    r, c = (int(i) for i in np.unravel_index(np.argmax(np.abs(feature_map)), feature_map.shape))
+    window = np.pad(image, p)[r * s : r * s + kh, c * s : c * s + kw]
+    image_outlines = [(p, p, h, w, True)] if p else []
+    image_outlines.append((r * s, c * s, kh, kw, False))
+    pooled = result["pooled"]
+    small = feature_map.shape[1] <= 16
+    return {
+        "image_svg": grid_svg(
+            np.pad(image, p),
+            title="Padded input image",
+            desc=f"{h} × {w} image with {p} px of zero padding; the window at output "
+            f"({r}, {c}) is outlined",
+            outlines=image_outlines,
+        ),
+        "feature_svg": grid_svg(
+            feature_map,
+            title="Feature map",
+            desc=f"{feature_map.shape[0]} × {feature_map.shape[1]} feature map; "
+            f"output ({r}, {c}) is outlined",
+            outlines=[(r, c, 1, 1, False)],
+        ),
+        "pooled_svg": None
+        if pooled is None
+        else grid_svg(
+            pooled,
+            title=f"{params.pool} pooled map",
+            desc=f"{len(pooled)} × {len(pooled[0])} map after {params.pool} pooling",
+        ),
+        "window": {
+            "row": r,
+            "col": c,
+            "values": heat_table(window),
+            "kernel": heat_table(kernel),
+            "products": heat_table(window * kernel),
+            "sum": fmt(float(feature_map[r, c])),
+        },
+        "feature_table": heat_table(feature_map) if small else None,
+        "pooled_table": heat_table(pooled) if pooled is not None and small else None,
+        "formulas": [
+            f"{stage} {side}: {size['formula']}"
+            for stage, sides in result["sizes"].items()
+            for side, size in sides.items()
+        ],
+    }
 
 
 _MAX_IMAGE = [[float((i * j) % 7 - 3) for j in range(MAX_IMAGE)] for i in range(MAX_IMAGE)]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
+from app.demos.plot import bar_chart, fmt
 from app.demos.registry import Demo, DemoParams
 
 MAX_VISIBLE = 4
@@ -117,7 +118,69 @@ def compute(params: RBMParams) -> dict[str, Any]:
 
 
 def view(params: RBMParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Exact p(v) beside the CD-k sample frequencies, and the enumeration as tables."""
+    names = ["".join(str(int(u)) for u in v) for v in result["visible_states"]]
+    hidden = ["".join(str(int(u)) for u in h) for h in result["hidden_states"]]
+    top = max(max(result["p_v"]), max(result["sample_frequencies"]))
+    y_range = (0.0, top * 1.1 or 1.0)
+
+    def bars(values: list[float], title: str, desc: str) -> str:
+        return bar_chart(
+            names,
+            values,
+            title=title,
+            desc=desc,
+            y_label="probability",
+            y_range=y_range,
+            height=240,
+        )
+
+    z = result["partition_function"]
+    return {
+        "exact_svg": bars(result["p_v"], "Exact p(v)", f"p(v) by enumeration, Z = {fmt(z)}"),
+        "samples_svg": bars(
+            result["sample_frequencies"],
+            f"Visible states after CD-{params.cd_k}",
+            f"Frequencies over 1000 chains; total variation from p(v) "
+            f"{fmt(result['total_variation'])}",
+        ),
+        "visible_rows": [
+            {
+                "v": name,
+                "p_v": fmt(p),
+                "free_energy": fmt(f),
+                "p_h": ", ".join(fmt(q) for q in ph),
+                "frequency": fmt(freq),
+            }
+            for name, p, f, ph, freq in zip(
+                names,
+                result["p_v"],
+                result["free_energy"],
+                result["p_h_given_v"],
+                result["sample_frequencies"],
+                strict=True,
+            )
+        ],
+        "joint_rows": [
+            {
+                "v": names[i],
+                "h": hidden[j],
+                "energy": fmt(result["energy"][i][j]),
+                "weight": fmt(float(np.exp(-result["energy"][i][j]))),
+                "p": fmt(result["p_joint"][i][j]),
+            }
+            for i in range(len(names))
+            for j in range(len(hidden))
+        ],
+        "chain": [
+            {
+                "step": i,
+                "v": "".join(str(int(u)) for u in s["v"]),
+                "h": "".join(str(int(u)) for u in s["h"]),
+            }
+            for i, s in enumerate(result["chain"])
+        ],
+    }
 
 
 DEMO = Demo(

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from app.demos.plot import Series, bar_chart, line_plot
 from app.demos.registry import Demo, DemoParams
 
 POOL_SIZE = 2  # every pool is 2×2 with stride 2, as in VGG
@@ -80,7 +81,35 @@ def _step(name: str, k: int, stride: int, jump: int, growth: int, rf: int) -> di
 
 
 def view(params: ReceptiveFieldParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Growth of the receptive field per layer, and the two parameter counts side by side."""
+    steps = result["steps"]
+    k, rf = params.kernel_size, result["receptive_field"]
+    growth = line_plot(
+        [
+            Series(
+                range(len(steps) + 1),
+                [1] + [s["receptive_field"] for s in steps],
+                "receptive field",
+                kind="both",
+            )
+        ],
+        title="Receptive field per layer",
+        desc=f"Receptive field after each of {len(steps)} layers, ending at {rf} × {rf} pixels",
+        x_label="layers applied (convolutions and pools)",
+        y_label="receptive field (px)",
+    )
+    params_svg = bar_chart(
+        [f"{params.layers} stacked {k}×{k}", f"one {rf}×{rf}"],
+        [result["stacked_params"], result["single_params"]],
+        title="Weights: stacked kernels against one big kernel",
+        desc=f"{result['stacked_formula']} against {result['single_formula']}, "
+        f"with C = {params.channels}",
+        y_label="weights",
+        value_labels=[result["stacked_formula"], result["single_formula"]],
+        highlight=[0],
+        height=240,
+    )
+    return {"growth_svg": growth, "params_svg": params_svg}
 
 
 DEMO = Demo(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
+from app.demos.plot import Series, bar_chart, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 MAX_HIDDEN = 8
@@ -225,7 +226,52 @@ def compute_gru(params: GRUParams) -> dict[str, Any]:
 
 
 def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Gate bars of the last step, the hidden state over the steps, and a table per step."""
+    gates = result["gates"]
+    labels = [f"{name}{j + 1}" for name, values in gates.items() for j in range(len(values))]
+    values = [v for name in gates for v in gates[name]]
+    squashed = [i for i, label in enumerate(labels) if label[0] in "gn"]  # tanh, not sigmoid
+    steps = result["steps"]
+    t = list(range(1, len(steps) + 1))
+    series = [
+        Series(t, [s["h"][j] for s in steps], f"h{j + 1}", kind="both")
+        for j in range(params.hidden)
+    ]
+    if "c" in result:
+        series += [
+            Series(t, [s["c"][j] for s in steps], f"c{j + 1}", dashed=True)
+            for j in range(params.hidden)
+        ]
+    return {
+        "gates_svg": bar_chart(
+            labels,
+            values,
+            title=f"Gates at step {len(steps)}",
+            desc="Gate values of the last step: "
+            + "; ".join(f"{n} = {', '.join(fmt(v) for v in vs)}" for n, vs in gates.items()),
+            y_range=(-1.0, 1.0),
+            highlight=squashed,
+            height=260,
+        ),
+        "states_svg": line_plot(
+            series,
+            title="States over the sequence",
+            desc="Hidden state (and cell state, dashed) after each step",
+            x_label="step",
+            y_label="state",
+            x_range=(0.5, len(steps) + 0.5),
+        ),
+        "rows": [
+            {
+                "step": i + 1,
+                "x": ", ".join(fmt(v) for v in s["x"]),
+                "gates": {n: ", ".join(fmt(v) for v in vs) for n, vs in s["gates"].items()},
+                "h": ", ".join(fmt(v) for v in s["h"]),
+                "c": ", ".join(fmt(v) for v in s["c"]) if "c" in s else None,
+            }
+            for i, s in enumerate(steps)
+        ],
+    }
 
 
 def _maximum(gates: int) -> dict[str, Any]:
