@@ -76,13 +76,17 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-# Tables Alembic must leave alone: the SQLite FTS5 index and its shadow tables (raw SQL).
+# Made by raw SQL in the migrations, unknown to the models: the SQLite FTS5 table (and its
+# shadow tables) and the PostgreSQL GIN index.
 FTS_TABLE_PREFIX = "cards_fts"
+FTS_INDEX = "ix_cards_fts"
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
-    """Alembic filter: compare everything but the full-text index tables."""
-    return not (type_ == "table" and name and name.startswith(FTS_TABLE_PREFIX))
+    """Alembic filter: compare everything but the full-text search objects."""
+    if type_ == "table" and name and name.startswith(FTS_TABLE_PREFIX):
+        return False
+    return not (type_ == "index" and name == FTS_INDEX)
 
 
 def migrate(settings: Settings, engine: Engine) -> None:

@@ -58,7 +58,8 @@ def main() -> None:
         print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
         for name, path in pages().items():
             r = wrk(base + path, args.seconds, args.connections)
-            print(f"{name:<12} {r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>8.0f}")
+            row = f"{r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>8.0f}"
+            print(f"{name:<12} {row}")
 
 
 if __name__ == "__main__":

@@ -3,14 +3,17 @@ migrations, the real app factory, an in-process HTTP client."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -32,9 +35,48 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+# `make test` runs the suite on SQLite, then again on PostgreSQL when
+# DLCARDS_TEST_POSTGRES_URL is set (DLCARDS_TEST_BACKEND=postgres selects that run).
+POSTGRES_ADMIN_URL = os.environ.get("DLCARDS_TEST_POSTGRES_URL")
+ON_POSTGRES = os.environ.get("DLCARDS_TEST_BACKEND") == "postgres"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test is about SQLite itself")
+    if ON_POSTGRES and not POSTGRES_ADMIN_URL:
+        raise pytest.UsageError("DLCARDS_TEST_BACKEND=postgres needs DLCARDS_TEST_POSTGRES_URL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="SQLite-specific; this run is on PostgreSQL")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"dlcards_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    if not ON_POSTGRES:
+        yield make_settings(tmp_path)
+        return
+    with fresh_postgres_database() as url:
+        yield make_settings(tmp_path, database_url=url)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -30,6 +31,7 @@ def test_models_match_migrations(engine: Engine) -> None:
     assert diff == []
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas_are_set(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

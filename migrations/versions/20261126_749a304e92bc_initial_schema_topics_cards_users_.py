@@ -152,11 +152,21 @@ def upgrade() -> None:
         sa.column("created_at", sa.DateTime(timezone=True)),
     )
     op.bulk_insert(users, [{"id": 1, "name": "local", "created_at": datetime.now(UTC)}])
+    if op.get_bind().dialect.name == "postgresql":
+        # The explicit id 1 above did not advance the sequence; the next user must get 2.
+        op.execute("SELECT setval(pg_get_serial_sequence('users', 'id'), 1)")
+        # Full-text search: the expression app/cards/search.py queries, GIN-indexed.
+        op.execute(
+            "CREATE INDEX ix_cards_fts ON cards USING gin "
+            "(to_tsvector('simple', question || ' ' || answer_md || ' ' || tags::text))"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS cards_fts")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_cards_fts")
     with op.batch_alter_table("review_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_review_states_due"))
 
