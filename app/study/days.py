@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -34,8 +35,9 @@ def machine_zone_name() -> str:
     return FALLBACK_ZONE
 
 
-def zone_names() -> list[str]:
-    return sorted(available_timezones())
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
 
 
 @dataclass(frozen=True)

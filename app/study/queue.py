@@ -229,3 +229,8 @@ def due_tomorrow(session: Session, ctx: UserContext, filters: Filters, now: date
         session,
         _scheduled(ctx, filters, day_end).where(ReviewState.due < tomorrow_end),
     )
+
+
+def new_count(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
+    """New cards not yet seen under the filters (ignoring today's limit)."""
+    return _count(session, _new(ctx, filters, now))

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, migrate
 from app.models import LOCAL_USER_ID, Card, Topic
+from app.study.deps import get_fuzzing, get_now
 from app.study.preferences import StudySettings, UserContext
+from app.study.routes import router as study_router
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -79,3 +82,30 @@ def make_ctx(zone: str = "UTC", *, fuzz: bool = False, **settings: object) -> Us
         zone,  # type: ignore[arg-type]
         enable_fuzzing=fuzz,
     )
+
+
+class Clock:
+    """The injected "now" of a test app; tests move it forward to simulate days of study."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def study_client(app, clock: Clock) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """The real app with the clock injected and fuzzing off (exact intervals)."""
+    if not any(getattr(r, "path", None) == "/study" for r in app.routes):
+        app.include_router(study_router)
+    app.dependency_overrides[get_now] = lambda: clock.now
+    app.dependency_overrides[get_fuzzing] = lambda: False
+    with TestClient(app) as client:
+        yield client

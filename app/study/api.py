@@ -1,0 +1,121 @@
+"""The study JSON API: the next card, grading, undo, stats and settings (listed at /docs)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from app.db import SessionDep
+from app.study import preferences, reviews, stats, view
+from app.study.deps import ContextDep, FiltersDep, NowDep
+
+router = APIRouter(prefix="/api", tags=["study"])
+
+
+class ReviewIn(BaseModel):
+    """One answer to the card shown with ``review_token``."""
+
+    card_id: str = Field(max_length=100)
+    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
+    review_token: str = Field(min_length=1, max_length=reviews.MAX_TOKEN_LENGTH)
+    duration_ms: int | None = Field(None, ge=0, le=reviews.MAX_DURATION_MS)
+    cram: bool = Field(False, description="log as a cram answer; the schedule is unchanged")
+
+
+def _refused(error: reviews.StudyError) -> HTTPException:
+    return HTTPException(error.status_code, error.message)
+
+
+@router.get("/study/next")
+def next_card(
+    session: SessionDep,
+    ctx: ContextDep,
+    filters: FiltersDep,
+    now: NowDep,
+    mode: Annotated[str | None, Query(pattern="^(cram|study)?$")] = None,
+    ahead: bool = False,
+) -> dict[str, Any]:
+    """The next card with its four previewed intervals and a review_token, or what is next."""
+    return view.build(session, ctx, filters, now, cram=mode == "cram", ahead=ahead).as_json()
+
+
+@router.post("/reviews")
+def post_review(
+    session: SessionDep, ctx: ContextDep, now: NowDep, answer: ReviewIn
+) -> dict[str, Any]:
+    """Grade a card; repeating a review_token returns the first answer's result (one log row)."""
+    try:
+        result = reviews.grade(
+            session,
+            ctx,
+            answer.card_id,
+            answer.rating,
+            now,
+            review_token=answer.review_token,
+            duration_ms=answer.duration_ms,
+            cram=answer.cram,
+        )
+    except reviews.StudyError as error:
+        raise _refused(error) from None
+    return result.as_json()
+
+
+@router.post("/reviews/undo")
+def undo_review(session: SessionDep, ctx: ContextDep, now: NowDep) -> dict[str, Any]:
+    """Undo the latest answer: its log row is deleted and the card's state restored."""
+    try:
+        undone = reviews.undo_last(session, ctx, now)
+    except reviews.StudyError as error:
+        raise _refused(error) from None
+    return {
+        "undone": undone.review_id,
+        "card_id": undone.card_id,
+        "rating": undone.rating,
+        "kind": undone.kind,
+    }
+
+
+@router.get("/stats")
+def get_stats(
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    days: Annotated[int, Query(description="30, 90 or 365")] = 30,
+) -> dict[str, Any]:
+    """Everything /stats charts, as numbers."""
+    if days not in stats.RANGES:
+        raise HTTPException(422, f"days must be one of {', '.join(map(str, stats.RANGES))}")
+    return stats.study_stats(session, ctx, now, days)
+
+
+def _settings_json(
+    ctx_settings: preferences.StudySettings, zone: str, parameters: list[float]
+) -> dict[str, Any]:
+    return {**ctx_settings.model_dump(), "timezone_in_use": zone, "fsrs_parameters": parameters}
+
+
+@router.get("/settings")
+def get_settings(ctx: ContextDep) -> dict[str, Any]:
+    """The study settings in use, with the FSRS parameters."""
+    return _settings_json(ctx.settings, ctx.zone_name, list(ctx.config.parameters))
+
+
+@router.put("/settings", response_model=None)
+def put_settings(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    body: Annotated[dict[str, Any], Body(examples=[{"desired_retention": 0.9}])],
+) -> dict[str, Any] | JSONResponse:
+    """Change some settings; any invalid field refuses the whole change (422, nothing saved)."""
+    merged = {**ctx.settings.model_dump(), **body}
+    settings, errors = preferences.validate(merged)
+    if settings is None:
+        return JSONResponse({"detail": errors}, status_code=422)
+    preferences.save(session, ctx.user_id, settings)
+    session.commit()
+    saved = preferences.user_context(session, ctx.user_id, request.app.state.settings.timezone)
+    return _settings_json(settings, saved.zone_name, list(ctx.config.parameters))

@@ -1,0 +1,401 @@
+"""Study pages: /study (grade, undo, suspend, bury, cram), /stats and /settings.
+
+Every form works without JavaScript (POST, then a 303 redirect back to the queue); with htmx
+the same POST answers with the study fragment, so the next card swaps in without a reload.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.cards.routes import demo_links
+from app.db import SessionDep
+from app.study import charts, optimize, preferences, rebuild, reviews, stats, view
+from app.study.api import router as api_router
+from app.study.days import zone_names
+from app.study.deps import ContextDep, FiltersDep, NowDep
+from app.study.preferences import UserContext
+from app.study.queue import Filters
+from app.web import is_htmx, render
+
+router = APIRouter()
+router.include_router(api_router)
+
+STUDY_TEMPLATE = "study/study.html"
+STATS_RANGES = stats.RANGES
+
+
+def local_time(moment: datetime | None, zone: str, now: datetime) -> str:
+    """A due time as the user reads it: "14:05", "tomorrow 09:00" or "Mon 3 Mar 09:00"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(zone))
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if local.date() == today:
+        return local.strftime("%H:%M")
+    if (local.date() - today).days == 1:
+        return local.strftime("tomorrow %H:%M")
+    return local.strftime("%a %-d %b %Y %H:%M")
+
+
+def _study_page(
+    request: Request,
+    session: SessionDep,
+    ctx: UserContext,
+    filters: Filters,
+    now: datetime,
+    *,
+    cram: bool = False,
+    ahead: bool = False,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    study = view.build(session, ctx, filters, now, cram=cram, ahead=ahead)
+    context: dict[str, Any] = {
+        "study": study,
+        "demo_links": demo_links(study.card) if study.card else [],
+        "next_due_label": local_time(study.next_due, ctx.zone_name, now),
+        "query": urlencode(study.query()),
+        "message": message,
+        "error": error,
+    }
+    return render(request, STUDY_TEMPLATE, context, block="study", status_code=status_code)
+
+
+def _back_to_study(filters: Filters, cram: bool, **extra: str) -> str:
+    params = filters.query()
+    if cram:
+        params["mode"] = "cram"
+    params.update(extra)
+    return "/study" + (f"?{urlencode(params)}" if params else "")
+
+
+@router.get("/study", response_class=HTMLResponse)
+def study_page(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    filters: FiltersDep,
+    now: NowDep,
+    mode: Annotated[str | None, Query(pattern="^(cram|study)?$")] = None,
+    ahead: bool = False,
+    undone: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    """The next card (learning, then reviews, then new), or what comes next when done."""
+    message = f"Undid your answer to {undone}." if undone else None
+    return _study_page(
+        request, session, ctx, filters, now, cram=mode == "cram", ahead=ahead, message=message
+    )
+
+
+def _form_filters(topic: str, level: str, tag: str) -> Filters:
+    return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)
+
+
+@router.post("/study/review", response_class=HTMLResponse)
+def review_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    card_id: Annotated[str, Form(max_length=100)],
+    rating: Annotated[str, Form(max_length=10)],
+    review_token: Annotated[str, Form(max_length=100)] = "",
+    duration_ms: Annotated[str, Form(max_length=20)] = "",
+    mode: Annotated[str, Form(max_length=10)] = "",
+    topic: Annotated[str, Form(max_length=64)] = "",
+    level: Annotated[str, Form(max_length=20)] = "",
+    tag: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Grade the shown card (plain form: 303 back to /study; htmx: the next card)."""
+    filters, cram = _form_filters(topic, level, tag), mode == "cram"
+    try:
+        value = int(rating) if rating.strip().lstrip("-").isdigit() else -1
+        duration = int(duration_ms) if duration_ms.strip().isdigit() else None
+        reviews.grade(
+            session,
+            ctx,
+            card_id,
+            value,
+            now,
+            review_token=review_token,
+            duration_ms=duration,
+            cram=cram,
+        )
+    except reviews.StudyError as error:
+        return _study_page(
+            request,
+            session,
+            ctx,
+            filters,
+            now,
+            cram=cram,
+            error=error.message,
+            status_code=error.status_code,
+        )
+    if is_htmx(request):
+        return _study_page(request, session, ctx, filters, now, cram=cram)
+    return RedirectResponse(_back_to_study(filters, cram), status_code=303)
+
+
+@router.post("/study/undo", response_class=HTMLResponse)
+def undo_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    mode: Annotated[str, Form(max_length=10)] = "",
+    topic: Annotated[str, Form(max_length=64)] = "",
+    level: Annotated[str, Form(max_length=20)] = "",
+    tag: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Undo the last answer: its card comes back with exactly its previous state."""
+    filters, cram = _form_filters(topic, level, tag), mode == "cram"
+    try:
+        undone = reviews.undo_last(session, ctx, now)
+    except reviews.StudyError as error:
+        return _study_page(
+            request,
+            session,
+            ctx,
+            filters,
+            now,
+            cram=cram,
+            error=error.message,
+            status_code=error.status_code,
+        )
+    if is_htmx(request):
+        return _study_page(
+            request,
+            session,
+            ctx,
+            filters,
+            now,
+            cram=cram,
+            message=f"Undid your answer to {undone.card_id}.",
+        )
+    return RedirectResponse(_back_to_study(filters, cram, undone=undone.card_id), status_code=303)
+
+
+def _flag_form(
+    request: Request,
+    session: SessionDep,
+    ctx: UserContext,
+    now: datetime,
+    card_id: str,
+    action: str,
+    filters: Filters,
+    cram: bool,
+    next_url: str,
+) -> Response:
+    try:
+        if action == "bury":
+            reviews.bury(session, ctx, card_id, now)
+        else:
+            reviews.set_suspended(session, ctx, card_id, action == "suspend", now)
+    except reviews.StudyError as error:
+        return _study_page(
+            request,
+            session,
+            ctx,
+            filters,
+            now,
+            cram=cram,
+            error=error.message,
+            status_code=error.status_code,
+        )
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return RedirectResponse(next_url, status_code=303)
+    if is_htmx(request):
+        done = {"bury": "Buried", "suspend": "Suspended", "unsuspend": "Unsuspended"}[action]
+        return _study_page(
+            request, session, ctx, filters, now, cram=cram, message=f"{done} {card_id}."
+        )
+    return RedirectResponse(_back_to_study(filters, cram), status_code=303)
+
+
+FlagForm = Annotated[str, Form(max_length=100)]
+OptionalForm = Annotated[str, Form(max_length=200)]
+
+
+@router.post("/study/suspend", response_class=HTMLResponse)
+def suspend_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    card_id: FlagForm,
+    mode: OptionalForm = "",
+    topic: OptionalForm = "",
+    level: OptionalForm = "",
+    tag: OptionalForm = "",
+    next: OptionalForm = "",
+) -> Response:
+    """Suspend a card: it is never shown until unsuspended."""
+    return _flag_form(
+        request,
+        session,
+        ctx,
+        now,
+        card_id,
+        "suspend",
+        _form_filters(topic, level, tag),
+        mode == "cram",
+        next,
+    )
+
+
+@router.post("/study/unsuspend", response_class=HTMLResponse)
+def unsuspend_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    card_id: FlagForm,
+    next: OptionalForm = "/settings#suspended",
+) -> Response:
+    """Bring a suspended card back into the queue."""
+    return _flag_form(request, session, ctx, now, card_id, "unsuspend", Filters(), False, next)
+
+
+@router.post("/study/bury", response_class=HTMLResponse)
+def bury_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    card_id: FlagForm,
+    mode: OptionalForm = "",
+    topic: OptionalForm = "",
+    level: OptionalForm = "",
+    tag: OptionalForm = "",
+    next: OptionalForm = "",
+) -> Response:
+    """Bury a card until the next study day starts."""
+    return _flag_form(
+        request,
+        session,
+        ctx,
+        now,
+        card_id,
+        "bury",
+        _form_filters(topic, level, tag),
+        mode == "cram",
+        next,
+    )
+
+
+@router.get("/stats", response_class=HTMLResponse)
+def stats_page(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    days: Annotated[int, Query()] = 30,
+) -> HTMLResponse:
+    """Charts of reviews, forecast, states, retention, intervals, and per-topic mastery."""
+    days = days if days in STATS_RANGES else 30
+    data = stats.study_stats(session, ctx, now, days)
+    context = {"data": data, "charts": charts.stats_charts(data), "ranges": STATS_RANGES}
+    return render(request, "stats/stats.html", context, block="stats")
+
+
+def _settings_page(
+    request: Request,
+    session: SessionDep,
+    ctx: UserContext,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    optimization: optimize.Optimization | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    settings = ctx.settings
+    values = form or {
+        **settings.model_dump(),
+        "timezone": settings.timezone or "",
+        "learning_steps_minutes": preferences.format_steps(settings.learning_steps_minutes),
+        "relearning_steps_minutes": preferences.format_steps(settings.relearning_steps_minutes),
+    }
+    context = {
+        "values": values,
+        "errors": errors or {},
+        "message": message,
+        "zone_in_use": ctx.zone_name,
+        "zones": zone_names(),
+        "parameters": list(ctx.config.parameters),
+        "custom_parameters": preferences.fsrs_parameters(session, ctx.user_id) is not None,
+        "optimization": optimization,
+        "suspended": reviews.suspended_cards(session, ctx),
+    }
+    return render(request, "settings/settings.html", context, status_code=status_code)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    saved: bool = False,
+    optimized: bool = False,
+) -> HTMLResponse:
+    """Desired retention, daily limits, day start, time zone, steps; optimize FSRS."""
+    message = ("Settings saved." if saved else None) or (
+        "New FSRS parameters applied; card states rebuilt with them." if optimized else None
+    )
+    return _settings_page(request, session, ctx, message=message)
+
+
+SETTINGS_FIELDS = tuple(preferences.StudySettings.model_fields)
+
+
+@router.post("/settings", response_class=HTMLResponse)
+async def settings_form(request: Request, session: SessionDep, ctx: ContextDep) -> Response:
+    """Save settings; out-of-range values show the form again with errors, nothing saved."""
+    form = await request.form()
+    values = {name: str(form.get(name, ""))[:200] for name in SETTINGS_FIELDS}
+    settings, errors = preferences.validate(dict(values))
+    if settings is None:
+        return _settings_page(request, session, ctx, form=values, errors=errors, status_code=422)
+    preferences.save(session, ctx.user_id, settings)
+    session.commit()
+    return RedirectResponse("/settings?saved=1", status_code=303)
+
+
+@router.post("/settings/optimize", response_class=HTMLResponse)
+def optimize_form(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+    """Fit FSRS parameters to your answers and show old vs new log loss before applying."""
+    result = optimize.optimize_user(session, ctx)
+    return _settings_page(request, session, ctx, optimization=result)
+
+
+@router.post("/settings/optimize/apply", response_class=HTMLResponse)
+def apply_parameters_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    parameters: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    """Apply confirmed parameters, then rebuild every card state with them."""
+    try:
+        values = optimize.parse_parameters(parameters)
+    except ValueError as error:
+        return _settings_page(
+            request, session, ctx, errors={"parameters": str(error)}, status_code=422
+        )
+    preferences.save_parameters(session, ctx.user_id, values)
+    session.commit()
+    fresh = preferences.user_context(
+        session, ctx.user_id, ctx.zone_name, enable_fuzzing=ctx.config.enable_fuzzing
+    )
+    rebuild.rebuild_user(session, fresh, now=now)
+    return RedirectResponse("/settings?optimized=1", status_code=303)

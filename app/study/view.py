@@ -1,0 +1,127 @@
+"""What the study screen and ``GET /api/study/next`` show: the next card and its four grades."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.models import Card
+from app.study import queue, store
+from app.study.preferences import UserContext
+from app.study.queue import Counts, Filters
+from app.study.reviews import new_review_token
+from app.study.scheduler import RATING_LABELS, format_interval, preview
+
+
+@dataclass(frozen=True)
+class Grade:
+    rating: int
+    name: str
+    interval: timedelta | None
+
+    @property
+    def label(self) -> str:
+        return format_interval(self.interval) if self.interval is not None else ""
+
+
+@dataclass
+class StudyView:
+    """The next card with its previewed intervals and token, or the "done for today" facts."""
+
+    filters: Filters
+    counts: Counts
+    cram: bool = False
+    ahead: bool = False
+    card: Card | None = None
+    queue: str | None = None
+    grades: list[Grade] = field(default_factory=list)
+    review_token: str | None = None
+    next_due: datetime | None = None
+    due_tomorrow: int = 0
+    new_tomorrow: int = 0
+
+    def query(self, **extra: str) -> dict[str, str]:
+        """The filters and mode as query parameters, to come back to the same queue."""
+        params = self.filters.query()
+        if self.cram:
+            params["mode"] = "cram"
+        if self.ahead:
+            params["ahead"] = "1"
+        params.update(extra)
+        return params
+
+    def as_json(self) -> dict[str, Any]:
+        counts = {
+            "learning": self.counts.learning,
+            "review": self.counts.review,
+            "new": self.counts.new,
+        }
+        if self.card is None:
+            return {
+                "card": None,
+                "counts": counts,
+                "next_due": self.next_due.isoformat() if self.next_due else None,
+                "due_tomorrow": self.due_tomorrow,
+                "new_tomorrow": self.new_tomorrow,
+            }
+        card = self.card
+        return {
+            "card": {
+                "id": card.id,
+                "question": card.question,
+                "answer_html": card.answer_html,
+                "topic": card.topic_id,
+                "level": card.level,
+                "tags": list(card.tags),
+                "url": f"/cards/{card.id}",
+            },
+            "queue": self.queue,
+            "mode": "cram" if self.cram else "study",
+            "review_token": self.review_token,
+            "intervals": {
+                str(g.rating): {
+                    "name": g.name,
+                    "label": g.label or None,
+                    "seconds": g.interval.total_seconds() if g.interval is not None else None,
+                }
+                for g in self.grades
+            },
+            "counts": counts,
+        }
+
+
+def build(
+    session: Session,
+    ctx: UserContext,
+    filters: Filters,
+    now: datetime,
+    *,
+    cram: bool = False,
+    ahead: bool = False,
+) -> StudyView:
+    """Pick the next card (or cram card) and preview what each grade would do to it now."""
+    view = StudyView(
+        filters=filters, counts=queue.counts(session, ctx, filters, now), cram=cram, ahead=ahead
+    )
+    nxt = (
+        queue.next_cram_card(session, ctx, filters, now)
+        if cram
+        else queue.next_card(session, ctx, filters, now, ahead=ahead)
+    )
+    if nxt is None:
+        view.next_due = queue.next_due(session, ctx, filters, now)
+        view.due_tomorrow = queue.due_tomorrow(session, ctx, filters, now)
+        unseen = queue.new_count(session, ctx, filters, now)
+        view.new_tomorrow = min(ctx.settings.new_per_day, unseen)
+        return view
+    view.card, view.queue, view.review_token = nxt.card, nxt.queue, new_review_token()
+    if cram:
+        view.grades = [Grade(int(r), name, None) for r, name in RATING_LABELS.items()]
+    else:
+        state = store.card_state(store.get_row(session, ctx.user_id, nxt.card.id))
+        intervals = preview(ctx.config, state, now, ctx.fuzz_key(nxt.card.id))
+        view.grades = [Grade(int(r), RATING_LABELS[r], ivl) for r, ivl in intervals.items()]
+    return view
