@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.attention import DEMO, AttentionParams, compute
+from tests.demos._finite import run_or_reject
 
 EYE = [[1, 0], [0, 1]]
 V = [[1, 2], [3, 4]]
@@ -74,3 +77,35 @@ def test_bad_inputs_name_the_parameter(params, field, words):
 def test_maximum_example_is_valid():
     result = compute(AttentionParams(**DEMO.examples["maximum"]))
     assert np.shape(result["weights"]) == (16, 16)
+
+
+VALUES = st.floats(-1e3, 1e3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 4), st.data())
+def test_random_inputs_are_rejected_or_give_finite_results(queries, keys, d, data):
+    def matrix(rows, cols):
+        return st.lists(
+            st.lists(VALUES, min_size=cols, max_size=cols), min_size=rows, max_size=rows
+        )
+
+    params = {
+        "length": data.draw(st.integers(1, 17)),
+        "dim": data.draw(st.integers(1, 65)),
+        "causal": data.draw(st.booleans()),
+        "scaled": data.draw(st.booleans()),
+    }
+    if data.draw(st.booleans()):
+        params |= {"q": data.draw(matrix(queries, d)), "k": data.draw(matrix(keys, d))}
+        params["v"] = data.draw(matrix(keys, data.draw(st.integers(1, 4))))
+    run_or_reject(DEMO, params)
+
+
+def test_view_blanks_the_masked_weights():
+    params = AttentionParams(q=EYE, k=EYE, v=V, causal=True)
+    shown = DEMO.view(params, compute(params))
+    assert shown["weights"][0][1]["text"] == "−"
+    assert shown["weights"][0][0]["text"] == "1"
+    assert shown["scale"] == "0.7071"
+    assert "uniform weights" in shown["entropy_svg"]

@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.autoencoder import DEMO, AutoencoderParams, compute, dataset
+from tests.demos._finite import run_or_reject
 
 
 def run(**params):
@@ -65,3 +68,31 @@ def test_k_larger_than_the_features_names_k():
 def test_maximum_example_is_finite():
     result = compute(AutoencoderParams(**DEMO.examples["maximum"]))
     assert np.isfinite(result["reconstruction_error"])
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "dataset": st.sampled_from(["blobs", "digits"]),
+            "kind": st.sampled_from(["linear", "relu"]),
+            "k": st.integers(0, 36),
+            "steps": st.integers(0, 300),
+            "seed": st.integers(0, 2**32 - 1),
+        }
+    )
+)
+def test_random_inputs_are_rejected_or_give_finite_results(params):
+    run_or_reject(DEMO, params)
+
+
+@pytest.mark.parametrize("dataset", ["blobs", "digits"])
+def test_view_draws_curves_codes_and_samples(dataset):
+    params = AutoencoderParams(dataset=dataset)
+    shown = DEMO.view(params, compute(params))
+    assert "PCA, k = 2" in shown["loss_svg"]
+    assert "autoencoder" in shown["by_k_svg"]
+    if dataset == "digits":
+        assert len(shown["samples"]) == 6 and shown["samples"][0]["pca"].startswith("<svg")
+    else:
+        assert len(shown["sample_tables"]["original"]) == 6

@@ -4,10 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from pydantic import ValidationError
 
 from app.demos.bidirectional import DEMO, BidirectionalParams, compute, rnn_pass
+from tests.demos._finite import run_or_reject
 
 SEQUENCE = [[1, 0], [0, 1], [1, 1], [0, 0]]
 
@@ -51,3 +54,28 @@ def test_bad_sequences_are_rejected_naming_sequence(sequence):
 def test_maximum_example_is_valid():
     result = compute(BidirectionalParams(**DEMO.examples["maximum"]))
     assert len(result["output"][0]) == 32
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "sequence": st.integers(1, 9).flatmap(
+                lambda w: st.lists(
+                    st.lists(st.floats(-1e6, 1e6), min_size=w, max_size=w), max_size=17
+                )
+            ),
+            "hidden": st.integers(0, 17),
+            "seed": st.integers(0, 2**32 - 1),
+        }
+    )
+)
+def test_random_inputs_are_rejected_or_give_finite_results(params):
+    run_or_reject(DEMO, params)
+
+
+def test_view_draws_both_directions():
+    params = BidirectionalParams()
+    shown = DEMO.view(params, compute(params))
+    assert "forward h1" in shown["states_svg"] and "backward h3" in shown["states_svg"]
+    assert len(shown["output"]) == 4 and len(shown["output"][0]) == 6

@@ -4,9 +4,12 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.broadcasting import DEMO, BroadcastingParams, compute
+from tests.demos._finite import run_or_reject
 
 
 def run(a, b, op="elementwise"):
@@ -80,3 +83,25 @@ def test_out_of_bounds_shapes_name_the_parameter(params, field):
     with pytest.raises(ValidationError) as error:
         BroadcastingParams(**params)
     assert error.value.errors()[0]["loc"][0] == field
+
+
+SHAPES = st.lists(st.sampled_from([1, 2, 3, 7, 64, 65]), max_size=7)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"a_shape": SHAPES, "b_shape": SHAPES, "op": st.sampled_from(["elementwise", "matmul"])}
+    )
+)
+def test_random_shapes_are_rejected_or_answered_without_allocating(params):
+    run_or_reject(DEMO, params)
+
+
+def test_view_right_aligns_the_shapes():
+    params = BroadcastingParams(a_shape=[8, 1, 6, 1], b_shape=[7, 1, 5])
+    shown = DEMO.view(params, compute(params))
+    assert shown["axes"] == [-4, -3, -2, -1]
+    assert shown["aligned"][1]["sizes"] == ["·", "7", "1", "5"]
+    assert shown["aligned"][2]["sizes"] == ["8", "7", "6", "5"]
+    assert shown["result"] == "(8, 7, 6, 5)"

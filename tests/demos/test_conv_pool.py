@@ -1,9 +1,12 @@
 """conv-pool against hand-computed cross-correlations and pools (PyTorch's conventions)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.demos.conv_pool import DEMO, ConvPoolParams, compute
+from app.demos.conv_pool import DEMO, IMAGES, KERNELS, ConvPoolParams, compute
+from tests.demos._finite import run_or_reject
 
 GRID = [[1, 3, 2, 1], [4, 6, 5, 0], [7, 2, 9, 8], [1, 0, 3, 4]]
 
@@ -72,3 +75,39 @@ def test_maximum_example_is_valid_and_finite():
     result = compute(ConvPoolParams(**DEMO.examples["maximum"]))
     assert len(result["feature_map"]) == 34
     assert len(result["pooled"]) == 27
+
+
+FLOATS = st.floats(-1e6, 1e6)
+
+
+def matrices(max_side, values=FLOATS):
+    return st.integers(1, max_side).flatmap(
+        lambda w: st.lists(st.lists(values, min_size=w, max_size=w), min_size=1, max_size=max_side)
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "image": st.one_of(st.sampled_from(sorted(IMAGES)), matrices(10)),
+            "kernel": st.one_of(st.sampled_from(sorted(KERNELS)), matrices(4)),
+            "stride": st.integers(0, 5),
+            "padding": st.integers(0, 4),
+            "pool": st.sampled_from(["max", "avg", "none"]),
+            "pool_size": st.integers(1, 5),
+            "pool_stride": st.integers(1, 5),
+        }
+    )
+)
+def test_random_inputs_are_rejected_or_give_finite_results(params):
+    run_or_reject(DEMO, params)
+
+
+def test_view_outlines_the_strongest_window_and_fills_in_the_formula():
+    params = ConvPoolParams(padding=1)
+    shown = DEMO.view(params, compute(params))
+    assert shown["image_svg"].startswith("<svg") and 'stroke-dasharray="4 3"' in shown["image_svg"]
+    window = shown["window"]
+    assert window["sum"] == "-4" and len(window["products"]) == 3
+    assert "conv height: ⌊(8 + 2·1 − 3)/1⌋ + 1 = 8" in shown["formulas"]

@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.rbm import DEMO, RBMParams, compute
+from tests.demos._finite import run_or_reject
 
 
 def sig(x):
@@ -77,3 +80,40 @@ def test_maximum_example_is_finite():
     result = compute(RBMParams(**DEMO.examples["maximum"]))
     assert len(result["energy"]) == 16 and len(result["energy"][0]) == 8
     assert math.isfinite(result["partition_function"])
+
+
+WEIGHTS = st.floats(-12, 12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 4), st.data())
+def test_random_inputs_are_rejected_or_give_finite_results(visible, hidden, data):
+    params = {
+        "W": data.draw(
+            st.lists(
+                st.lists(WEIGHTS, min_size=hidden, max_size=hidden),
+                min_size=visible,
+                max_size=visible,
+            )
+        ),
+        "b": data.draw(st.none() | st.lists(WEIGHTS, min_size=visible, max_size=visible)),
+        "c": data.draw(st.none() | st.lists(WEIGHTS, min_size=hidden, max_size=hidden)),
+        "cd_k": data.draw(st.integers(1, 5)),
+        "seed": data.draw(st.integers(0, 2**32 - 1)),
+    }
+    run_or_reject(DEMO, params)
+
+
+def test_view_tables_every_joint_state():
+    params = RBMParams()
+    shown = DEMO.view(params, compute(params))
+    assert [r["v"] for r in shown["visible_rows"]] == ["00", "01", "10", "11"]
+    assert len(shown["joint_rows"]) == 8
+    assert shown["joint_rows"][-1] == {
+        "v": "11",
+        "h": "1",
+        "energy": "-2",
+        "weight": "7.389",
+        "p": "0.4145",
+    }
+    assert "Z = 17.83" in shown["exact_svg"]

@@ -1,9 +1,12 @@
 """receptive-field: r grows by (k − 1)·jump per layer; stacked 3×3 against one big kernel."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.receptive_field import DEMO, ReceptiveFieldParams, compute
+from tests.demos._finite import run_or_reject
 
 
 def run(**params):
@@ -43,3 +46,25 @@ def test_pool_positions_must_name_existing_layers_once(pool_after):
 def test_maximum_example_runs():
     result = compute(ReceptiveFieldParams(**DEMO.examples["maximum"]))
     assert result["jump"] == 2**20
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "layers": st.integers(0, 21),
+            "kernel_size": st.integers(1, 12),
+            "channels": st.integers(1, 1025),
+            "pool_after": st.lists(st.integers(0, 21), max_size=6),
+        }
+    )
+)
+def test_random_inputs_are_rejected_or_give_finite_results(params):
+    run_or_reject(DEMO, params)
+
+
+def test_view_compares_27_c2_with_49_c2():
+    params = ReceptiveFieldParams()
+    shown = DEMO.view(params, compute(params))
+    assert "3·3²·C² = 27C²" in shown["params_svg"] and "7²·C² = 49C²" in shown["params_svg"]
+    assert shown["growth_svg"].startswith("<svg")

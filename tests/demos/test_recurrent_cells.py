@@ -3,9 +3,12 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.recurrent_cells import DEMOS, GRUParams, LSTMParams, compute_gru, compute_lstm
+from tests.demos._finite import run_or_reject
 
 
 def sig(x):
@@ -123,3 +126,47 @@ def test_maximum_examples_are_valid():
     for demo in DEMOS:
         result = demo.compute(demo.params(**demo.examples["maximum"]))
         assert len(result["steps"]) == 16
+
+
+VALUES = st.floats(-1e6, 1e6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(DEMOS),
+    st.integers(1, 4),
+    st.integers(1, 3),
+    st.data(),
+)
+def test_random_inputs_are_rejected_or_give_finite_results(demo, hidden, inputs, data):
+    rows = (4 if demo.slug == "lstm-cell" else 3) * hidden
+    vector = st.lists(VALUES, min_size=hidden, max_size=hidden)
+    params = {
+        "hidden": hidden,
+        "input_size": inputs,
+        "sequence": data.draw(
+            st.lists(st.lists(VALUES, min_size=inputs, max_size=inputs), max_size=4)
+        ),
+        "h": data.draw(st.none() | vector),
+        "seed": data.draw(st.integers(0, 2**32 - 1)),
+    }
+    if demo.slug == "lstm-cell":
+        params["c"] = data.draw(st.none() | vector)
+    if data.draw(st.booleans()):
+        params["weights"] = {
+            "w_ih": [[data.draw(VALUES)] * inputs] * rows,
+            "w_hh": [[data.draw(VALUES)] * hidden] * rows,
+            "b_ih": [data.draw(VALUES)] * rows,
+            "b_hh": [data.draw(VALUES)] * rows,
+        }
+    run_or_reject(demo, params)
+
+
+def test_views_draw_every_gate_and_a_row_per_step():
+    for demo in DEMOS:
+        params = demo.params()
+        shown = demo.view(params, demo.compute(params))
+        assert len(shown["rows"]) == 3
+        first = "i1" if demo.slug == "lstm-cell" else "r1"
+        assert f">{first}<" in shown["gates_svg"]
+        assert (shown["rows"][0]["c"] is None) == (demo.slug == "gru-cell")
