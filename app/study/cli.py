@@ -1,0 +1,47 @@
+"""``dlcards study ...``: maintenance of study data from the command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, migrate
+from app.study.preferences import user_context
+from app.study.rebuild import rebuild_all
+
+study_app = typer.Typer(no_args_is_help=True)
+
+
+@study_app.callback()
+def study() -> None:
+    """Spaced-repetition data: rebuild card states from the review log."""
+
+
+@study_app.command("rebuild")
+def rebuild(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only compare; exit 1 if a stored state differs.")
+    ] = False,
+) -> None:
+    """Recompute every card state from review_logs alone (with each user's settings)."""
+    settings = Settings()
+    engine = make_engine(settings)
+    migrate(settings, engine)
+    with make_sessionmaker(engine)() as session:
+        report = rebuild_all(
+            session,
+            lambda s, user_id: user_context(s, user_id, settings.timezone),
+            write=not check,
+        )
+    engine.dispose()
+    verb = "differ from" if check else "rewritten from"
+    typer.echo(
+        f"{report.users} user(s), {report.cards} card(s), {report.reviews} answer(s) replayed; "
+        f"{len(report.mismatched)} stored state(s) {verb} the log."
+    )
+    if check and report.mismatched:
+        for user_id, card_id in report.mismatched[:20]:
+            typer.echo(f"  user {user_id}: {card_id}", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,144 @@
+"""8 clients grading at once against uvicorn on a real SQLite file lose nothing.
+
+Acknowledged answers equal the rows in review_logs, no request fails (no "database is
+locked"), retried tokens are recorded once, and every stored state equals a rebuild from
+the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, migrate
+from app.main import create_app
+from app.models import ReviewLog
+from app.study.preferences import user_context
+from app.study.rebuild import rebuild_user
+from tests.conftest import make_settings
+from tests.study.conftest import add_cards, ensure_study_routes
+
+CLIENTS = 8
+SECONDS = 6.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LockedErrors(logging.Handler):
+    """Collects every log record that mentions a locked database."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage() + (str(record.exc_info[1]) if record.exc_info else "")
+        if "locked" in text.lower():
+            self.messages.append(text)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Settings, list[str], LockedErrors]]:
+    settings = make_settings(tmp_path, load_content_on_start=False)
+    engine = make_engine(settings)
+    migrate(settings, engine)
+    with make_sessionmaker(engine)() as session:
+        card_ids = add_cards(session, 40)
+    engine.dispose()
+    port = _free_port()
+    config = uvicorn.Config(
+        ensure_study_routes(create_app(settings)), host="127.0.0.1", port=port, log_level="warning"
+    )
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    handler = LockedErrors()
+    for name in ("uvicorn.error", "dlcards", "sqlalchemy"):
+        logging.getLogger(name).addHandler(handler)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uv.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert uv.started
+    yield f"http://127.0.0.1:{port}", settings, card_ids, handler
+    uv.should_exit = True
+    thread.join(10)
+    for name in ("uvicorn.error", "dlcards", "sqlalchemy"):
+        logging.getLogger(name).removeHandler(handler)
+
+
+def _client_loop(
+    base: str,
+    card_ids: list[str],
+    worker: int,
+    stop: float,
+    acknowledged: list[int],
+    failures: list[str],
+) -> None:
+    rng = random.Random(worker)
+    n = 0
+    with httpx.Client(base_url=base, timeout=30) as http:
+        while time.monotonic() < stop:
+            if n % 5 == 0:
+                shown = http.get("/api/study/next", params={"ahead": "1"})
+                if shown.status_code != 200:
+                    failures.append(f"next {shown.status_code} {shown.text[:200]}")
+            token = f"w{worker}-{n}"
+            body = {
+                "card_id": rng.choice(card_ids),
+                "rating": rng.randint(1, 4),
+                "review_token": token,
+                "duration_ms": rng.randint(500, 9000),
+            }
+            # Every fourth answer is sent twice, as a retried request would be.
+            for attempt in range(2 if n % 4 == 0 else 1):
+                response = http.post("/api/reviews", json=body)
+                if response.status_code != 200:
+                    failures.append(f"review {response.status_code} {response.text[:200]}")
+                elif response.json()["duplicate"] != (attempt == 1):
+                    failures.append(f"token {token}: duplicate flag wrong on attempt {attempt}")
+                elif attempt == 0:
+                    acknowledged[worker] += 1
+            n += 1
+
+
+def test_eight_concurrent_clients_lose_nothing(server) -> None:  # type: ignore[no-untyped-def]
+    base, settings, card_ids, locked = server
+    acknowledged = [0] * CLIENTS
+    failures: list[str] = []
+    stop = time.monotonic() + SECONDS
+    threads = [
+        threading.Thread(
+            target=_client_loop, args=(base, card_ids, w, stop, acknowledged, failures)
+        )
+        for w in range(CLIENTS)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+    assert locked.messages == []
+    engine = make_engine(settings)
+    with make_sessionmaker(engine)() as session:
+        rows = session.scalar(select(func.count()).select_from(ReviewLog))
+        assert sum(acknowledged) > 100
+        assert rows == sum(acknowledged)
+        ctx = user_context(session, 1, settings.timezone)
+        report = rebuild_user(session, ctx, write=False)
+        assert report.reviews == rows and report.mismatched == []
+    engine.dispose()

@@ -1,0 +1,100 @@
+"""Optimize: fsrs-rs items from the log, and a fit on answers of a synthetic learner."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from app.study import optimize
+from app.study.days import StudyCalendar
+from app.study.scheduler import NEW_CARD, SchedulerConfig, State, retrievability, review
+from tests.study.conftest import add_cards, make_ctx
+
+T0 = datetime(2026, 1, 1, 9, tzinfo=UTC)
+
+
+def _reviews(item) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    # The binding exposes ratings and delta_t only through its repr.
+    return [tuple(int(v) for v in re.findall(r"\d+", repr(r))) for r in item.reviews]  # type: ignore[misc]
+
+
+def test_training_items_use_study_days_and_keep_later_day_answers() -> None:
+    cal = StudyCalendar.of("UTC")
+    history = [
+        (3, datetime(2026, 1, 1, 9, tzinfo=UTC)),
+        (3, datetime(2026, 1, 1, 9, 10, tzinfo=UTC)),
+        (1, datetime(2026, 1, 3, 3, 59, tzinfo=UTC)),  # before 04:00: still study day Jan 2
+        (3, datetime(2026, 1, 3, 4, 0, tzinfo=UTC)),  # study day Jan 3
+    ]
+    items = optimize.training_items([history], cal)
+    assert [_reviews(i) for i in items] == [
+        [(3, 0), (3, 0), (1, 1)],
+        [(3, 0), (3, 0), (1, 1), (3, 1)],
+    ]
+
+
+def simulate_learner(
+    true_parameters: tuple[float, ...], cards: int, days: int, seed: int
+) -> list[list[tuple[int, datetime]]]:
+    """Answers of a learner whose memory follows FSRS with ``true_parameters``.
+
+    The app schedules with the default parameters; at each due date the learner recalls with
+    the true model's retrievability, answering Again when they forget.
+    """
+    rng = np.random.default_rng(seed)
+    app = SchedulerConfig(enable_fuzzing=False)
+    truth = SchedulerConfig(parameters=true_parameters, enable_fuzzing=False)
+    end = T0 + timedelta(days=days)
+    histories = []
+    for c in range(cards):
+        now = T0 + timedelta(days=c // 8, minutes=c)
+        shown, memory, history = NEW_CARD, NEW_CARD, []
+        while now < end:
+            if shown.is_new:
+                rating = int(rng.choice([1, 2, 3, 4], p=[0.25, 0.1, 0.55, 0.1]))
+            else:
+                recall = retrievability(truth, memory, now) if memory.state == State.Review else 0.9
+                rating = (3 if rng.random() < 0.85 else 2) if rng.random() < recall else 1
+            history.append((rating, now))
+            shown = review(app, shown, rating, now, str(c)).after
+            memory = review(truth, memory, rating, now, str(c)).after
+            assert shown.due is not None
+            now = shown.due
+        histories.append(history)
+    return histories
+
+
+def test_fit_on_synthetic_learner_lowers_log_loss() -> None:
+    defaults = SchedulerConfig().parameters
+    # A learner whose first memories are three times as stable as FSRS's defaults assume.
+    true = tuple(p * 3 if i < 4 else p for i, p in enumerate(defaults))
+    histories = simulate_learner(true, cards=400, days=180, seed=7)
+    items = optimize.training_items(histories, StudyCalendar.of("UTC"))
+    result = optimize.optimize(items, defaults)
+    assert result.enough_history and result.needed == 0
+    assert result.new_log_loss < result.old_log_loss
+    assert result.new_parameters is not None and len(result.new_parameters) == 21
+    # The fitted initial stability after Good moves from the default towards the truth.
+    assert abs(result.new_parameters[2] - true[2]) < abs(defaults[2] - true[2])
+    assert "log loss" in result.message
+
+
+def test_too_little_history_says_how_many_more(db: Session) -> None:
+    add_cards(db, 1)
+    result = optimize.optimize_user(db, make_ctx())
+    assert (result.items, result.needed, result.enough_history) == (0, 400, False)
+    assert "400 more are needed" in result.message
+
+
+def test_parse_parameters_checks_count_and_bounds() -> None:
+    defaults = list(SchedulerConfig().parameters)
+    text = ",".join(str(p) for p in defaults)
+    assert optimize.parse_parameters(text) == pytest.approx(defaults)
+    with pytest.raises(ValueError, match="expected 21"):
+        optimize.parse_parameters("1,2,3")
+    with pytest.raises(ValueError, match="outside"):
+        optimize.parse_parameters(",".join(["500"] * 21))
