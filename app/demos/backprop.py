@@ -8,11 +8,13 @@ as ``nn.MSELoss()``) and a sigmoid for ``bce`` (loss computed from the logit, as
 
 from __future__ import annotations
 
+from html import escape
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
+from app.demos.plot import fmt
 from app.demos.registry import Demo, DemoParams
 
 MAX_SAMPLES = 16
@@ -199,8 +201,98 @@ def compute(params: BackpropParams) -> dict[str, Any]:
     }
 
 
+def _weight_rows(result: dict[str, Any]) -> list[dict[str, str]]:
+    """One table row per parameter: value, analytic and numeric gradient, value after the step."""
+    rows = []
+    for name in PARAM_NAMES:
+        values = np.array(result["weights"][name])
+        grads, numeric = np.array(result["grads"][name]), np.array(result["numeric_grads"][name])
+        updated = np.array(result["updated"][name])
+        for index in np.ndindex(values.shape):
+            rows.append(
+                {
+                    "name": f"{name}[{', '.join(str(i) for i in index)}]",
+                    "value": fmt(float(values[index])),
+                    "grad": fmt(float(grads[index])),
+                    "numeric": fmt(float(numeric[index])),
+                    "updated": fmt(float(updated[index])),
+                }
+            )
+    return rows
+
+
+def network_svg(result: dict[str, Any]) -> str:
+    """The network for the first sample: nodes show value and ∂L/∂(pre-activation)."""
+    w1, w2 = np.array(result["weights"]["W1"]), np.array(result["weights"]["W2"])
+    x, hidden, out = result["x"][0], result["hidden"][0], result["output"][0]
+    z1, z2 = result["z1"][0], result["z2"][0]
+    d1, d2 = result["deltas"]["z1"][0], result["deltas"]["z2"][0]
+    layers = [
+        [(f"x{i + 1}", f"{fmt(v)}", "") for i, v in enumerate(x)],
+        [
+            (f"h{i + 1}", f"z {fmt(z)} → {fmt(h)}", f"δ {fmt(d)}")
+            for i, (z, h, d) in enumerate(zip(z1, hidden, d1, strict=True))
+        ],
+        [
+            (f"ŷ{i + 1}", f"z {fmt(z)} → {fmt(o)}", f"δ {fmt(d)}")
+            for i, (z, o, d) in enumerate(zip(z2, out, d2, strict=True))
+        ],
+    ]
+    width, row_height, top = 640, 74, 30
+    height = top + row_height * max(len(layer) for layer in layers) + 10
+    columns = (70, 320, 570)
+
+    def position(layer: int, i: int) -> tuple[float, float]:
+        offset = (height - top - row_height * len(layers[layer])) / 2
+        return columns[layer], top + offset + row_height * (i + 0.5)
+
+    parts = [
+        f'<svg class="plot plot-network" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {width} {height}" aria-labelledby="bp-t bp-d">'
+        '<title id="bp-t">The network for the first sample</title>'
+        '<desc id="bp-d">Edges are weights (thicker = larger, colour = sign); each node shows '
+        "its pre-activation z, its output and δ = ∂L/∂z.</desc>"
+    ]
+    for layer, weights in ((0, w1), (1, w2)):
+        largest = float(np.max(np.abs(weights))) or 1.0
+        for (j, i), w in np.ndenumerate(weights):
+            (xa, ya), (xb, yb) = position(layer, i), position(layer + 1, j)
+            css = "series-1" if w >= 0 else "series-2"
+            thickness = 0.6 + 3.4 * abs(w) / largest
+            label = f"W{layer + 1}[{j},{i}] = {fmt(float(w))}"
+            parts.append(
+                f'<g class="{css}"><line x1="{xa + 34}" y1="{ya:.1f}" x2="{xb - 34}" '
+                f'y2="{yb:.1f}" stroke-width="{thickness:.2f}"><title>{escape(label)}</title>'
+                "</line></g>"
+            )
+    for layer, nodes in enumerate(layers):
+        for i, (name, value, delta) in enumerate(nodes):
+            cx, cy = position(layer, i)
+            parts.append(
+                f'<g class="node"><circle class="frame" cx="{cx}" cy="{cy:.1f}" r="30"/>'
+                f'<text x="{cx}" y="{cy - 4:.1f}" text-anchor="middle">{escape(name)}</text>'
+                f'<text class="tick" x="{cx}" y="{cy + 44:.1f}" text-anchor="middle">'
+                f"{escape(value)}</text>"
+                f'<text class="tick" x="{cx}" y="{cy + 12:.1f}" text-anchor="middle">'
+                f"{escape(delta)}</text></g>"
+            )
+    for label, cx in zip(("input", "hidden", "output"), columns, strict=True):
+        parts.append(
+            f'<text class="axis-label" x="{cx}" y="16" text-anchor="middle">{label}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def view(params: BackpropParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """The annotated network diagram and one table row per weight."""
+    return {
+        "network": network_svg(result),
+        "rows": _weight_rows(result),
+        "loss": fmt(result["loss"]),
+        "loss_after": fmt(result["loss_after"]),
+        "gap": fmt(result["max_grad_difference"]),
+    }
 
 
 _MAX_X = [[1.0] * MAX_INPUTS for _ in range(MAX_SAMPLES)]

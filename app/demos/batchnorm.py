@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from app.demos._grid import heat_table
+from app.demos.plot import Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 MAX_BATCH = 256
@@ -78,7 +80,41 @@ def compute(params: BatchNormParams) -> dict[str, Any]:
 
 
 def view(params: BatchNormParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Per-feature statistics, the batch before and after, and feature 1 drawn as points."""
+    features = len(result["mean"])
+    stats = [
+        {
+            "feature": j + 1,
+            "mean": fmt(result["mean"][j]),
+            "var": fmt(result["var"][j]),
+            "batch_mean": fmt(result["batch_mean"][j]),
+            "batch_var": fmt(result["batch_var"][j]),
+            "running_mean": fmt(result["running_mean"][j]),
+            "running_var": fmt(result["running_var"][j]),
+            "zero_variance": result["zero_variance"][j],
+        }
+        for j in range(features)
+    ]
+    samples = list(range(1, len(params.x) + 1))
+    plot = line_plot(
+        [
+            Series(samples, [row[0] for row in params.x], "x (feature 1)", kind="markers"),
+            Series(samples, [row[0] for row in result["y"]], "y = γx̂ + β", kind="markers"),
+        ],
+        title="Feature 1 before and after batch norm",
+        desc=f"Feature 1: mean {fmt(result['mean'][0])}, variance {fmt(result['var'][0])} "
+        "used for normalization.",
+        x_label="sample",
+        y_label="value",
+    )
+    shown = len(params.x) <= 32
+    return {
+        "stats": stats,
+        "plot": plot,
+        "x_table": heat_table(params.x) if shown else None,
+        "x_hat_table": heat_table(result["x_hat"]) if shown else None,
+        "y_table": heat_table(result["y"]) if shown else None,
+    }
 
 
 DEMO = Demo(

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Line, Series, bar_chart, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 MAX_UNITS = 1000
@@ -69,7 +70,45 @@ def compute(params: DropoutParams) -> dict[str, Any]:
 
 
 def view(params: DropoutParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """The layer's output per unit (kept units highlighted) and the sweep over drop rates."""
+    y, mask = result["y"], result["mask"]
+    mode = "training" if params.training else "eval"
+    kept = [i for i, m in enumerate(mask) if m]
+    units = bar_chart(
+        [str(i + 1) for i in range(len(y))],
+        y,
+        title=f"Output per unit ({mode}, p = {fmt(params.p)})",
+        desc=f"{result['kept']} of {len(y)} units kept; mean output {fmt(result['mean_y'])} "
+        f"against mean input {fmt(result['mean_x'])}.",
+        y_label="y",
+        highlight=kept if params.training else (),
+        value_labels=[] if len(y) > 20 else None,
+    )
+    sweep = result["sweep"]
+    noise = line_plot(
+        [
+            Series(sweep["p"], sweep["mean"], "mean of y", kind="both"),
+            Series(sweep["p"], sweep["std"], "spread of y per unit (std)", kind="both"),
+        ],
+        title="Mean and spread of the training output against the drop rate",
+        desc="Over many masks: "
+        + ", ".join(
+            f"p = {fmt(p)}: mean {fmt(m)}, std {fmt(s)}"
+            for p, m, s in zip(sweep["p"], sweep["mean"], sweep["std"], strict=True)
+        ),
+        x_label="drop rate p",
+        y_label="value",
+        vlines=[Line(params.p, f"p = {fmt(params.p)}")],
+    )
+    return {
+        "units": units,
+        "sweep": noise,
+        "mean_x": fmt(result["mean_x"]),
+        "mean_y": fmt(result["mean_y"]),
+        "expected": fmt(result["expected_train_mean"]),
+        "eval_mean": fmt(result["eval_mean"]),
+        "scale": fmt(1 / (1 - params.p)) if params.inverted else "1",
+    }
 
 
 DEMO = Demo(

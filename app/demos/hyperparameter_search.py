@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Line, Series, fmt, heatmap, line_plot
 from app.demos.registry import Demo, DemoParams
 
 BUMP_WIDTH = 0.06
 RIPPLE = 0.02  # total effect of all unimportant axes on the score
-SURFACE_POINTS = 61
+SURFACE_POINTS = 41
 
 
 class SearchParams(DemoParams):
@@ -88,7 +89,55 @@ def compute(params: SearchParams) -> dict[str, Any]:
 
 
 def view(params: SearchParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Trials of both searches over the first two axes, and what each tried on axis 1."""
+    axis = result["surface"]["axis"]
+    second = "important 2" if params.important > 1 else "unimportant 1"
+    maps = {}
+    for kind in ("grid", "random"):
+        trials = np.array(result[kind]["points"])
+        y = trials[:, 1] if trials.shape[1] > 1 else np.full(len(trials), 0.5)
+        maps[kind] = heatmap(
+            np.array(result["surface"]["z"]),
+            axis,
+            axis,
+            title=f"{kind} search: {len(trials)} trials",
+            desc=f"{result[kind]['distinct'][0]} distinct values on the important axis; "
+            f"best score {fmt(result[kind]['best'])} of {fmt(result['optimum'])}.",
+            x_label="important 1",
+            y_label=second if result["dims"] > 1 else "",
+            levels=4,
+            paths=[Series(trials[:, 0], y, f"{kind} trials", kind="markers", css="series-2")],
+            width=400,
+            height=380,
+        )
+    rug = line_plot(
+        [
+            Series(axis, result["marginal"], "score along important 1", css="series-1"),
+            Series(
+                np.array(result["grid"]["points"])[:, 0],
+                np.full(len(result["grid"]["points"]), 0.05),
+                "grid values",
+                kind="markers",
+                css="series-3",
+            ),
+            Series(
+                np.array(result["random"]["points"])[:, 0],
+                np.full(params.budget, -0.05),
+                "random values",
+                kind="markers",
+                css="series-2",
+            ),
+        ],
+        title="Values tried on the important axis",
+        desc=f"Grid: {result['grid']['distinct'][0]} distinct values; "
+        f"random: {result['random']['distinct'][0]}.",
+        x_label="important 1",
+        y_label="score",
+        x_range=(0, 1),
+        y_range=(-0.15, 1.1),
+        vlines=[Line(result["centers"][0], "peak")],
+    )
+    return {"grid_map": maps["grid"], "random_map": maps["random"], "rug": rug}
 
 
 DEMO = Demo(

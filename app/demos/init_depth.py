@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 BATCH = 8
@@ -125,7 +126,36 @@ def compute(params: InitDepthParams) -> dict[str, Any]:
 
 
 def view(params: InitDepthParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Activation std and gradient norm per layer on log scales."""
+    layers = list(range(1, params.depth + 1))
+    stds, grads = result["activation_std"], result["grad_norm"]
+    zeros = sum(1 for s in stds if s == 0), sum(1 for g in grads if g == 0)
+    setup = f"{params.init} init (σ = {fmt(result['weight_std'])}), {params.activation}"
+    std_plot = line_plot(
+        [Series(layers, stds, "activation std", kind="both")],
+        title=f"Activation std per layer: {setup}",
+        desc=f"From {fmt(stds[0])} at layer 1 to {fmt(stds[-1])} at layer {params.depth}.",
+        x_label="layer",
+        y_label="std of activations",
+        log_y=True,
+    )
+    grad_plot = line_plot(
+        [Series(layers, grads, "‖∂L/∂W‖", kind="both", css="series-2")],
+        title=f"Weight-gradient norm per layer: {setup}",
+        desc=f"From {fmt(grads[0])} at layer 1 to {fmt(grads[-1])} at layer {params.depth}.",
+        x_label="layer",
+        y_label="‖∂L/∂W_l‖",
+        log_y=True,
+    )
+    return {
+        "std_plot": std_plot if zeros[0] < len(stds) else None,
+        "grad_plot": grad_plot if zeros[1] < len(grads) else None,
+        "zero_std_layers": zeros[0],
+        "zero_grad_layers": zeros[1],
+        "identical_layers": sum(result["identical_units"]),
+        "first": {"std": fmt(stds[0]), "grad": fmt(grads[0])},
+        "last": {"std": fmt(stds[-1]), "grad": fmt(grads[-1])},
+    }
 
 
 DEMO = Demo(

@@ -7,12 +7,14 @@ demo's, y = sin(πx) + noise, sorted by x, so without shuffling every fold is on
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from app.demos.overfitting import fit_polynomial, make_data, mse
+from app.demos.plot import bar_chart, fmt
 from app.demos.registry import Demo, DemoParams
 
 NOISE = 0.2
@@ -66,8 +68,69 @@ def compute(params: KFoldParams) -> dict[str, Any]:
     }
 
 
+def fold_grid_svg(fold_of: list[int], k: int, title: str, desc: str) -> str:
+    """Folds as rows, samples as columns, held-out samples dark: one rect per held-out run."""
+    n = len(fold_of)
+    left, width, row = 64.0, 640.0, min(24.0, 320.0 / k)
+    cell = (width - left - 8) / n
+    height = row * k + 22
+    parts = [
+        f'<svg class="plot plot-folds" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" aria-labelledby="kf-t kf-d">'
+        f'<title id="kf-t">{escape(title)}</title><desc id="kf-d">{escape(desc)}</desc>'
+    ]
+    folds = np.array(fold_of)
+    for f in range(k):
+        y = f * row
+        parts.append(
+            f'<rect class="heat-1" x="{left:.1f}" y="{y + 1:.1f}" width="{cell * n:.1f}" '
+            f'height="{row - 2:.1f}"/>'
+            f'<text class="tick" x="{left - 6:.1f}" y="{y + row / 2 + 4:.1f}" '
+            f'text-anchor="end">fold {f + 1}</text>'
+        )
+        held = np.concatenate([[0], (folds == f).astype(int), [0]])
+        starts, ends = np.nonzero(np.diff(held) == 1)[0], np.nonzero(np.diff(held) == -1)[0]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            parts.append(
+                f'<rect class="heat-8" x="{left + a * cell:.1f}" y="{y + 1:.1f}" '
+                f'width="{(b - a) * cell:.1f}" height="{row - 2:.1f}"/>'
+            )
+    parts.append(
+        f'<text class="axis-label" x="{left + cell * n / 2:.1f}" y="{height - 4:.1f}" '
+        f'text-anchor="middle">sample (sorted by x)</text></svg>'
+    )
+    return "".join(parts)
+
+
 def view(params: KFoldParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """The fold × sample grid (dark = validation) and the validation score of each fold."""
+    k, n = params.k, params.n
+    grid = fold_grid_svg(
+        result["fold_of"],
+        k,
+        title=f"{k}-fold assignment of {n} samples",
+        desc=f"Row f marks the samples held out in fold f; every column is marked once. "
+        f"Fold sizes: {', '.join(str(s) for s in result['fold_sizes'])}.",
+    )
+    scores = bar_chart(
+        [f"fold {f + 1}" for f in range(k)],
+        result["scores"],
+        title="Validation MSE per fold",
+        desc=f"Mean {fmt(result['mean'])} ± {fmt(result['std'])} (population std).",
+        y_label="validation MSE",
+    )
+    return {
+        "grid": grid,
+        "scores": scores,
+        "mean": fmt(result["mean"]),
+        "std": fmt(result["std"]),
+        "rows": [
+            {"fold": f + 1, "size": size, "val": fmt(v), "train": fmt(t)}
+            for f, (size, v, t) in enumerate(
+                zip(result["fold_sizes"], result["scores"], result["train_scores"], strict=True)
+            )
+        ],
+    }
 
 
 DEMO = Demo(

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Line, Mark, Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 LOSSES = ("mse", "bce", "hinge")
@@ -68,8 +69,51 @@ def compute(params: LossParams) -> dict[str, Any]:
     }
 
 
+LABELS = {"mse": "MSE ½(σ(z) − y)²", "bce": "binary cross-entropy", "hinge": "hinge"}
+
+
 def view(params: LossParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Loss and gradient curves of the three losses, with the chosen one marked at z."""
+    z, grid, curves = result["z"], result["z_grid"], result["curves"]
+    chosen = result["loss"]
+    marks_loss = [Mark(z, result["value"], f"{chosen} = {fmt(result['value'])}")]
+    marks_grad = [Mark(z, result["grad"], f"dL/dz = {fmt(result['grad'])}")]
+    loss_plot = line_plot(
+        [Series(grid, curves[n]["loss"], LABELS[n], dashed=n != chosen) for n in LOSSES],
+        title=f"Losses against the logit z, target y = {fmt(result['y'])}",
+        desc=", ".join(
+            f"{LABELS[n]} at z = {fmt(z)}: {fmt(v['value'])}" for n, v in result["losses"].items()
+        ),
+        x_label="logit z",
+        y_label="loss",
+        y_range=(0, max(2.0, min(10.0, 1.1 * result["value"]))),
+        vlines=[Line(z)],
+        marks=marks_loss,
+    )
+    grad_plot = line_plot(
+        [Series(grid, curves[n]["grad"], LABELS[n], dashed=n != chosen) for n in LOSSES],
+        title="Gradient dL/dz against the logit",
+        desc=", ".join(
+            f"{LABELS[n]} gradient at z = {fmt(z)}: {fmt(v['grad'])}"
+            for n, v in result["losses"].items()
+        ),
+        x_label="logit z",
+        y_label="dL/dz",
+        y_range=(-1.1, 1.1),
+        vlines=[Line(z)],
+        hlines=[Line(0.0)],
+        marks=marks_grad,
+    )
+    rows = [
+        {
+            "name": LABELS[n],
+            "value": fmt(v["value"]),
+            "grad": fmt(v["grad"]),
+            "chosen": n == chosen,
+        }
+        for n, v in result["losses"].items()
+    ]
+    return {"loss_plot": loss_plot, "grad_plot": grad_plot, "rows": rows, "p": fmt(result["p"])}
 
 
 DEMO = Demo(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Mark, Series, fmt, heatmap, line_plot
 from app.demos.registry import Demo, DemoParams
 
 N_SAMPLES = 100
@@ -149,8 +150,50 @@ def compute(params: NormalizationParams) -> dict[str, Any]:
     }
 
 
+METHOD_NAMES = {"none": "no scaling", "minmax": "min-max to [−1, 1]", "zscore": "z-score"}
+
+
 def view(params: NormalizationParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Loss contours with the descent path, excess loss per step, and the three compared."""
+    path = np.array(result["path"])
+    contour = result["contour"]
+    name = METHOD_NAMES[params.method]
+    contours = heatmap(
+        np.array(contour["loss"]),
+        contour["w1"],
+        contour["w2"],
+        title=f"Loss contours and the gradient-descent path ({name})",
+        desc=f"Condition number {fmt(result['condition_number'])}; "
+        f"{len(path) - 1} steps drawn from (0, 0) towards the optimum "
+        f"({fmt(result['optimum'][0])}, {fmt(result['optimum'][1])}).",
+        x_label="w1",
+        y_label="w2",
+        log=True,
+        paths=[Series(path[:, 0], path[:, 1], "GD path", kind="both", css="series-2")],
+        marks=[Mark(*result["optimum"], "optimum")],
+    )
+    excess = np.array(result["loss"]) - result["min_loss"]
+    steps = list(range(len(excess)))
+    descent = line_plot(
+        [Series(steps, excess, f"loss − minimum ({name})")],
+        title="Excess loss per step",
+        desc=f"Excess loss from {fmt(float(excess[0]))} to {fmt(float(excess[-1]))}.",
+        x_label="step",
+        y_label="L(w) − L*",
+        log_y=True,
+    )
+    rows = [
+        {
+            "method": METHOD_NAMES[m],
+            "chosen": m == params.method,
+            "kappa": fmt(c["condition_number"]),
+            "max_lr": fmt(c["max_stable_lr"]),
+            "steps_at_lr": "diverges or stalls" if c["steps_at_lr"] is None else c["steps_at_lr"],
+            "steps_at_best_lr": c["steps_at_best_lr"],
+        }
+        for m, c in result["comparison"].items()
+    ]
+    return {"contours": contours, "descent": descent, "rows": rows}
 
 
 DEMO = Demo(

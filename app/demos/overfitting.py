@@ -15,6 +15,7 @@ import numpy as np
 from numpy.polynomial import legendre
 from pydantic import Field
 
+from app.demos.plot import Line, Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 MAX_DEGREE = 15
@@ -116,7 +117,57 @@ def compute(params: OverfittingParams) -> dict[str, Any]:
 
 
 def view(params: OverfittingParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Error against degree, the fitted curve over the data, and the early-stopping curve."""
+    degree, best = params.degree, result["best_degree"]
+    errors = line_plot(
+        [
+            Series(result["degrees"], result["train_error"], "training MSE", kind="both"),
+            Series(result["degrees"], result["val_error"], "validation MSE", kind="both"),
+        ],
+        title="Error against polynomial degree",
+        desc=f"Validation error is lowest at degree {best} "
+        f"({fmt(result['val_error'][best])}); at degree {degree} training "
+        f"{fmt(result['train_error'][degree])}, validation {fmt(result['val_error'][degree])}.",
+        x_label="degree",
+        y_label="mean squared error",
+        log_y=True,
+        vlines=[Line(degree, f"degree {degree}")],
+    )
+    curve = result["curve"]
+    fit = line_plot(
+        [
+            Series(curve["x"], curve["true"], "sin(πx)", dashed=True),
+            Series(curve["x"], curve["fit"], f"degree-{degree} fit"),
+            Series(result["train"]["x"], result["train"]["y"], "training", kind="markers"),
+            Series(result["val"]["x"], result["val"]["y"], "validation", kind="markers"),
+        ],
+        title=f"Degree-{degree} polynomial fitted to {params.n_points} points",
+        desc=f"Least-squares fit of degree {degree} to noisy samples of sin(πx).",
+        x_label="x",
+        y_label="y",
+        x_range=(-1, 1),
+        y_range=(-2 - 2 * params.noise, 2 + 2 * params.noise),
+    )
+    epochs = result["epochs"]
+    stop, best_epoch = epochs["stop_epoch"], epochs["best_epoch"]
+    marks = [Line(best_epoch, f"best epoch {best_epoch}")]
+    if stop is not None:
+        marks.append(Line(stop, f"stopped at {stop}", "danger"))
+    steps = list(range(len(epochs["train_error"])))
+    training = line_plot(
+        [
+            Series(steps, epochs["train_error"], "training MSE"),
+            Series(steps, epochs["val_error"], "validation MSE"),
+        ],
+        title=f"Gradient descent on the degree-{degree} polynomial",
+        desc=f"Best validation error at epoch {best_epoch}; "
+        + (f"early stopping after {stop} epochs." if stop else "early stopping never triggers."),
+        x_label="epoch",
+        y_label="mean squared error",
+        log_y=True,
+        vlines=marks,
+    )
+    return {"errors": errors, "fit": fit, "training": training, "stop": stop, "best": best_epoch}
 
 
 DEMO = Demo(

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Line, Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 N_SAMPLES = 60
@@ -98,7 +99,39 @@ def _penalty_value(w: np.ndarray, penalty: str, lam: float) -> float:
 
 
 def view(params: RegularizationParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Every weight's path over the steps, the loss, and the final weights against the truth."""
+    paths = np.array(result["paths"])
+    series = [
+        Series(result["steps"], paths[:, j], name, dashed=j >= 3)
+        for j, name in enumerate(result["features"])
+    ]
+    penalty = {"none": "no penalty", "l1": "L1", "l2": "L2"}[params.penalty]
+    weight_plot = line_plot(
+        series,
+        title=f"Weight paths, {penalty}, λ = {fmt(params.lam)}, lr = {fmt(params.lr)}",
+        desc="Final weights: "
+        + ", ".join(
+            f"{n} {fmt(w)}" for n, w in zip(result["features"], result["weights"], strict=True)
+        ),
+        x_label="step",
+        y_label="weight",
+        hlines=[Line(0.0)],
+    )
+    loss_plot = line_plot(
+        [Series(result["steps"], result["loss"], "data loss ½·mean(r²)")],
+        title="Data loss over the steps",
+        desc=f"Data loss falls from {fmt(result['loss'][0])} to {fmt(result['loss'][-1])}.",
+        x_label="step",
+        y_label="loss",
+        log_y=True,
+    )
+    rows = [
+        {"name": n, "true": fmt(t), "weight": fmt(w), "zero": w == 0.0}
+        for n, t, w in zip(
+            result["features"], result["true_weights"], result["weights"], strict=True
+        )
+    ]
+    return {"weight_plot": weight_plot, "loss_plot": loss_plot, "rows": rows}
 
 
 DEMO = Demo(

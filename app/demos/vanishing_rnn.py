@@ -12,6 +12,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Line, Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 INPUT_STD = 0.1
@@ -75,7 +76,33 @@ def compute(params: VanishingRnnParams) -> dict[str, Any]:
 
 
 def view(params: VanishingRnnParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """The gradient norm over time on a log scale, with radiusᵗ and the clipped norm."""
+    t, norms = result["t"], result["grad_norm"]
+    series = [
+        Series(t, norms, f"‖∂h_t/∂h_0‖ ({params.activation})"),
+        Series(t, result["linear_bound"], f"radiusᵗ = {fmt(params.radius)}ᵗ", dashed=True),
+    ]
+    hlines = []
+    if result["clipped_norm"] is not None:
+        series.append(Series(t, result["clipped_norm"], f"clipped at {fmt(params.clip)}"))
+        hlines.append(Line(params.clip, "clip threshold", "danger"))
+    plot = line_plot(
+        series,
+        title=f"Gradient norm through time, spectral radius {fmt(params.radius)}",
+        desc=f"‖∂h_t/∂h_0‖ goes from 1 at t = 0 to {fmt(norms[-1])} at t = {t[-1]}.",
+        x_label="time step t",
+        y_label="‖∂h_t/∂h_0‖₂",
+        log_y=True,
+        hlines=hlines,
+    )
+    return {
+        "plot": plot,
+        "final": fmt(norms[-1]),
+        "vanished": norms[-1] == 0,
+        "clipped_final": None
+        if result["clipped_norm"] is None
+        else fmt(result["clipped_norm"][-1]),
+    }
 
 
 DEMO = Demo(

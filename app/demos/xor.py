@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from app.demos.plot import Mark, fmt, heatmap
 from app.demos.registry import Demo, DemoParams
 
 POINTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -165,8 +166,74 @@ def compute(params: XorParams) -> dict[str, Any]:
     return result
 
 
+def _boundary(surface: list[list[float]], result: dict[str, Any], title: str, desc: str) -> str:
+    marks = [
+        Mark(x, y, f"{int(t)}", "start" if t == 0 else "")
+        for (x, y), t in zip(result["points"], result["targets"], strict=True)
+    ]
+    return heatmap(
+        np.array(surface),
+        result["grid"],
+        result["grid"],
+        title=title,
+        desc=desc,
+        x_label="x1",
+        y_label="x2",
+        levels=1,
+        marks=marks,
+        width=400,
+        height=360,
+    )
+
+
 def view(params: XorParams, result: dict[str, Any]) -> dict[str, Any]:
-    return {}
+    """Decision regions of the chosen model and of the hand-set network, and the truth table."""
+    problem = params.problem.upper()
+    if params.model == "perceptron":
+        w, b = result["perceptron"]["w"], result["perceptron"]["b"]
+        name = f"best linear unit: step({fmt(w[0])}·x1 + {fmt(w[1])}·x2 + {fmt(b)})"
+    else:
+        name = f"trained 2-{params.hidden}-1 network (seed {params.seed})"
+    chosen = _boundary(
+        result["boundary"],
+        result,
+        f"{problem}: {name}",
+        f"Shaded by the predicted class; accuracy {fmt(100 * result['accuracy'])}% on the "
+        "four points (filled: class 1, hollow: class 0).",
+    )
+    hand = _boundary(
+        result["hand_set"]["boundary"],
+        result,
+        f"{problem}: hand-set 2-2-1 network",
+        "Hidden units OR and AND; output OR and not AND (XNOR: the opposite). "
+        "Accuracy 100% on the four points.",
+    )
+    hidden = result["hand_set"]["hidden"]
+    rows = [
+        {
+            "x": f"({int(x1)}, {int(x2)})",
+            "target": int(t),
+            "or": int(h[0]),
+            "and": int(h[1]),
+            "hand": int(o),
+            "model": int(pred),
+        }
+        for (x1, x2), t, h, o, pred in zip(
+            result["points"],
+            result["targets"],
+            hidden,
+            result["hand_set"]["output"],
+            result["predictions"],
+            strict=True,
+        )
+    ]
+    return {
+        "chosen": chosen,
+        "hand": hand,
+        "rows": rows,
+        "name": name,
+        "accuracy": fmt(100 * result["accuracy"]),
+    }
 
 
 DEMO = Demo(

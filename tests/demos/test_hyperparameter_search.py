@@ -51,7 +51,7 @@ def test_random_search_beats_grid_on_average_when_axes_do_not_matter():
 
 def test_surface_and_maximum():
     r = run(**DEMO.examples["maximum"])
-    assert np.array(r["surface"]["z"]).shape == (61, 61)
+    assert np.array(r["surface"]["z"]).shape == (41, 41)
     assert r["grid"]["distinct"] == [1] * 8  # 2⁸ > 100: a grid over 8 axes cannot even start
     assert r["random"]["distinct"] == [100] * 8
 
