@@ -150,9 +150,12 @@ def view(params: OverfittingParams, result: dict[str, Any]) -> dict[str, Any]:
     )
     epochs = result["epochs"]
     stop, best_epoch = epochs["stop_epoch"], epochs["best_epoch"]
-    marks = [Line(best_epoch, f"best epoch {best_epoch}")]
-    if stop is not None:
-        marks.append(Line(stop, f"stopped at {stop}", "danger"))
+    if stop is None:
+        marks = [Line(best_epoch, f"best epoch {best_epoch}")]
+    elif stop - best_epoch < 0.1 * EPOCHS:  # one label, or the two would overlap
+        marks = [Line(best_epoch), Line(stop, f"best {best_epoch}, stopped at {stop}", "danger")]
+    else:
+        marks = [Line(best_epoch, f"best epoch {best_epoch}"), Line(stop, f"stopped at {stop}")]
     steps = list(range(len(epochs["train_error"])))
     training = line_plot(
         [

@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.backprop import DEMO, BackpropParams, compute
+from tests.demos._finite import run_or_reject
 
 
 def test_one_one_one_relu_network_by_hand():
@@ -95,3 +98,31 @@ def test_maximum_example_is_valid_and_finite():
 def test_bad_shapes_are_rejected_naming_the_field(bad, field):
     with pytest.raises(ValidationError, match=field):
         BackpropParams(**bad)
+
+
+VALUES = st.floats(-120, 120)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.data())
+def test_random_inputs_are_rejected_or_finite(samples, inputs, hidden, outputs, data):
+    def matrix(rows, cols):
+        return data.draw(
+            st.lists(st.lists(VALUES, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+        )
+
+    params = {
+        "x": matrix(samples, inputs),
+        "y": matrix(samples, outputs),
+        "activation": data.draw(st.sampled_from(["sigmoid", "tanh", "relu"])),
+        "loss": data.draw(st.sampled_from(["mse", "bce"])),
+        "lr": data.draw(st.floats(-1, 11)),
+    }
+    if data.draw(st.booleans()):
+        params |= {
+            "W1": matrix(hidden, inputs),
+            "b1": matrix(1, hidden)[0],
+            "W2": matrix(outputs, hidden),
+            "b2": matrix(1, outputs)[0],
+        }
+    run_or_reject(DEMO, params)

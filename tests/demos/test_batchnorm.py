@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.batchnorm import DEMO, BatchNormParams, compute
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -66,3 +69,21 @@ def test_maximum_is_finite():
 def test_bad_inputs_name_the_field(bad, field):
     with pytest.raises(ValidationError, match=field):
         BatchNormParams(**bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 3), st.data())
+def test_random_inputs_are_rejected_or_finite(rows, cols, data):
+    values = st.floats(-2e6, 2e6)
+    params = {
+        "x": data.draw(
+            st.lists(st.lists(values, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+        ),
+        "eps": data.draw(st.floats(-1e-5, 1.5)),
+        "training": data.draw(st.booleans()),
+        "momentum": data.draw(st.floats(-0.1, 1.1)),
+    }
+    if data.draw(st.booleans()):
+        params["gamma"] = data.draw(st.lists(values, min_size=cols, max_size=cols))
+        params["beta"] = data.draw(st.lists(values, min_size=cols, max_size=cols))
+    run_or_reject(DEMO, params)

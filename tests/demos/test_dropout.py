@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.dropout import DEMO, DropoutParams, compute
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -62,3 +65,15 @@ def test_maximum_is_finite():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         DropoutParams(**bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(-2e6, 2e6), min_size=0, max_size=50),
+    st.floats(-0.1, 1.0),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 2**32),
+)
+def test_random_inputs_are_rejected_or_finite(x, p, training, inverted, seed):
+    run_or_reject(DEMO, {"x": x, "p": p, "training": training, "inverted": inverted, "seed": seed})

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.hyperparameter_search import (
@@ -12,6 +14,7 @@ from app.demos.hyperparameter_search import (
     points_per_axis,
     score,
 )
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -62,3 +65,12 @@ def test_surface_and_maximum():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         SearchParams(**bad)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 101), st.integers(0, 4), st.integers(-1, 6), st.integers(0, 2**32))
+def test_random_inputs_are_rejected_or_finite(budget, important, unimportant, seed):
+    run_or_reject(
+        DEMO,
+        {"budget": budget, "important": important, "unimportant": unimportant, "seed": seed},
+    )

@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.init_depth import BATCH, DEMO, InitDepthParams, compute, weight_std
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -94,3 +97,26 @@ def test_maximum_is_finite_and_seeded():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         InitDepthParams(**bad)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 30),
+    st.integers(1, 64),
+    st.sampled_from(["zeros", "normal", "xavier", "he"]),
+    st.floats(-0.1, 1.1),
+    st.sampled_from(["relu", "tanh", "sigmoid", "linear"]),
+    st.integers(0, 2**32),
+)
+def test_random_inputs_are_rejected_or_finite(depth, width, init, std, activation, seed):
+    run_or_reject(
+        DEMO,
+        {
+            "depth": depth,
+            "width": width,
+            "init": init,
+            "std": std,
+            "activation": activation,
+            "seed": seed,
+        },
+    )

@@ -2,10 +2,13 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.kfold import DEMO, KFoldParams, compute, fold_assignment
 from app.demos.overfitting import fit_polynomial, mse
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -53,3 +56,15 @@ def test_maximum_is_finite():
 def test_bounds(bad):
     with pytest.raises(ValidationError, match="k|n"):
         KFoldParams(**bad)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(1, 21),
+    st.integers(1, 80),
+    st.integers(0, 2**32),
+    st.booleans(),
+    st.integers(-1, 11),
+)
+def test_random_inputs_are_rejected_or_finite(k, n, seed, shuffle, degree):
+    run_or_reject(DEMO, {"k": k, "n": n, "seed": seed, "shuffle": shuffle, "degree": degree})

@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.loss_functions import DEMO, LossParams, compute
+from tests.demos._finite import run_or_reject
 
 SIGMA_MINUS_5 = 1 / (1 + math.exp(5))  # 0.0066928509
 
@@ -63,3 +66,9 @@ def test_extreme_logits_are_finite_without_overflow():
 def test_out_of_bounds_rejected(bad):
     with pytest.raises(ValidationError):
         LossParams(**bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["mse", "bce", "hinge"]), st.floats(-0.5, 1.5), st.floats(-60, 60))
+def test_random_inputs_are_rejected_or_finite(loss, y, z):
+    run_or_reject(DEMO, {"loss": loss, "y": y, "z": z})

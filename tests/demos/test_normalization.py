@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.normalization import (
@@ -12,6 +14,7 @@ from app.demos.normalization import (
     make_features,
     rescale,
 )
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -72,3 +75,14 @@ def test_maximum_is_finite():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         NormalizationParams(**bad)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.floats(0.5, 1100),
+    st.sampled_from(["none", "minmax", "zscore"]),
+    st.floats(-0.1, 11),
+    st.integers(0, 1001),
+)
+def test_random_inputs_are_rejected_or_finite(scale, method, lr, steps):
+    run_or_reject(DEMO, {"scale": scale, "method": method, "lr": lr, "steps": steps})

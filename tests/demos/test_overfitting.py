@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.overfitting import DEMO, OverfittingParams, compute, early_stopping
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -58,3 +61,24 @@ def test_maximum_is_finite():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         OverfittingParams(**bad)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(-1, 16),
+    st.integers(4, 60),
+    st.floats(-0.1, 2.1),
+    st.integers(0, 2**32),
+    st.integers(0, 501),
+)
+def test_random_inputs_are_rejected_or_finite(degree, n_points, noise, seed, patience):
+    run_or_reject(
+        DEMO,
+        {
+            "degree": degree,
+            "n_points": n_points,
+            "noise": noise,
+            "seed": seed,
+            "patience": patience,
+        },
+    )

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.regularization import (
@@ -12,6 +14,7 @@ from app.demos.regularization import (
     make_dataset,
     soft_threshold,
 )
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -80,3 +83,15 @@ def test_unstable_step_size_is_reported_not_overflowed():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         RegularizationParams(**bad)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(["none", "l1", "l2"]),
+    st.floats(-0.1, 2.5),
+    st.floats(-0.1, 1.2),
+    st.integers(0, 400),
+    st.integers(0, 2**32),
+)
+def test_random_inputs_are_rejected_or_finite(penalty, lam, lr, steps, seed):
+    run_or_reject(DEMO, {"penalty": penalty, "lam": lam, "lr": lr, "steps": steps, "seed": seed})

@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.vanishing_rnn import DEMO, VanishingRnnParams, compute, orthogonal
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -55,3 +58,24 @@ def test_maximum_stays_finite():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         VanishingRnnParams(**bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 210),
+    st.floats(-0.1, 3.2),
+    st.sampled_from(["tanh", "relu", "linear"]),
+    st.one_of(st.none(), st.floats(-1, 1e7)),
+    st.integers(0, 33),
+)
+def test_random_inputs_are_rejected_or_finite(length, radius, activation, clip, hidden):
+    run_or_reject(
+        DEMO,
+        {
+            "length": length,
+            "radius": radius,
+            "activation": activation,
+            "clip": clip,
+            "hidden": hidden,
+        },
+    )

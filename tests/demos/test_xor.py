@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.xor import (
@@ -14,6 +16,7 @@ from app.demos.xor import (
     hand_set_network,
     perceptron_rule_converges,
 )
+from tests.demos._finite import run_or_reject
 
 
 def run(**kw):
@@ -68,3 +71,14 @@ def test_boundary_grid_and_maximum():
 def test_bounds(bad):
     with pytest.raises(ValidationError):
         XorParams(**bad)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from(["xor", "xnor"]),
+    st.sampled_from(["perceptron", "mlp"]),
+    st.integers(0, 17),
+    st.integers(0, 2**32),
+)
+def test_random_inputs_are_rejected_or_finite(problem, model, hidden, seed):
+    run_or_reject(DEMO, {"problem": problem, "model": model, "hidden": hidden, "seed": seed})
