@@ -56,7 +56,13 @@ class BackpropParams(DemoParams):
     loss: Literal["mse", "bce"] = Field(
         "mse", description="mse: linear output, mean squared error; bce: sigmoid output, BCE"
     )
-    lr: float = Field(0.5, ge=0, le=10, description="Learning rate of the one SGD step")
+    lr: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="Learning rate of the one SGD step",
+        json_schema_extra={"slider": [0, 2, 0.05]},
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed for weights that are not given")
 
     @model_validator(mode="after")

@@ -39,7 +39,13 @@ class BatchNormParams(DemoParams):
     )
     eps: float = Field(1e-5, gt=0, le=1, description="ε added to the variance before the sqrt")
     training: bool = Field(True, description="Training (batch statistics) or eval (running)")
-    momentum: float = Field(0.1, ge=0, le=1, description="Running-statistics momentum")
+    momentum: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Running-statistics momentum",
+        json_schema_extra={"slider": [0, 1, 0.05]},
+    )
 
     @model_validator(mode="after")
     def _shapes_agree(self) -> BatchNormParams:

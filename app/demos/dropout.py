@@ -29,7 +29,13 @@ class DropoutParams(DemoParams):
         max_length=MAX_UNITS,
         description=f"Activations of the layer (≤ {MAX_UNITS} values)",
     )
-    p: float = Field(0.5, ge=0, lt=1, description="Drop probability p in [0, 1)")
+    p: float = Field(
+        0.5,
+        ge=0,
+        lt=1,
+        description="Drop probability p in [0, 1)",
+        json_schema_extra={"slider": [0, 0.95, 0.05]},
+    )
     training: bool = Field(True, description="Training mode (drop) or eval mode")
     inverted: bool = Field(True, description="Scale kept values by 1/(1 − p) during training")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the mask")

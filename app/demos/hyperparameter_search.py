@@ -22,7 +22,13 @@ SURFACE_POINTS = 41
 
 
 class SearchParams(DemoParams):
-    budget: int = Field(9, ge=1, le=100, description="Number of trials n (≤ 100)")
+    budget: int = Field(
+        9,
+        ge=1,
+        le=100,
+        description="Number of trials n (≤ 100)",
+        json_schema_extra={"slider": [1, 100, 1]},
+    )
     important: int = Field(1, ge=1, le=3, description="Hyper-parameters that matter (1..3)")
     unimportant: int = Field(1, ge=0, le=5, description="Hyper-parameters that barely matter")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the random trials and the peak")

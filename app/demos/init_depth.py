@@ -28,12 +28,30 @@ RANK_TOL = 1e-10
 
 
 class InitDepthParams(DemoParams):
-    depth: int = Field(20, ge=1, le=100, description="Number of layers (≤ 100)")
-    width: int = Field(256, ge=2, le=512, description="Units per layer (≤ 512)")
+    depth: int = Field(
+        20,
+        ge=1,
+        le=100,
+        description="Number of layers (≤ 100)",
+        json_schema_extra={"slider": [1, 100, 1]},
+    )
+    width: int = Field(
+        256,
+        ge=2,
+        le=512,
+        description="Units per layer (≤ 512)",
+        json_schema_extra={"slider": [2, 512, 1]},
+    )
     init: Literal["zeros", "normal", "xavier", "he"] = Field(
         "he", description="Weight init: zeros, N(0, std²), Xavier/Glorot normal, He/Kaiming normal"
     )
-    std: float = Field(0.01, ge=0, le=1, description="σ of the normal init (only for init=normal)")
+    std: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="σ of the normal init (only for init=normal)",
+        json_schema_extra={"slider": [0, 1, 0.005]},
+    )
     activation: Literal["relu", "tanh", "sigmoid", "linear"] = Field(
         "relu", description="Activation after every layer"
     )

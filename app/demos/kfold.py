@@ -21,11 +21,29 @@ NOISE = 0.2
 
 
 class KFoldParams(DemoParams):
-    k: int = Field(5, ge=2, le=20, description="Number of folds (2..20)")
-    n: int = Field(30, ge=2, le=200, description="Number of samples (k..200)")
+    k: int = Field(
+        5,
+        ge=2,
+        le=20,
+        description="Number of folds (2..20)",
+        json_schema_extra={"slider": [2, 20, 1]},
+    )
+    n: int = Field(
+        30,
+        ge=2,
+        le=200,
+        description="Number of samples (k..200)",
+        json_schema_extra={"slider": [2, 200, 1]},
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the data and of the shuffle")
     shuffle: bool = Field(True, description="Shuffle before cutting the folds")
-    degree: int = Field(3, ge=0, le=10, description="Degree of the polynomial fitted per fold")
+    degree: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Degree of the polynomial fitted per fold",
+        json_schema_extra={"slider": [0, 10, 1]},
+    )
 
     @model_validator(mode="after")
     def _enough_samples(self) -> KFoldParams:

@@ -20,9 +20,19 @@ class LossParams(DemoParams):
         "bce", description="MSE ½(σ(z) − y)², binary cross-entropy, or hinge max(0, 1 − t·z)"
     )
     y: float = Field(
-        1.0, ge=0, le=1, description="Target in [0, 1]; hinge uses the label t = 2y − 1"
+        1.0,
+        ge=0,
+        le=1,
+        description="Target in [0, 1]; hinge uses the label t = 2y − 1",
+        json_schema_extra={"slider": [0, 1, 0.05]},
     )
-    z: float = Field(-5.0, ge=-50, le=50, description="The logit; the prediction is σ(z)")
+    z: float = Field(
+        -5.0,
+        ge=-50,
+        le=50,
+        description="The logit; the prediction is σ(z)",
+        json_schema_extra={"slider": [-10, 10, 0.1]},
+    )
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

@@ -28,12 +28,30 @@ METHODS = ("none", "minmax", "zscore")
 
 
 class NormalizationParams(DemoParams):
-    scale: float = Field(10.0, ge=1, le=1000, description="How much larger x2's scale is than x1's")
+    scale: float = Field(
+        10.0,
+        ge=1,
+        le=1000,
+        description="How much larger x2's scale is than x1's",
+        json_schema_extra={"slider": [1, 100, 1]},
+    )
     method: Literal["none", "minmax", "zscore"] = Field(
         "none", description="Feature scaling: none, min-max to [−1, 1], or z-score"
     )
-    lr: float = Field(0.1, gt=0, le=10, description="Gradient-descent step size")
-    steps: int = Field(200, ge=1, le=1000, description="Steps drawn (≤ 1000)")
+    lr: float = Field(
+        0.1,
+        gt=0,
+        le=10,
+        description="Gradient-descent step size",
+        json_schema_extra={"slider": [0.001, 2, 0.001]},
+    )
+    steps: int = Field(
+        200,
+        ge=1,
+        le=1000,
+        description="Steps drawn (≤ 1000)",
+        json_schema_extra={"slider": [1, 1000, 1]},
+    )
 
 
 def make_features(scale: float) -> tuple[np.ndarray, np.ndarray]:

@@ -25,12 +25,34 @@ EPOCHS = 2000
 
 
 class OverfittingParams(DemoParams):
-    degree: int = Field(3, ge=0, le=MAX_DEGREE, description="Polynomial degree (≤ 15)")
-    n_points: int = Field(20, ge=5, le=200, description="Training points (5..200)")
-    noise: float = Field(0.2, ge=0, le=2, description="Std of the noise added to sin(πx)")
+    degree: int = Field(
+        3,
+        ge=0,
+        le=MAX_DEGREE,
+        description="Polynomial degree (≤ 15)",
+        json_schema_extra={"slider": [0, 15, 1]},
+    )
+    n_points: int = Field(
+        20,
+        ge=5,
+        le=200,
+        description="Training points (5..200)",
+        json_schema_extra={"slider": [5, 200, 1]},
+    )
+    noise: float = Field(
+        0.2,
+        ge=0,
+        le=2,
+        description="Std of the noise added to sin(πx)",
+        json_schema_extra={"slider": [0, 2, 0.05]},
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the data")
     patience: int = Field(
-        10, ge=1, le=500, description="Early stopping: epochs without validation improvement"
+        10,
+        ge=1,
+        le=500,
+        description="Early stopping: epochs without validation improvement",
+        json_schema_extra={"slider": [1, 500, 1]},
     )
 
 

@@ -29,9 +29,27 @@ class RegularizationParams(DemoParams):
     penalty: Literal["none", "l1", "l2"] = Field(
         "l2", description="none, L1 (proximal soft-threshold step) or L2 (weight decay)"
     )
-    lam: float = Field(0.1, ge=0, le=2, description="Regularization strength λ")
-    lr: float = Field(0.05, gt=0, le=1, description="Learning rate of gradient descent")
-    steps: int = Field(500, ge=1, le=2000, description="Gradient-descent steps (≤ 2000)")
+    lam: float = Field(
+        0.1,
+        ge=0,
+        le=2,
+        description="Regularization strength λ",
+        json_schema_extra={"slider": [0, 2, 0.01]},
+    )
+    lr: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="Learning rate of gradient descent",
+        json_schema_extra={"slider": [0.01, 1, 0.01]},
+    )
+    steps: int = Field(
+        500,
+        ge=1,
+        le=2000,
+        description="Gradient-descent steps (≤ 2000)",
+        json_schema_extra={"slider": [1, 2000, 1]},
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the dataset")
 
 

@@ -20,9 +20,19 @@ H0_STD = 0.5
 
 
 class VanishingRnnParams(DemoParams):
-    length: int = Field(50, ge=1, le=200, description="Sequence length T (≤ 200)")
+    length: int = Field(
+        50,
+        ge=1,
+        le=200,
+        description="Sequence length T (≤ 200)",
+        json_schema_extra={"slider": [1, 200, 1]},
+    )
     radius: float = Field(
-        0.9, ge=0, le=3, description="Spectral radius of W_hh (every singular value equals it)"
+        0.9,
+        ge=0,
+        le=3,
+        description="Spectral radius of W_hh (every singular value equals it)",
+        json_schema_extra={"slider": [0, 2, 0.01]},
     )
     activation: Literal["tanh", "relu", "linear"] = Field(
         "tanh", description="Activation of the recurrence"

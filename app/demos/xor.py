@@ -38,7 +38,13 @@ class XorParams(DemoParams):
     model: Literal["perceptron", "mlp"] = Field(
         "mlp", description="A single linear threshold unit, or a network with one hidden layer"
     )
-    hidden: int = Field(2, ge=1, le=16, description="Hidden units of the trained network")
+    hidden: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="Hidden units of the trained network",
+        json_schema_extra={"slider": [1, 16, 1]},
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the trained network's weights")
 
 
