@@ -111,9 +111,10 @@ def compute(params: OverfittingParams) -> dict[str, Any]:
     train = make_data(params.n_points, params.noise, rng)
     val = make_data(VAL_POINTS, params.noise, rng)
     degrees = list(range(MAX_DEGREE + 1))
-    fits = [fit_polynomial(*train, d) for d in degrees]
-    train_error = [mse(c, *train) for c in fits]
-    val_error = [mse(c, *val) for c in fits]
+    basis, val_basis = (legendre.legvander(x, MAX_DEGREE) for x in (train[0], val[0]))
+    fits = [np.linalg.lstsq(basis[:, : d + 1], train[1], rcond=None)[0] for d in degrees]
+    train_error = [float(np.mean((basis[:, : len(c)] @ c - train[1]) ** 2)) for c in fits]
+    val_error = [float(np.mean((val_basis[:, : len(c)] @ c - val[1]) ** 2)) for c in fits]
     grid = np.linspace(-1, 1, CURVE_POINTS)
     epoch_train, epoch_val = training_curve(train, val, params.degree)
     stop, best = early_stopping(epoch_val, params.patience)
