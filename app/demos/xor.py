@@ -197,7 +197,8 @@ def view(params: XorParams, result: dict[str, Any]) -> dict[str, Any]:
     problem = params.problem.upper()
     if params.model == "perceptron":
         w, b = result["perceptron"]["w"], result["perceptron"]["b"]
-        name = f"best linear unit: step({fmt(w[0])}·x1 + {fmt(w[1])}·x2 + {fmt(b)})"
+        sign = "+" if b >= 0 else "−"
+        name = f"best linear unit: step({fmt(w[0])}·x1 + {fmt(w[1])}·x2 {sign} {fmt(abs(b))})"
     else:
         name = f"trained 2-{params.hidden}-1 network (seed {params.seed})"
     chosen = _boundary(
