@@ -375,7 +375,8 @@ def _window(params: GradientDescentParams) -> tuple[tuple[float, float], tuple[f
     return (x0, x1), (min(y_range[0], sy - 0.5), max(y_range[1], sy + 0.5))
 
 
-def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]]) -> str:
+def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], colour: int = 1) -> str:
+    """The runs' paths over the curve (1-D) or the contours (2-D), from series colour ``colour``."""
     (x0, x1), (y0, y1) = _window(params)
     objective = FUNCTIONS[params.function]
     start = params.start
@@ -391,7 +392,7 @@ def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]]) -> str
         for i, r in enumerate(runs):
             px = [p[0] for p in r["path"]]
             py = [objective(v, 0.0)[0] for v in px]
-            series.append(Series(px, py, r["label"], kind="both", css=f"series-{i + 1}"))
+            series.append(Series(px, py, r["label"], kind="both", css=f"series-{i + colour}"))
         return line_plot(
             series,
             title=f"{params.function}: the path on the curve",
@@ -411,8 +412,8 @@ def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]]) -> str
             [p[1] for p in r["path"]],
             r["label"],
             "both",
-            f"series-{i + 1}",
-        )  # fmt: skip
+            f"series-{i + colour}",
+        )
         for i, r in enumerate(runs)
     ]
     marks = [Mark(start[0], start[1], "start", "start")]
@@ -463,7 +464,10 @@ def view(params: GradientDescentParams, result: dict[str, Any]) -> dict[str, Any
         and not result["diverged"]
     )
     return {
-        "path_plot": _path_plot(params, runs),
+        # two runs: side by side, each over its own copy of the function
+        "path_plots": [_path_plot(params, [r], i + 1) for i, r in enumerate(runs)]
+        if len(runs) > 1
+        else [_path_plot(params, runs)],
         "loss_plot": _loss_plot(runs, "Loss per step"),
         "runs": [
             {

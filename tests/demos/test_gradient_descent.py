@@ -169,4 +169,4 @@ def test_examples_render(name):
     result = compute(params)
     rendered = view(params, result)
     svgs = [v for v in rendered.values() if isinstance(v, str) and v.startswith("<svg")]
-    assert len(svgs) == 2 and not any("nan" in s.lower() for s in svgs)
+    assert len(svgs) >= 1 and not any("nan" in s.lower() for s in svgs)

@@ -1,0 +1,146 @@
+"""Demo pages (/demos, /demos/<slug>, htmx fragments) and the JSON API /api/demos/<slug>."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app.content.markdown import render_markdown
+from app.db import SessionDep
+from app.demos.forms import form_fields, parse_query
+from app.demos.links import demo_href
+from app.demos.registry import Demo, all_demos, get_demo
+from app.models import Card
+from app.web import is_htmx, render
+
+router = APIRouter()
+
+# A compute that rejects a combination of valid values (e.g. a kernel larger than the image)
+# raises one of these; it is shown like a validation error, never as a 500.
+COMPUTE_ERRORS = (ValueError, ArithmeticError)
+
+
+def get_demo_or_404(slug: str) -> Demo:
+    demo = get_demo(slug)
+    if demo is None:
+        raise HTTPException(status_code=404, detail=f"No demo called {slug!r}")
+    return demo
+
+
+def cards_by_demo(session: SessionDep) -> dict[str, list[dict[str, Any]]]:
+    """For every demo slug, the live cards that link to it (with the card's preset link)."""
+    rows = session.scalars(
+        select(Card).where(Card.retired.is_(False)).order_by(Card.topic_id, Card.position)
+    )
+    linked: dict[str, list[dict[str, Any]]] = {}
+    for card in rows:
+        for link in card.demos or []:
+            slug = link.get("demo")
+            if not isinstance(slug, str):
+                continue
+            entries = linked.setdefault(slug, [])
+            if all(e["id"] != card.id for e in entries):
+                entries.append(
+                    {
+                        "id": card.id,
+                        "question": card.question,
+                        "level": card.level,
+                        "label": link.get("label") or "",
+                        "href": demo_href(slug, link.get("params") or {}),
+                    }
+                )
+    return linked
+
+
+@cache
+def explain_html(slug: str) -> str:
+    demo = get_demo_or_404(slug)
+    return render_markdown(demo.explain)
+
+
+@router.get("/demos", response_class=HTMLResponse)
+def demo_index(request: Request, session: SessionDep) -> HTMLResponse:
+    """Every demo with its one-line summary and the cards that link to it."""
+    linked = cards_by_demo(session)
+    demos = [{"demo": d, "cards": linked.get(slug, [])} for slug, d in all_demos().items()]
+    return render(request, "demos/index.html", {"demos": demos})
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        query.setdefault(key, []).append(value)
+    return query
+
+
+def url_with(slug: str, query: dict[str, list[str]], **changes: Any) -> str:
+    """This demo's URL with the current query, some parameters replaced."""
+    items = [(k, v) for k, values in query.items() if k not in changes for v in values]
+    items += [(k, str(v)) for k, v in changes.items()]
+    return f"/demos/{slug}" + (f"?{urlencode(items)}" if items else "")
+
+
+def run_demo(demo: Demo, params: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """compute then view: the JSON result and what the template draws."""
+    result = demo.compute(params)
+    return result, demo.view(params, result)
+
+
+@router.get("/demos/{slug}", response_class=HTMLResponse)
+def demo_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
+    """A demo: its form, result and explanation; htmx asks for the result block only."""
+    demo = get_demo_or_404(slug)
+    query = _query(request)
+    parsed = parse_query(demo.params, query)
+    errors = dict(parsed.errors)
+    result = view = None
+    if parsed.params is not None:
+        try:
+            result, view = run_demo(demo, parsed.params)
+        except COMPUTE_ERRORS as exc:
+            errors[""] = str(exc)
+    context = {
+        "demo": demo,
+        "params": parsed.params,
+        "fields": form_fields(demo.params, parsed.params, parsed.raw, errors),
+        "errors": errors,
+        "result": result,
+        "view": view,
+        "explain_html": explain_html(slug),
+        "cards": cards_by_demo(session).get(slug, []),
+        "fragment": is_htmx(request),
+        "query": query,
+        "url_with": lambda **changes: url_with(slug, query, **changes),
+        "preset_href": demo_href,
+    }
+    status = 422 if errors else 200
+    return render(request, "demos/page.html", context, block="result", status_code=status)
+
+
+def _located(errors: Iterable[Any]) -> list[dict[str, Any]]:
+    """pydantic errors placed in the request body, as FastAPI reports its own."""
+    return [{**e, "loc": ("body", *e["loc"])} for e in errors]
+
+
+@router.post("/api/demos/{slug}")
+def demo_api(slug: str, payload: Annotated[dict[str, Any] | None, Body()] = None) -> JSONResponse:
+    """Run a demo: a JSON object of parameters in, its result as JSON out (422 if invalid)."""
+    demo = get_demo_or_404(slug)
+    try:
+        params = demo.params.model_validate(payload or {})
+    except ValidationError as exc:
+        raise RequestValidationError(_located(exc.errors())) from exc
+    try:
+        result = demo.compute(params)
+    except COMPUTE_ERRORS as exc:
+        error = {"loc": ("body",), "msg": str(exc), "type": "value_error"}
+        raise RequestValidationError([error]) from exc
+    return JSONResponse(result)

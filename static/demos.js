@@ -1,0 +1,55 @@
+// dlcards demos: sliders mirror their number box, Step/Run/Reset edit the form's `steps`,
+// and htmx swaps 422 fragments too (they carry the messages next to the fields).
+"use strict";
+
+function demoForm() {
+  return document.querySelector("form.demo-form");
+}
+
+function fire(input) {
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+// A range input (hidden without JS) drives its number box, and follows it.
+function wireSliders(root) {
+  root.querySelectorAll("input.slider[data-sync]").forEach((slider) => {
+    if (slider.dataset.wired) return;
+    const box = document.getElementById(slider.dataset.sync);
+    if (!box) return;
+    slider.hidden = false;
+    slider.dataset.wired = "1";
+    if (box.value !== "") slider.value = box.value;
+    slider.addEventListener("input", () => {
+      box.value = slider.value;
+      fire(box);
+    });
+    box.addEventListener("input", () => {
+      if (box.value !== "") slider.value = box.value;
+    });
+  });
+}
+
+// Links with data-steps="+1" / "+50" / "0" change the steps box instead of loading a page.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-steps]");
+  const form = demoForm();
+  const box = form && form.querySelector("input[name=steps]");
+  if (!link || !box || !window.htmx) return;
+  event.preventDefault();
+  const spec = link.dataset.steps;
+  const current = parseInt(box.value || "0", 10) || 0;
+  const max = parseInt(box.max || "10000", 10);
+  const next = spec.startsWith("+") ? current + parseInt(spec.slice(1), 10) : parseInt(spec, 10);
+  box.value = String(Math.max(0, Math.min(max, next)));
+  fire(box);
+});
+
+// The server answers invalid parameters with 422 and a fragment worth showing.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 422 && event.detail.target.id === "demo-result") {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => wireSliders(document));
