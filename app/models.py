@@ -148,7 +148,10 @@ class ReviewLog(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "review_token"),
         # Daily counts and /stats scan one user's logs by time (a million rows in the bench).
-        Index("ix_review_logs_user_id_reviewed_at", "user_id", "reviewed_at", "kind", "rating"),
+        Index(
+            "ix_review_logs_user_id_reviewed_at",
+            "user_id", "reviewed_at", "kind", "rating", "card_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, and_, cast, column, func, select, values
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.models import Card, ReviewLog, ReviewState, Topic
+from app.models import Card, ReviewLog, ReviewState, Topic, UTCDateTime
 from app.study import queue
 from app.study.preferences import UserContext, user_context
 from app.study.scheduler import CRAM, Rating, State, forgetting_curve_constants
@@ -26,6 +26,8 @@ KINDS = ("learn", "review", "relearn", CRAM)
 RANGES = (30, 90, 365)
 FORECAST_DAYS = 30
 RETENTION_DAYS = 30
+MAX_STREAK_DAYS = 3650
+STREAK_CHUNK_DAYS = 60
 INTERVAL_EDGES = (1, 2, 3, 8, 15, 31, 91, 181, 366)
 INTERVAL_LABELS = ("1d", "2d", "3-7d", "8-14d", "15-30d", "1-3mo", "3-6mo", "6-12mo", ">1y")
 STABILITY_EDGES = (0, *INTERVAL_EDGES)
@@ -56,48 +58,86 @@ class DayCounts:
     @property
     def totals(self) -> np.ndarray:
         total = np.zeros(len(self.days), dtype=np.int64)
-        for values in self.counts.values():
-            total += values
+        for per_kind in self.counts.values():
+            total += per_kind
         return total
 
 
+def _edges(starts: list[datetime]):  # type: ignore[no-untyped-def]
+    """Study days as a VALUES table (i, start, stop), from consecutive day starts."""
+    return (
+        values(
+            column("i", Integer),
+            column("start", UTCDateTime()),
+            column("stop", UTCDateTime()),
+            name="edges",
+        )
+        .data([(i, starts[i], starts[i + 1]) for i in range(len(starts) - 1)])
+        .cte("edges")
+    )
+
+
 def day_counts(session: Session, ctx: UserContext, now: datetime, days: int) -> DayCounts:
-    """Answers per study day for the last ``days`` study days (today included), by kind."""
+    """Answers per study day for the last ``days`` study days (today included), by kind.
+
+    The day edges (04:00 local, DST included) are joined as a VALUES table, so each day is
+    one range scan of the (user_id, reviewed_at, kind) index and no row is parsed.
+    """
     today = ctx.calendar.day_of(now)
     first = today - timedelta(days=days - 1)
     starts = ctx.calendar.starts(first, days)
-    edges = np.array([t.timestamp() for t in starts])
-    dialect = session.get_bind().dialect.name
-    bucket = _bucket(ReviewLog.reviewed_at, dialect).label("bucket")
+    edges = _edges(starts)
     rows = session.execute(
-        select(bucket, ReviewLog.kind, func.count())
-        .where(
-            ReviewLog.user_id == ctx.user_id,
-            ReviewLog.reviewed_at >= starts[0],
-            ReviewLog.reviewed_at < starts[-1],
+        select(edges.c.i, ReviewLog.kind, func.count())
+        .select_from(edges)
+        .join(
+            ReviewLog,
+            and_(ReviewLog.reviewed_at >= edges.c.start, ReviewLog.reviewed_at < edges.c.stop),
         )
-        .group_by(bucket, ReviewLog.kind)
+        .where(ReviewLog.user_id == ctx.user_id)
+        .group_by(edges.c.i, ReviewLog.kind)
     ).all()
     counts = {kind: np.zeros(days, dtype=np.int64) for kind in KINDS}
-    if rows:
-        buckets = np.array([r[0] for r in rows], dtype=np.float64) * BUCKET_SECONDS
-        index = np.searchsorted(edges, buckets, side="right") - 1
-        for (_, kind, n), i in zip(rows, index, strict=True):
-            if kind in counts and 0 <= i < days:
-                counts[kind][i] += n
+    for i, kind, n in rows:
+        if kind in counts:
+            counts[kind][i] += n
     return DayCounts([first + timedelta(days=i) for i in range(days)], counts)
 
 
-def streak(counts: DayCounts) -> int:
-    """Consecutive study days with an answer, ending today (or yesterday if not yet today)."""
-    studied = counts.totals > 0
-    end = len(studied) - 1
-    if end >= 0 and not studied[end]:
-        end -= 1
-    n = 0
-    while end - n >= 0 and studied[end - n]:
-        n += 1
-    return n
+def _last_gap(session: Session, ctx: UserContext, first: date, days: int) -> int | None:
+    """Index of the latest day without an answer among ``days`` days from ``first``."""
+    edges = _edges(ctx.calendar.starts(first, days))
+    answered = (
+        select(ReviewLog.id)
+        .where(
+            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.reviewed_at >= edges.c.start,
+            ReviewLog.reviewed_at < edges.c.stop,
+        )
+        .exists()
+    )
+    return session.scalar(select(func.max(edges.c.i)).where(~answered))
+
+
+def study_streak(
+    session: Session, ctx: UserContext, now: datetime, max_days: int = MAX_STREAK_DAYS
+) -> int:
+    """Consecutive study days with an answer, ending today (or yesterday if not yet today).
+
+    Walks back in chunks of days, one index seek per day, and stops at the first gap.
+    """
+    today = ctx.calendar.day_of(now)
+    studied_today = _last_gap(session, ctx, today, 1) is None
+    streak, end = 0, today - timedelta(days=1)
+    while streak < max_days:
+        first = end - timedelta(days=STREAK_CHUNK_DAYS - 1)
+        gap = _last_gap(session, ctx, first, STREAK_CHUNK_DAYS)
+        if gap is not None:
+            streak += STREAK_CHUNK_DAYS - 1 - gap
+            break
+        streak += STREAK_CHUNK_DAYS
+        end = first - timedelta(days=1)
+    return min(streak, max_days) + int(studied_today)
 
 
 def true_retention(session: Session, ctx: UserContext, since: datetime) -> tuple[int, int]:
@@ -122,14 +162,23 @@ def dashboard(
     """The home page's numbers: due now, new today, done today, streak, 30-day retention."""
     ctx = user_context(session, user_id, default_zone)
     counts = queue.counts(session, ctx, queue.Filters(), now)
-    days = day_counts(session, ctx, now, 365)
-    studied_today = int(days.totals[-1] - days.counts[CRAM][-1])
+    start, _ = ctx.calendar.day_bounds(now)
+    studied_today = (
+        session.scalar(
+            select(func.count()).where(
+                ReviewLog.user_id == ctx.user_id,
+                ReviewLog.kind != CRAM,
+                ReviewLog.reviewed_at >= start,
+            )
+        )
+        or 0
+    )
     passed, total = true_retention(session, ctx, now - timedelta(days=RETENTION_DAYS))
     return {
         "due_now": counts.learning + counts.review,
         "new_available_today": counts.new,
         "reviews_today": studied_today,
-        "streak_days": streak(days),
+        "streak_days": study_streak(session, ctx, now),
         "retention_30d": _share(passed, total),
         "retention_30d_reviews": total,
         "next_due": queue.next_due(session, ctx, queue.Filters(), now),
@@ -266,23 +315,23 @@ def topic_table(
         ).all()
     )
     since = now - timedelta(days=RETENTION_DAYS)
-    retention = {
-        topic: (int(passed or 0), int(total or 0))
-        for topic, passed, total in session.execute(
-            select(
-                Card.topic_id,
-                func.count().filter(ReviewLog.rating > int(Rating.Again)),
-                func.count(),
-            )
-            .join(Card, Card.id == ReviewLog.card_id)
-            .where(
-                ReviewLog.user_id == ctx.user_id,
-                ReviewLog.kind == "review",
-                ReviewLog.reviewed_at >= since,
-            )
-            .group_by(Card.topic_id)
-        ).all()
+    # Counted here rather than grouped in SQL: SQLite would group by walking the card_id
+    # index over the whole log instead of range-scanning the recent answers.
+    topic_of = {
+        card_id: topic for card_id, topic in session.execute(select(Card.id, Card.topic_id))
     }
+    retention: dict[str, tuple[int, int]] = {}
+    for card_id, rating in session.execute(
+        select(ReviewLog.card_id, ReviewLog.rating).where(
+            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.kind == "review",
+            ReviewLog.reviewed_at >= since,
+        )
+    ):
+        topic = topic_of.get(card_id)
+        if topic is not None:
+            passed, total = retention.get(topic, (0, 0))
+            retention[topic] = (passed + int(rating > Rating.Again), total + 1)
     recall = retrievability_now(ctx, rows, now)
     result = []
     for topic in session.scalars(select(Topic).order_by(Topic.position, Topic.id)):
@@ -363,5 +412,5 @@ def study_stats(
             }
             for t in topics
         ],
-        "streak_days": streak(year),
+        "streak_days": study_streak(session, ctx, now),
     }

@@ -91,23 +91,34 @@ def test_day_counts_follow_4am_local_days_across_dst(db: Session) -> None:
     assert counts.counts["review"].tolist() == [0, 1, 2, 0]
     assert counts.counts["relearn"].tolist() == [0, 0, 1, 0]
     assert counts.counts["cram"].tolist() == [0, 0, 0, 1]
-    assert stats.streak(counts) == 3
+    assert stats.study_streak(db, ctx, now) == 3
 
 
-def test_streak_allows_today_not_yet_studied() -> None:
-    days = [date(2026, 1, d) for d in range(1, 6)]
-    import numpy as np
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("10110", 2),  # today (last) not studied yet: the streak ends yesterday
+        ("11011", 2),
+        ("11111", 5),
+        ("11100", 0),
+    ],
+)
+def test_streak_allows_today_not_yet_studied(db: Session, pattern: str, expected: int) -> None:
+    (card,) = add_cards(db, 1)
+    for back, studied in enumerate(reversed(pattern)):
+        if studied == "1":
+            _log(db, card, NOW - timedelta(days=back), 3, "review")
+    db.commit()
+    assert stats.study_streak(db, make_ctx(), NOW) == expected
 
-    def counts(values: list[int]) -> stats.DayCounts:
-        zero = np.zeros(5, dtype=np.int64)
-        return stats.DayCounts(
-            days, {"learn": np.array(values), "review": zero, "relearn": zero, "cram": zero}
-        )
 
-    assert stats.streak(counts([1, 0, 1, 1, 0])) == 2
-    assert stats.streak(counts([1, 1, 0, 1, 1])) == 2
-    assert stats.streak(counts([1, 1, 1, 1, 1])) == 5
-    assert stats.streak(counts([1, 1, 1, 0, 0])) == 0
+def test_long_streak_crosses_chunks(db: Session) -> None:
+    (card,) = add_cards(db, 1)
+    for back in range(1, 131):  # 130 days up to yesterday, none today
+        _log(db, card, NOW - timedelta(days=back), 3, "review")
+    _log(db, card, NOW - timedelta(days=140), 3, "review")
+    db.commit()
+    assert stats.study_streak(db, make_ctx(), NOW) == 130
 
 
 def test_forecast_and_state_counts_match_states(db: Session) -> None:
