@@ -45,7 +45,8 @@ class XorParams(DemoParams):
         description="Hidden units of the trained network",
         json_schema_extra={"slider": [1, 16, 1]},
     )
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the trained network's weights")
+    # Seed 5 trains to 100% with 2 hidden units; seeds 0-4 stall at 50% (a real local minimum).
+    seed: int = Field(5, ge=0, le=2**32 - 1, description="Seed of the trained network's weights")
 
 
 def step(z: np.ndarray) -> np.ndarray:
