@@ -21,9 +21,9 @@ Matrix = Annotated[
 ]
 
 
-def _rectangular(rows: list[list[float]] | None, name: str) -> list[list[float]] | None:
+def _rectangular(rows: list[list[float]] | None) -> list[list[float]] | None:
     if rows is not None and any(len(r) != len(rows[0]) for r in rows):
-        raise ValueError(f"{name} must be rectangular: every row needs {len(rows[0])} values")
+        raise ValueError(f"must be rectangular: every row needs {len(rows[0])} values")
     return rows
 
 
@@ -42,15 +42,15 @@ class AttentionParams(DemoParams):
     @field_validator("q")
     @classmethod
     def _q_shape(cls, q: Any) -> Any:
-        return _rectangular(q, "q")
+        return _rectangular(q)
 
     @field_validator("k")
     @classmethod
     def _k_shape(cls, k: Any, info: ValidationInfo) -> Any:
         q = info.data.get("q")
         if k is not None and q is not None and len(k[0]) != len(q[0]):
-            raise ValueError(f"k needs {len(q[0])} columns, as q (the dimension d)")
-        return _rectangular(k, "k")
+            raise ValueError(f"needs {len(q[0])} columns, as q (the dimension d)")
+        return _rectangular(k)
 
     @field_validator("v")
     @classmethod
@@ -63,8 +63,8 @@ class AttentionParams(DemoParams):
                 raise ValueError(f"give q, k and v together (only {', '.join(given)} given)")
         k = info.data.get("k")
         if v is not None and k is not None and len(v) != len(k):
-            raise ValueError(f"v needs one row per key ({len(k)}), got {len(v)}")
-        return _rectangular(v, "v")
+            raise ValueError(f"needs one row per key ({len(k)}), got {len(v)}")
+        return _rectangular(v)
 
 
 def given_or_seeded(params: AttentionParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -48,7 +48,7 @@ class AutoencoderParams(DemoParams):
     def _k_fits(cls, k: int, info: ValidationInfo) -> int:
         dataset = info.data.get("dataset")
         if dataset is not None and k > DIMS[dataset]:
-            raise ValueError(f"k may be at most {DIMS[dataset]}, the features of {dataset}")
+            raise ValueError(f"may be at most {DIMS[dataset]}, the features of {dataset}")
         return k
 
 

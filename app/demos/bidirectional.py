@@ -34,8 +34,8 @@ class BidirectionalParams(DemoParams):
     def _rectangular(cls, rows: list[list[float]]) -> list[list[float]]:
         width = len(rows[0])
         if not 1 <= width <= MAX_INPUT:
-            raise ValueError(f"every row of sequence needs 1 to {MAX_INPUT} values")
-        return check_rows(rows, "sequence", width, "the width of its first row")
+            raise ValueError(f"every row needs 1 to {MAX_INPUT} values")
+        return check_rows(rows, width, "as the first row")
 
 
 def rnn_pass(xs: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:

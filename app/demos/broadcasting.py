@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.demos.registry import Demo, DemoParams
 
 MAX_DIMS = 6
 MAX_SIDE = 64
+SCALAR_WORDS = {"()", "[]", "scalar"}
 
 Shape = Annotated[
     list[Annotated[int, Field(ge=1, le=MAX_SIDE)]],
@@ -19,11 +20,20 @@ Shape = Annotated[
 
 
 class BroadcastingParams(DemoParams):
-    a_shape: Shape = Field([4, 3], description="Shape of a ([] is a scalar)")
-    b_shape: Shape = Field([3, 2], description="Shape of b ([] is a scalar)")
+    a_shape: Shape = Field([4, 3], description="Shape of a, e.g. 4, 3; () for a scalar")
+    b_shape: Shape = Field([3, 2], description="Shape of b, e.g. 3, 2; () for a scalar")
     op: Literal["elementwise", "matmul"] = Field(
         "elementwise", description="a * b (elementwise) or a @ b (matmul)"
     )
+
+    @field_validator("a_shape", "b_shape", mode="before")
+    @classmethod
+    def _scalar(cls, value: Any) -> Any:
+        """A form cannot send an empty list: "()" (or "[]", "scalar") stands for a 0-d shape."""
+        text = value if isinstance(value, str) else None
+        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+            text = value[0]
+        return [] if text is not None and text.strip() in SCALAR_WORDS else value
 
 
 def broadcast_steps(

@@ -71,14 +71,14 @@ def parse_matrix(value: Any) -> Any:
     return value
 
 
-def check_matrix(rows: list[list[float]], name: str, max_side: int) -> list[list[float]]:
+def check_matrix(rows: list[list[float]], max_side: int) -> list[list[float]]:
     """A non-empty rectangular matrix of at most ``max_side`` × ``max_side`` values."""
     if not rows or not rows[0]:
-        raise ValueError(f"{name} must have at least one row and one column")
+        raise ValueError("needs at least one row and one column")
     if len(rows) > max_side or any(len(r) > max_side for r in rows):
-        raise ValueError(f"{name} may be at most {max_side} × {max_side}")
+        raise ValueError(f"may be at most {max_side} × {max_side}")
     if any(len(r) != len(rows[0]) for r in rows):
-        raise ValueError(f"{name} must be rectangular: every row needs {len(rows[0])} values")
+        raise ValueError(f"must be rectangular: every row needs {len(rows[0])} values")
     return rows
 
 
@@ -117,18 +117,18 @@ class ConvPoolParams(DemoParams):
     def _check_image(cls, value: str | list[list[float]]) -> str | list[list[float]]:
         if isinstance(value, str):
             if value not in IMAGES:
-                raise ValueError(f"image must be one of {', '.join(IMAGES)} or a matrix")
+                raise ValueError(f"must be one of {', '.join(IMAGES)} or a matrix")
             return value
-        return check_matrix(value, "image", MAX_IMAGE)
+        return check_matrix(value, MAX_IMAGE)
 
     @field_validator("kernel")
     @classmethod
     def _check_kernel(cls, value: str | list[list[float]]) -> str | list[list[float]]:
         if isinstance(value, str):
             if value not in KERNELS:
-                raise ValueError(f"kernel must be one of {', '.join(KERNELS)} or a matrix")
+                raise ValueError(f"must be one of {', '.join(KERNELS)} or a matrix")
             return value
-        return check_matrix(value, "kernel", MAX_KERNEL)
+        return check_matrix(value, MAX_KERNEL)
 
     @field_validator("padding")
     @classmethod
@@ -157,7 +157,8 @@ class ConvPoolParams(DemoParams):
         for side, n in zip(("height", "width"), conv, strict=True):
             if pool_size > n:
                 raise ValueError(
-                    f"pool_size {pool_size} is larger than the feature map {side} {n}: "
+                    f"the {pool_size} × {pool_size} window is larger than the feature map "
+                    f"{side} {n}: "
                     "use a smaller pool_size, a smaller stride or more padding"
                 )
         return pool_size

@@ -35,9 +35,9 @@ class RBMParams(DemoParams):
     def _shape(cls, rows: list[list[float]]) -> list[list[float]]:
         hidden = len(rows[0])
         if not 1 <= hidden <= MAX_HIDDEN:
-            raise ValueError(f"W needs 1 to {MAX_HIDDEN} columns (hidden units)")
+            raise ValueError(f"needs 1 to {MAX_HIDDEN} columns (hidden units)")
         if any(len(row) != hidden for row in rows):
-            raise ValueError(f"W must be rectangular: every row needs {hidden} values")
+            raise ValueError(f"must be rectangular: every row needs {hidden} values")
         return rows
 
     @field_validator("b")
@@ -45,7 +45,7 @@ class RBMParams(DemoParams):
     def _visible_bias(cls, b: list[float] | None, info: ValidationInfo) -> list[float] | None:
         rows = info.data.get("W")
         if b is not None and rows is not None and len(b) != len(rows):
-            raise ValueError(f"b needs one value per visible unit ({len(rows)}), got {len(b)}")
+            raise ValueError(f"needs one value per visible unit ({len(rows)}), got {len(b)}")
         return b
 
     @field_validator("c")
@@ -53,7 +53,7 @@ class RBMParams(DemoParams):
     def _hidden_bias(cls, c: list[float] | None, info: ValidationInfo) -> list[float] | None:
         rows = info.data.get("W")
         if c is not None and rows is not None and len(c) != len(rows[0]):
-            raise ValueError(f"c needs one value per hidden unit ({len(rows[0])}), got {len(c)}")
+            raise ValueError(f"needs one value per hidden unit ({len(rows[0])}), got {len(c)}")
         return c
 
 

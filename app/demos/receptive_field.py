@@ -33,9 +33,9 @@ class ReceptiveFieldParams(DemoParams):
             return pool_after
         outside = [i for i in pool_after if not 1 <= i <= layers]
         if outside:
-            raise ValueError(f"pool_after may only name layers 1 to {layers}, not {outside}")
+            raise ValueError(f"may only name layers 1 to {layers}, not {outside}")
         if len(set(pool_after)) != len(pool_after):
-            raise ValueError("pool_after names a layer twice")
+            raise ValueError("names a layer twice")
         return sorted(pool_after)
 
 

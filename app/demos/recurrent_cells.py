@@ -47,18 +47,18 @@ def default_sequence(input_size: int) -> list[list[float]]:
     return rows.tolist()
 
 
-def check_rows(rows: list[list[float]], name: str, width: int, what: str) -> list[list[float]]:
+def check_rows(rows: list[list[float]], width: int, what: str, of: str = "") -> list[list[float]]:
+    """Every row has ``width`` values; ``of`` names a part of the field (w_ih of weights)."""
     bad = [i for i, row in enumerate(rows) if len(row) != width]
     if bad:
-        raise ValueError(
-            f"every row of {name} needs {width} values ({what}); row {bad[0]} does not"
-        )
+        where = f" of {of}" if of else ""
+        raise ValueError(f"every row{where} needs {width} values ({what}); row {bad[0]} does not")
     return rows
 
 
-def check_length(values: list[float] | None, name: str, size: int | None, what: str) -> Any:
+def check_length(values: list[float] | None, size: int | None, what: str, of: str = "") -> Any:
     if values is not None and size is not None and len(values) != size:
-        raise ValueError(f"{name} needs {size} values ({what}), got {len(values)}")
+        raise ValueError(f"{of + ' ' if of else ''}needs {size} values ({what}), got {len(values)}")
     return values
 
 
@@ -100,21 +100,17 @@ class CellParams(DemoParams):
     @classmethod
     def _sequence_width(cls, rows: Any, info: ValidationInfo) -> Any:
         size = info.data.get("input_size")
-        return (
-            rows
-            if rows is None or size is None
-            else check_rows(rows, "sequence", size, "input_size")
-        )
+        return rows if rows is None or size is None else check_rows(rows, size, "input_size")
 
     @field_validator("x")
     @classmethod
     def _x_size(cls, x: Any, info: ValidationInfo) -> Any:
-        return check_length(x, "x", info.data.get("input_size"), "input_size")
+        return check_length(x, info.data.get("input_size"), "input_size")
 
     @field_validator("h")
     @classmethod
     def _h_size(cls, h: Any, info: ValidationInfo) -> Any:
-        return check_length(h, "h", info.data.get("hidden"), "hidden")
+        return check_length(h, info.data.get("hidden"), "hidden")
 
     @field_validator("weights")
     @classmethod
@@ -127,12 +123,10 @@ class CellParams(DemoParams):
         for name, width in (("w_ih", size), ("w_hh", hidden)):
             matrix = getattr(weights, name)
             if len(matrix) != rows:
-                raise ValueError(f"weights.{name} needs {rows} rows ({what}), got {len(matrix)}")
-            check_rows(
-                matrix, f"weights.{name}", width, "input_size" if width == size else "hidden"
-            )
+                raise ValueError(f"{name} needs {rows} rows ({what}), got {len(matrix)}")
+            check_rows(matrix, width, "input_size" if width == size else "hidden", of=name)
         for name in ("b_ih", "b_hh"):
-            check_length(getattr(weights, name), f"weights.{name}", rows, what)
+            check_length(getattr(weights, name), rows, what, of=name)
         return weights
 
 
@@ -146,7 +140,7 @@ class LSTMParams(CellParams):
     @field_validator("c")
     @classmethod
     def _c_size(cls, c: Any, info: ValidationInfo) -> Any:
-        return check_length(c, "c", info.data.get("hidden"), "hidden")
+        return check_length(c, info.data.get("hidden"), "hidden")
 
 
 class GRUParams(CellParams):

@@ -1,11 +1,14 @@
-"""Shared checks for random valid inputs: no NaN or infinity in a result, a view that renders."""
+"""Shared checks: random inputs give 422 or finite results; presets round-trip and render."""
 
 import math
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
+from app.demos.forms import parse_query
+from app.demos.links import demo_href
 from app.demos.registry import Demo
 
 
@@ -33,3 +36,23 @@ def run_or_reject(demo: Demo, params: dict[str, Any]) -> None:
     assert_finite(result)
     shown = str(demo.view(validated, result)).lower()
     assert not re.search(r"\b(nan|inf)\b", shown)
+
+
+def assert_pages_render(client: Any, demo: Demo) -> None:
+    """Every preset deep link parses back to the same parameters and renders page and fragment."""
+    for name, preset in demo.examples.items():
+        linkable = {k: v for k, v in preset.items() if not isinstance(v, dict)}  # not weights
+        href = demo_href(demo.slug, linkable)
+        query = parse_qs(urlsplit(href).query, keep_blank_values=True)
+        parsed = parse_query(demo.params, query)
+        assert parsed.errors == {}, (name, parsed.errors)
+        assert parsed.params == demo.params(**linkable), name
+        page = client.get(href)
+        assert page.status_code == 200, (name, page.text[:500])
+        fragment = client.get(href, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        assert "<html" not in fragment.text and "demo-result" in fragment.text
+        assert not re.search(r"\b(nan|inf|None)\b", fragment.text), name
+    response = client.post(f"/api/demos/{demo.slug}", json={})
+    assert response.status_code == 200
+    assert response.json() == demo.compute(demo.params())

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.attention import DEMO, AttentionParams, compute
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 EYE = [[1, 0], [0, 1]]
 V = [[1, 2], [3, 4]]
@@ -60,7 +60,7 @@ def test_seeded_inputs_have_the_requested_shape_and_repeat():
     ("params", "field", "words"),
     [
         ({"q": EYE}, "v", "give q, k and v together"),
-        ({"q": EYE, "k": [[1]], "v": [[1]]}, "k", "k needs 2 columns"),
+        ({"q": EYE, "k": [[1]], "v": [[1]]}, "k", "needs 2 columns, as q"),
         ({"q": EYE, "k": EYE, "v": [[1]]}, "v", "one row per key (2)"),
         ({"length": 17}, "length", "less than or equal to 16"),
         ({"dim": 65}, "dim", "less than or equal to 64"),
@@ -109,3 +109,7 @@ def test_view_blanks_the_masked_weights():
     assert shown["weights"][0][0]["text"] == "1"
     assert shown["scale"] == "0.7071"
     assert "uniform weights" in shown["entropy_svg"]
+
+
+def test_presets_round_trip_and_render(client):
+    assert_pages_render(client, DEMO)

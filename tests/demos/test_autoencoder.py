@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.autoencoder import DEMO, AutoencoderParams, compute, dataset
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 
 def run(**params):
@@ -96,3 +96,7 @@ def test_view_draws_curves_codes_and_samples(dataset):
         assert len(shown["samples"]) == 6 and shown["samples"][0]["pca"].startswith("<svg")
     else:
         assert len(shown["sample_tables"]["original"]) == 6
+
+
+def test_presets_round_trip_and_render(client):
+    assert_pages_render(client, DEMO)

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 from pydantic import ValidationError
 
 from app.demos.bidirectional import DEMO, BidirectionalParams, compute, rnn_pass
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 SEQUENCE = [[1, 0], [0, 1], [1, 1], [0, 0]]
 
@@ -79,3 +79,7 @@ def test_view_draws_both_directions():
     shown = DEMO.view(params, compute(params))
     assert "forward h1" in shown["states_svg"] and "backward h3" in shown["states_svg"]
     assert len(shown["output"]) == 4 and len(shown["output"][0]) == 6
+
+
+def test_presets_round_trip_and_render(client):
+    assert_pages_render(client, DEMO)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.broadcasting import DEMO, BroadcastingParams, compute
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 
 def run(a, b, op="elementwise"):
@@ -105,3 +105,7 @@ def test_view_right_aligns_the_shapes():
     assert shown["aligned"][1]["sizes"] == ["·", "7", "1", "5"]
     assert shown["aligned"][2]["sizes"] == ["8", "7", "6", "5"]
     assert shown["result"] == "(8, 7, 6, 5)"
+
+
+def test_presets_round_trip_and_render(client):
+    assert_pages_render(client, DEMO)

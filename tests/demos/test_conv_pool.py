@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.conv_pool import DEMO, IMAGES, KERNELS, ConvPoolParams, compute
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 GRID = [[1, 3, 2, 1], [4, 6, 5, 0], [7, 2, 9, 8], [1, 0, 3, 4]]
 
@@ -56,8 +56,8 @@ def test_defaults_give_the_formula_with_numbers_filled_in():
     ("params", "field", "words"),
     [
         ({"image": "1,2;3,4"}, "padding", "larger than the padded image height 2 + 2·0 = 2"),
-        ({"pool_size": 8}, "pool_size", "larger than the feature map height 6"),
-        ({"image": "moon"}, "image", "image must be one of"),
+        ({"pool_size": 8}, "pool_size", "8 × 8 window is larger than the feature map height 6"),
+        ({"image": "moon"}, "image", "must be one of digit-7"),
         ({"kernel": [[1] * 8]}, "kernel", "at most 7 × 7"),
         ({"image": [[1, 2], [3]]}, "image", "rectangular"),
         ({"stride": 0}, "stride", "greater than or equal to 1"),
@@ -111,3 +111,7 @@ def test_view_outlines_the_strongest_window_and_fills_in_the_formula():
     window = shown["window"]
     assert window["sum"] == "-4" and len(window["products"]) == 3
     assert "conv height: ⌊(8 + 2·1 − 3)/1⌋ + 1 = 8" in shown["formulas"]
+
+
+def test_presets_round_trip_and_render(client):
+    assert_pages_render(client, DEMO)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.rbm import DEMO, RBMParams, compute
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 
 def sig(x):
@@ -117,3 +117,7 @@ def test_view_tables_every_joint_state():
         "p": "0.4145",
     }
     assert "Z = 17.83" in shown["exact_svg"]
+
+
+def test_presets_round_trip_and_render(client):
+    assert_pages_render(client, DEMO)

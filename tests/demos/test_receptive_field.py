@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.receptive_field import DEMO, ReceptiveFieldParams, compute
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 
 def run(**params):
@@ -68,3 +68,7 @@ def test_view_compares_27_c2_with_49_c2():
     shown = DEMO.view(params, compute(params))
     assert "3·3²·C² = 27C²" in shown["params_svg"] and "7²·C² = 49C²" in shown["params_svg"]
     assert shown["growth_svg"].startswith("<svg")
+
+
+def test_presets_round_trip_and_render(client):
+    assert_pages_render(client, DEMO)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.recurrent_cells import DEMOS, GRUParams, LSTMParams, compute_gru, compute_lstm
-from tests.demos._finite import run_or_reject
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 
 def sig(x):
@@ -105,12 +105,12 @@ def test_default_sequence_is_the_catalogue_one_and_weights_are_seeded_like_pytor
 @pytest.mark.parametrize(
     ("params", "field", "words"),
     [
-        ({"x": [1, 2, 3]}, "x", "x needs 2 values (input_size)"),
-        ({"h": [1]}, "h", "h needs 3 values (hidden)"),
-        ({"c": [1]}, "c", "c needs 3 values"),
+        ({"x": [1, 2, 3]}, "x", "needs 2 values (input_size), got 3"),
+        ({"h": [1]}, "h", "needs 3 values (hidden), got 1"),
+        ({"c": [1]}, "c", "needs 3 values"),
         ({"input_size": 3, "sequence": [[1, 2]]}, "sequence", "needs 3 values"),
         ({"hidden": 9}, "hidden", "less than or equal to 8"),
-        ({"weights": {**zeros(4), "w_hh": [[0, 0, 0]] * 11}}, "weights", "needs 12 rows"),
+        ({"weights": {**zeros(4), "w_hh": [[0, 0, 0]] * 11}}, "weights", "w_hh needs 12 rows"),
         ({"weights": {**zeros(4), "b_ih": [0] * 3}}, "weights", "b_ih needs 12 values"),
         ({"sequence": [[0, 0]] * 17}, "sequence", "at most 16"),
     ],
@@ -170,3 +170,8 @@ def test_views_draw_every_gate_and_a_row_per_step():
         first = "i1" if demo.slug == "lstm-cell" else "r1"
         assert f">{first}<" in shown["gates_svg"]
         assert (shown["rows"][0]["c"] is None) == (demo.slug == "gru-cell")
+
+
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.slug)
+def test_presets_round_trip_and_render(client, demo):
+    assert_pages_render(client, demo)
