@@ -50,19 +50,44 @@ def simulate_card(args: tuple[int, int, int]) -> tuple[list[tuple], tuple]:  # t
         at = start + timedelta(seconds=float(offset))
         outcome = review(CONFIG, state, int(rating), at, key)
         before, after = outcome.before, outcome.after
-        logs.append((
-            LOCAL_USER_ID, card_id, int(rating), _iso(at), int(rng.integers(800, 20000)),
-            outcome.kind, None,
-            int(before.state) if before.state else None, before.step, before.stability,
-            before.difficulty, _iso(before.due),
-            int(after.state), after.step, after.stability, after.difficulty, _iso(after.due),
-        ))
+        logs.append(
+            (
+                LOCAL_USER_ID,
+                card_id,
+                int(rating),
+                _iso(at),
+                int(rng.integers(800, 20000)),
+                outcome.kind,
+                None,
+                int(before.state) if before.state else None,
+                before.step,
+                before.stability,
+                before.difficulty,
+                _iso(before.due),
+                int(after.state),
+                after.step,
+                after.stability,
+                after.difficulty,
+                _iso(after.due),
+            )
+        )
         state = after
     final = None
     if reviews:
-        final = (LOCAL_USER_ID, card_id, int(state.state or State.Learning), state.step,
-                 state.stability, state.difficulty, _iso(state.due), _iso(state.last_review),
-                 state.reps, state.lapses, 0, None)
+        final = (
+            LOCAL_USER_ID,
+            card_id,
+            int(state.state or State.Learning),
+            state.step,
+            state.stability,
+            state.difficulty,
+            _iso(state.due),
+            _iso(state.last_review),
+            state.reps,
+            state.lapses,
+            0,
+            None,
+        )
     return logs, final  # type: ignore[return-value]
 
 
@@ -104,8 +129,11 @@ def generate(db: Path, cards: int, logs: int, seed: int = 0) -> dict[str, float]
 
     t = time.perf_counter()
     with multiprocessing.get_context("fork").Pool() as pool:
-        results = pool.map(simulate_card, [(i, int(per_card[i]), seed * 100003 + i)
-                                           for i in range(cards)], chunksize=50)
+        results = pool.map(
+            simulate_card,
+            [(i, int(per_card[i]), seed * 100003 + i) for i in range(cards)],
+            chunksize=50,
+        )
     timings["simulate_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -119,13 +147,32 @@ def generate(db: Path, cards: int, logs: int, seed: int = 0) -> dict[str, float]
     )
     conn.executemany(
         "INSERT INTO cards (id, topic_id, question, answer_md, answer_html, level, tags, "
-        "key_points, follow_ups, demos, \"references\", synonyms, aliases, source_path, "
+        'key_points, follow_ups, demos, "references", synonyms, aliases, source_path, '
         "content_hash, position, retired, updated_at) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [(f"card-{i:05d}", f"topic-{i % TOPICS:02d}", f"Question {i}?", "Answer.",
-          "<p>Answer.</p>", ("beginner", "intermediate", "advanced")[i % 3],
-          f'["tag-{i % 50}"]', "[]", "[]", "[]", "[]", "[]", "[]", "", "bench", i, 0, now)
-         for i in range(cards)],
+        [
+            (
+                f"card-{i:05d}",
+                f"topic-{i % TOPICS:02d}",
+                f"Question {i}?",
+                "Answer.",
+                "<p>Answer.</p>",
+                ("beginner", "intermediate", "advanced")[i % 3],
+                f'["tag-{i % 50}"]',
+                "[]",
+                "[]",
+                "[]",
+                "[]",
+                "[]",
+                "[]",
+                "",
+                "bench",
+                i,
+                0,
+                now,
+            )
+            for i in range(cards)
+        ],
     )
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name='review_logs' "
@@ -158,8 +205,10 @@ def main() -> None:
     t = time.perf_counter()
     timings = generate(args.db, args.cards, args.logs, args.seed)
     total = time.perf_counter() - t
-    print(f"{args.db}: {args.cards} cards, {args.logs} review logs in {total:.1f} s "
-          + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    print(
+        f"{args.db}: {args.cards} cards, {args.logs} review logs in {total:.1f} s "
+        + ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,244 @@
+"""Study benchmark on a large database: requests/s and latency through uvicorn over HTTP.
+
+Measures GET /api/study/next and POST /api/reviews (8 concurrent clients), the /stats page
+render time, and a 30 s grading run of 8 clients checking that nothing is lost
+(acknowledged answers == new rows in review_logs, no failed request, no "database is
+locked"). The database (10,000 cards, 1,000,000 review logs) is built by study_generate.py
+on first use. Numbers are reported, not asserted.
+
+    .venv/bin/python -m bench.study_bench [--db data/bench.db] [--seconds 10] [--stress 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from bench.study_generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 8
+
+
+def make_app():  # type: ignore[no-untyped-def]
+    """uvicorn factory: the real app on DLCARDS_DATABASE_URL, bank loading off (the bench
+    database holds generated cards that are not files)."""
+    from app.config import Settings
+    from app.main import create_app
+    from app.study.routes import router
+
+    app = create_app(Settings(load_content_on_start=False))
+    if not any(getattr(r, "path", None) == "/study" for r in app.routes):
+        app.include_router(router)
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """uvicorn in a child process (its own interpreter and GIL), stderr kept for inspection."""
+
+    def __init__(self, db: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = db.with_suffix(".server.log")
+        env = {
+            **os.environ,
+            "DLCARDS_DATABASE_URL": f"sqlite:///{db.resolve()}",
+            "DLCARDS_LOAD_CONTENT_ON_START": "false",
+            "DLCARDS_TIMEZONE": "UTC",
+            "PYTHONPATH": str(ROOT),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.study_bench:make_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("w"),
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start: " + self.log.read_text()[-2000:])
+
+    def stop(self) -> str:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        return self.log.read_text()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def load(
+    base: str,
+    request: Callable[[httpx.Client, random.Random, int], httpx.Response],
+    seconds: float,
+    clients: int = CLIENTS,
+) -> dict[str, float]:
+    """Run ``clients`` threads calling ``request`` for ``seconds``; latency in ms."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def worker(w: int) -> None:
+        rng = random.Random(w)
+        n = 0
+        with httpx.Client(base_url=base, timeout=60) as http:
+            while time.monotonic() < stop:
+                t = time.perf_counter()
+                response = request(http, rng, w * 10_000_000 + n)
+                latencies[w].append((time.perf_counter() - t) * 1000)
+                errors[w] += response.status_code != 200
+                n += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    flat = [x for per in latencies for x in per]
+    return {
+        "requests": len(flat),
+        "rps": len(flat) / elapsed,
+        "p50": _percentile(flat, 0.50),
+        "p99": _percentile(flat, 0.99),
+        "errors": sum(errors),
+    }
+
+
+def _log_rows(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM review_logs").fetchone()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=ROOT / "data" / "bench.db")
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--logs", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=float, default=10, help="per endpoint")
+    parser.add_argument("--stress", type=float, default=30, help="seconds of 8-client grading")
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args()
+    if args.regenerate or not args.db.exists():
+        t = time.perf_counter()
+        generate(args.db, args.cards, args.logs)
+        print(
+            f"generated {args.db} ({args.cards} cards, {args.logs} logs) "
+            f"in {time.perf_counter() - t:.0f} s"
+        )
+    card_ids = [f"card-{i:05d}" for i in range(args.cards)]
+    server = Server(args.db)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        results["GET /api/study/next"] = load(
+            server.base, lambda h, r, n: h.get("/api/study/next"), args.seconds
+        )
+        results["POST /api/reviews"] = load(
+            server.base,
+            lambda h, r, n: h.post(
+                "/api/reviews",
+                json={
+                    "card_id": r.choice(card_ids),
+                    "rating": r.randint(1, 4),
+                    "review_token": f"bench-{time.time_ns()}-{n}",
+                    "duration_ms": 4000,
+                },
+            ),
+            args.seconds,
+        )
+        results["GET /study (page)"] = load(
+            server.base, lambda h, r, n: h.get("/study"), args.seconds
+        )
+        results["GET / (home)"] = load(server.base, lambda h, r, n: h.get("/"), args.seconds)
+        results["GET /stats (1 client)"] = load(
+            server.base, lambda h, r, n: h.get("/stats"), args.seconds, clients=1
+        )
+        results["GET /stats?days=365 (1 client)"] = load(
+            server.base, lambda h, r, n: h.get("/stats?days=365"), args.seconds, clients=1
+        )
+
+        before = _log_rows(args.db)
+        acknowledged = [0]
+        lock = threading.Lock()
+
+        def grade(h: httpx.Client, r: random.Random, n: int) -> httpx.Response:
+            response = h.post(
+                "/api/reviews",
+                json={
+                    "card_id": r.choice(card_ids),
+                    "rating": r.randint(1, 4),
+                    "review_token": f"stress-{time.time_ns()}-{n}",
+                },
+            )
+            if response.status_code == 200 and not response.json()["duplicate"]:
+                with lock:
+                    acknowledged[0] += 1
+            return response
+
+        stress = load(server.base, grade, args.stress)
+        results[f"stress: 8 clients grading {args.stress:g} s"] = stress
+    finally:
+        log = server.stop()
+    added = _log_rows(args.db) - before
+    locked = log.lower().count("database is locked")
+
+    print(
+        f"\n{args.db}: {args.cards} cards, {before:,} review logs before the stress run; "
+        f"{CLIENTS} clients over HTTP (httpx), 1 uvicorn worker\n"
+    )
+    print(
+        f"{'endpoint':<34} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<34} {r['requests']:>9.0f} {r['rps']:>8.1f} {r['p50']:>8.1f} "
+            f"{r['p99']:>8.1f} {r['errors']:>7.0f}"
+        )
+    ok = acknowledged[0] == added and not locked and not stress["errors"]
+    print(
+        f"\nstress check: acknowledged {acknowledged[0]}, new rows {added}, failed requests "
+        f"{stress['errors']:.0f}, 'database is locked' in server log: {locked} -> "
+        f"{'OK' if ok else 'FAIL'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
