@@ -116,3 +116,13 @@ def test_pages_reference_no_other_host(client: TestClient) -> None:
         html = client.get(path).text
         for url in re.findall(r'(?:src|href|action)="([^"]+)"', html):
             assert not url.startswith(("http:", "https:", "//")), (path, url)
+
+
+def test_api_docs_are_served_from_vendored_files(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/reviews" in paths and "/api/demos/{slug}" in paths
