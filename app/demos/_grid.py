@@ -24,7 +24,7 @@ def grid_svg(
     title: str,
     desc: str,
     outlines: Sequence[tuple[int, int, int, int, bool]] = (),
-    max_side: float = 280.0,
+    max_side: float = 240.0,
 ) -> str:
     """One shaded square per entry; ``outlines`` are (row, col, rows, cols, dashed) boxes."""
     values = np.asarray(z, dtype=float)
@@ -33,8 +33,11 @@ def grid_svg(
     width, height = cols * cell + 2, rows * cell + 2
     uid = "grid-" + hashlib.blake2b(f"{title}|{desc}".encode(), digest_size=5).hexdigest()
     parts = [
-        f'<svg class="plot plot-grid" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {width:.1f} {height:.1f}" width="{width:.0f}" '
+        # class "plot" for the heat colours; the inline width keeps the picture's own size
+        # instead of the column's (svg.plot is 100% wide).
+        f'<svg class="plot demo-grid" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {width:.1f} {height:.1f}" width="{width:.0f}" height="{height:.0f}" '
+        f'style="width: {width:.0f}px; max-width: 100%; height: auto" '
         f'aria-labelledby="{uid}-t {uid}-d">'
         f'<title id="{uid}-t">{escape(title, quote=False)}</title>'
         f'<desc id="{uid}-d">{escape(desc, quote=False)}</desc><g class="cells">'

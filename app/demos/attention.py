@@ -13,6 +13,7 @@ from app.demos.registry import Demo, DemoParams
 
 MAX_LENGTH = 16
 MAX_DIM = 64
+SHOWN_COLUMNS = 16  # of the output table; wider ones are cut, the JSON keeps them all
 
 Value = Annotated[float, Field(ge=-1e3, le=1e3)]
 Matrix = Annotated[
@@ -125,7 +126,8 @@ def view(params: AttentionParams, result: dict[str, Any]) -> dict[str, Any]:
     queries = list(range(1, rows + 1))
     return {
         "weights": heat_table(result["weights"], blank=masked),
-        "output": heat_table(result["output"]),
+        "output": heat_table(np.array(result["output"])[:, :SHOWN_COLUMNS]),
+        "output_columns": len(result["output"][0]),
         "keys": list(range(1, masked.shape[1] + 1)),
         "entropy_svg": line_plot(
             [

@@ -65,7 +65,7 @@ def compute(params: ReceptiveFieldParams) -> dict[str, Any]:
         "single_params": single,
         "single_formula": f"{rf}²·C² = {rf * rf}C²",
         "nonlinearities": {"stacked": params.layers, "single": 1},
-        "params_note": "weights only, biases ignored (C per layer)",
+        "params_note": "biases ignored: they add only C per layer",
     }
 
 

@@ -258,10 +258,10 @@ def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
         "rows": [
             {
                 "step": i + 1,
-                "x": ", ".join(fmt(v) for v in s["x"]),
-                "gates": {n: ", ".join(fmt(v) for v in vs) for n, vs in s["gates"].items()},
-                "h": ", ".join(fmt(v) for v in s["h"]),
-                "c": ", ".join(fmt(v) for v in s["c"]) if "c" in s else None,
+                "x": [fmt(v) for v in s["x"]],
+                "gates": {n: [f"{v:.3f}" for v in vs] for n, vs in s["gates"].items()},
+                "h": [f"{v:.3f}" for v in s["h"]],
+                "c": [fmt(v) for v in s["c"]] if "c" in s else None,
             }
             for i, s in enumerate(steps)
         ],
