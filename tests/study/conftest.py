@@ -11,8 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.config import Settings
-from app.db import make_engine, make_sessionmaker, migrate
 from app.models import LOCAL_USER_ID, Card, Topic
 from app.study.deps import get_fuzzing, get_now
 from app.study.preferences import StudySettings, UserContext
@@ -22,18 +20,14 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def study_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'study.db'}")
-    engine = make_engine(settings)
-    migrate(settings, engine)
-    yield engine
-    engine.dispose()
+def study_engine(engine: Engine) -> Engine:
+    """The suite's migrated engine (SQLite, or PostgreSQL when that run is selected)."""
+    return engine
 
 
 @pytest.fixture
-def db(study_engine: Engine) -> Iterator[Session]:
-    with make_sessionmaker(study_engine)() as session:
-        yield session
+def db(session: Session) -> Session:
+    return session
 
 
 def add_cards(

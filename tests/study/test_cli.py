@@ -17,7 +17,9 @@ from tests.study.conftest import T0, add_cards, make_ctx
 
 @pytest.fixture
 def cli_db(db: Session, study_engine, monkeypatch: pytest.MonkeyPatch) -> Session:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DLCARDS_DATABASE_URL", str(study_engine.url))
+    monkeypatch.setenv(
+        "DLCARDS_DATABASE_URL", study_engine.url.render_as_string(hide_password=False)
+    )
     monkeypatch.setenv("DLCARDS_TIMEZONE", "UTC")
     return db
 

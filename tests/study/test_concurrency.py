@@ -116,6 +116,7 @@ def _client_loop(
             n += 1
 
 
+@pytest.mark.sqlite_only
 def test_eight_concurrent_clients_lose_nothing(server) -> None:  # type: ignore[no-untyped-def]
     base, settings, card_ids, locked = server
     acknowledged = [0] * CLIENTS
