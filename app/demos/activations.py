@@ -137,12 +137,13 @@ def compute_activations(params: ActivationParams) -> dict[str, Any]:
 
 def view_activations(params: ActivationParams, result: dict[str, Any]) -> dict[str, Any]:
     fn, at = result["fn"], result["at"]
-    series = [Series(result["x"], result["y"], f"{fn}(x)")]
-    series.append(Series(result["x"], result["dy"], f"{fn}'(x)", dashed=True))
+    x = np.asarray(result["x"])  # convert each list once; the plot works on arrays
+    series = [Series(x, np.asarray(result["y"]), f"{fn}(x)", css="series-1")]
+    series.append(Series(x, np.asarray(result["dy"]), f"{fn}'(x)", css="series-1", dashed=True))
     for i, (name, curves) in enumerate(result["compare"].items()):
-        css = f"series-{(i + 2) % 6 + 1}"
-        series.append(Series(result["x"], curves["y"], f"{name}(x)", css=css))
-        series.append(Series(result["x"], curves["dy"], f"{name}'", css=css, dashed=True))
+        css = f"series-{(i + 1) % 6 + 1}"
+        series.append(Series(x, np.asarray(curves["y"]), f"{name}(x)", css=css))
+        series.append(Series(x, np.asarray(curves["dy"]), f"{name}'", css=css, dashed=True))
     regions = [Region(a, b) for a, b in result["saturated"]]
     saturated = ", ".join(f"[{fmt(a)}, {fmt(b)}]" for a, b in result["saturated"]) or "none"
     plot = line_plot(

@@ -45,7 +45,7 @@ from html import escape
 import numpy as np
 
 HEAT_CLASSES = 10
-MAX_LINE_POINTS = 800  # more points than pixels only makes the SVG larger
+MAX_LINE_POINTS = 600  # more points than pixels only makes the SVG larger
 MAX_MARKERS = 400
 FAR = 1e6  # data further than FAR ranges from the plot is clamped before clipping
 
@@ -584,6 +584,51 @@ def heat_levels(values: Sequence[float] | np.ndarray, *, log: bool = False) -> n
     return np.clip((scaled * HEAT_CLASSES).astype(int), 0, HEAT_CLASSES - 1)
 
 
+def _cells(shade: np.ndarray, frame: _Frame, gx: np.ndarray, gy: np.ndarray) -> str:
+    """Shaded cells centred on the grid points; equal neighbours in a row merge into one rect."""
+    rows, cols = shade.shape
+    cell_w = (frame.right - frame.left) / max(cols - 1, 1)
+    cell_h = (frame.bottom - frame.top) / max(rows - 1, 1)
+    new_run = np.ones(shade.shape, dtype=bool)
+    new_run[:, 1:] = shade[:, 1:] != shade[:, :-1]
+    r, start = np.nonzero(new_run)
+    end = np.append(start[1:], cols)  # the next run's start, or the row's end
+    end = np.where(np.append(r[1:], -1) == r, end, cols) - 1
+    cx, cy = frame.px(gx), frame.py(gy)
+    x0 = np.maximum(cx[start] - cell_w / 2, frame.left)
+    x1 = np.minimum(cx[end] + cell_w / 2, frame.right)
+    y0 = np.maximum(cy[r] - cell_h / 2, frame.top)
+    y1 = np.minimum(cy[r] + cell_h / 2, frame.bottom)
+    rects = zip(shade[r, start].tolist(), _n(x0), _n(y0), _n(x1 - x0 + 0.3), _n(y1 - y0 + 0.3),
+                strict=True)  # fmt: skip
+    body = "".join(
+        f'<rect class="heat-{k}" x="{x}" y="{y}" width="{w}" height="{h}"/>'
+        for k, x, y, w, h in rects
+    )
+    return f'<g class="cells">{body}</g>'
+
+
+def _contours(z: np.ndarray, frame: _Frame, levels: int, log: bool) -> str:
+    """``levels`` contour lines evenly spaced between the (log-scaled) min and max of z."""
+    finite = np.isfinite(z)
+    if levels <= 0 or not finite.any():
+        return ""
+    scaled = np.log1p(np.where(finite, z - z[finite].min(), 0.0)) if log else z
+    lo, hi = float(scaled[finite].min()), float(scaled[finite].max())
+    scaled = np.where(finite, scaled, lo)
+    rows, cols = z.shape
+    col_px = (frame.right - frame.left) / max(cols - 1, 1)  # grid index -> pixels
+    row_px = (frame.bottom - frame.top) / max(rows - 1, 1)
+    d = []
+    for level in np.linspace(lo, hi, levels + 2)[1:-1]:
+        seg = _contour_segments(scaled, float(level))
+        if seg.size:
+            x0, x1 = _n(frame.left + seg[:, 0] * col_px), _n(frame.left + seg[:, 2] * col_px)
+            y0, y1 = _n(frame.bottom - seg[:, 1] * row_px), _n(frame.bottom - seg[:, 3] * row_px)
+            d.extend(f"M{a} {b}L{c} {e}" for a, b, c, e in zip(x0, y0, x1, y1, strict=True))
+    return f'<path class="contour" d="{"".join(d)}"/>' if d else ""
+
+
 def _contour_segments(z: np.ndarray, level: float) -> np.ndarray:
     """Marching squares: (k, 4) array of segments (col0, row0, col1, row1) in grid units."""
     a, b = z[:-1, :-1], z[:-1, 1:]  # corners: a (r, c), b (r, c+1), c (r+1, c+1), d (r+1, c)
@@ -644,50 +689,7 @@ def heatmap(
     y_lo, y_hi = _widen(float(gy[0]), float(gy[-1]))
     frame = _Frame(left, top, right, bottom, x_lo, x_hi, y_lo, y_hi)
     head, _ = _svg_open("heatmap", title, desc, width, height)
-    parts = [head]
-
-    shade = heat_levels(z, log=log)
-    cell_w = (right - left) / max(gx.size - 1, 1)
-    cell_h = (bottom - top) / max(gy.size - 1, 1)
-    cx, cy = frame.px(gx), frame.py(gy)
-    parts.append('<g class="cells">')
-    for r in range(shade.shape[0]):
-        row = shade[r]
-        starts = np.concatenate([[0], np.nonzero(np.diff(row))[0] + 1])
-        ends = np.concatenate([starts[1:], [row.size]])
-        y0 = max(float(cy[r]) - cell_h / 2, top)
-        y1 = min(float(cy[r]) + cell_h / 2, bottom)
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            x0 = max(float(cx[s]) - cell_w / 2, left)
-            x1 = min(float(cx[e - 1]) + cell_w / 2, right)
-            parts.append(
-                f'<rect class="heat-{row[s]}" x="{x0:.1f}" y="{y0:.1f}" '
-                f'width="{x1 - x0 + 0.3:.1f}" height="{y1 - y0 + 0.3:.1f}"/>'
-            )
-    parts.append("</g>")
-
-    finite = np.isfinite(z)
-    if levels > 0 and finite.any():
-        scaled = z.copy()
-        if log:
-            scaled = np.log1p(np.where(finite, z - z[finite].min(), 0.0))
-        lo, hi = float(scaled[finite].min()), float(scaled[finite].max())
-        scaled = np.where(finite, scaled, lo)
-        d = []
-        for level in np.linspace(lo, hi, levels + 2)[1:-1]:
-            seg = _contour_segments(scaled, float(level))
-            if seg.size == 0:
-                continue
-            sx0 = _n(left + seg[:, 0] * cell_w)
-            sx1 = _n(left + seg[:, 2] * cell_w)
-            # rows run along gy; pixel y of grid row i is cy[0] + i * (cy[1] - cy[0])
-            step = float(cy[1] - cy[0]) if gy.size > 1 else 0.0
-            sy0 = _n(float(cy[0]) + seg[:, 1] * step)
-            sy1 = _n(float(cy[0]) + seg[:, 3] * step)
-            d.extend(f"M{a} {b}L{c} {e}" for a, b, c, e in zip(sx0, sy0, sx1, sy1, strict=True))
-        if d:
-            parts.append(f'<path class="contour" d="{"".join(d)}"/>')
-
+    parts = [head, _cells(heat_levels(z, log=log), frame, gx, gy), _contours(z, frame, levels, log)]
     parts.append(
         _axes(
             frame,
@@ -702,9 +704,7 @@ def heatmap(
     legend = []
     for i, p in enumerate(paths):
         css = p.css or f"series-{i % 6 + 1}"
-        parts.append(
-            _series_svg(frame, Series(p.x, p.y, p.label, p.kind, css, p.dashed), css, False)
-        )
+        parts.append(_series_svg(frame, p, css, False))
         if p.label:
             legend.append((p.label, css, p.dashed))
     parts.append(_marks_svg(frame, marks))

@@ -235,6 +235,26 @@ def _rank(
     return [{"document": int(i), "score": float(scores[i])} for i in order.tolist()]
 
 
+def worked_steps(params: TfidfParams, worked: dict[str, Any]) -> list[str]:
+    """The worked example as three lines of arithmetic, in the chosen tf, idf and base."""
+    log = {"e": "ln", "2": "log₂", "10": "log₁₀"}[params.log_base]
+    n, df = f"{params.n_docs:,}", f"{params.df_docs:,}"
+    tf = {
+        "raw": f"tf = count = {params.count}",
+        "frequency": f"tf = {params.count} / {params.doc_length:,} = {fmt(worked['tf'])}",
+        "log": f"tf = 1 + {log}({params.count}) = {fmt(worked['tf'])}",
+    }[params.tf]
+    if params.count == 0:
+        tf = "tf = 0 (the term does not occur)"
+    idf = (
+        f"idf = {log}({n} / {df}) = {fmt(worked['idf'])}"
+        if params.idf == "standard"
+        else f"idf = {log}((1 + {n}) / (1 + {df})) + 1 = {fmt(worked['idf'])}"
+    )
+    product = f"tf-idf = {fmt(worked['tf'])} × {fmt(worked['idf'])} = {fmt(worked['tfidf'])}"
+    return [tf, idf, product]
+
+
 def view(params: TfidfParams, result: dict[str, Any]) -> dict[str, Any]:
     matrix = np.array(result["tfidf"]).reshape(len(result["tfidf"]), -1)
     levels = heat_levels(matrix)[:SHOWN_ROWS, :SHOWN_COLUMNS]
@@ -248,6 +268,7 @@ def view(params: TfidfParams, result: dict[str, Any]) -> dict[str, Any]:
     ]
     worked = result["worked"]
     return {
+        "worked_steps": worked_steps(params, worked),
         "table": table,
         "hidden_rows": max(0, len(result["tfidf"]) - SHOWN_ROWS),
         "columns": result["vocabulary"][:SHOWN_COLUMNS],
