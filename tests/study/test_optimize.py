@@ -98,3 +98,43 @@ def test_parse_parameters_checks_count_and_bounds() -> None:
         optimize.parse_parameters("1,2,3")
     with pytest.raises(ValueError, match="outside"):
         optimize.parse_parameters(",".join(["500"] * 21))
+
+
+def test_optimize_then_apply_through_the_settings_page(
+    study_client,
+    session: Session,  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import insert, select
+
+    from app.models import LOCAL_USER_ID, ReviewLog, ReviewState
+
+    histories = simulate_learner(SchedulerConfig().parameters, cards=120, days=150, seed=3)
+    ids = add_cards(session, len(histories))
+    session.execute(
+        insert(ReviewLog),
+        [
+            {
+                "user_id": LOCAL_USER_ID,
+                "card_id": card_id,
+                "rating": rating,
+                "reviewed_at": at,
+                "kind": "review",
+            }
+            for card_id, history in zip(ids, histories, strict=True)
+            for rating, at in history
+        ],
+    )
+    session.commit()
+    page = study_client.post("/settings/optimize")
+    assert page.status_code == 200 and "Apply the fitted parameters" in page.text
+    fitted = re.search(r'name="parameters" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    applied = study_client.post(
+        "/settings/optimize/apply", data={"parameters": fitted}, follow_redirects=False
+    )
+    assert applied.status_code == 303 and applied.headers["location"] == "/settings?optimized=1"
+    in_use = study_client.get("/api/settings").json()["fsrs_parameters"]
+    assert in_use == pytest.approx([float(v) for v in fitted.split(",")])
+    session.expire_all()
+    assert len(session.scalars(select(ReviewState)).all()) == len(ids)
+    bad = study_client.post("/settings/optimize/apply", data={"parameters": "1,2"})
+    assert bad.status_code == 422 and "expected 21" in bad.text
