@@ -1,0 +1,230 @@
+"""JSON API of typed answers and mock interviews (mirrors the pages; listed at /docs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from app.db import SessionDep
+from app.models import Card
+from app.quiz import interview as iv
+from app.quiz.checks import Checklist, checklist
+from app.quiz.deps import RngDep
+from app.quiz.typed import MAX_ANSWER_CHARS, grade_typed
+from app.study import reviews
+from app.study.deps import ContextDep, NowDep, UserIdDep
+
+router = APIRouter(prefix="/api", tags=["quiz"])
+
+
+class CheckIn(BaseModel):
+    card_id: str = Field(max_length=100)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
+
+
+class TypedReviewIn(CheckIn):
+    rating: int = Field(ge=1, le=4, description="the grade the user confirmed")
+    review_token: str = Field(min_length=1, max_length=reviews.MAX_TOKEN_LENGTH)
+    duration_ms: int | None = Field(None, ge=0, le=reviews.MAX_DURATION_MS)
+
+
+class AnswerIn(BaseModel):
+    position: int = Field(ge=1, le=iv.MAX_QUESTIONS)
+    answer: str = Field("", max_length=MAX_ANSWER_CHARS)
+
+
+class ScheduleIn(BaseModel):
+    ratings: dict[int, int] = Field(description="question position -> confirmed grade 1..4")
+    marks: dict[int, list[bool]] = Field(default_factory=dict, description="flipped marks")
+
+
+def checklist_json(items: Checklist) -> dict[str, Any]:
+    return {
+        "points": [
+            {
+                "number": i.number,
+                "text": i.text,
+                "covered": i.covered,
+                "suggested": i.suggested,
+                "matched": list(i.matched),
+            }
+            for i in items.items
+        ],
+        "covered": items.covered_count,
+        "share": items.share,
+        "suggested_rating": items.suggested_rating,
+    }
+
+
+def _card(session: SessionDep, card_id: str) -> Card:
+    card = session.get(Card, card_id)
+    if card is None or card.retired:
+        raise HTTPException(404, f"no card {card_id!r}")
+    return card
+
+
+@router.post("/typed/check")
+def check(session: SessionDep, body: CheckIn) -> dict[str, Any]:
+    """Mark the card's key points covered or not by the typed answer; suggest a grade."""
+    return checklist_json(checklist(_card(session, body.card_id), body.answer))
+
+
+@router.post("/typed/reviews")
+def typed_review(
+    session: SessionDep, ctx: ContextDep, now: NowDep, body: TypedReviewIn
+) -> dict[str, Any]:
+    """Record the confirmed grade as an FSRS review that keeps the typed answer."""
+    try:
+        result = grade_typed(
+            session,
+            ctx,
+            body.card_id,
+            body.rating,
+            now,
+            review_token=body.review_token,
+            answer=body.answer,
+            duration_ms=body.duration_ms,
+        )
+    except reviews.StudyError as error:
+        raise HTTPException(error.status_code, error.message) from None
+    return result.as_json()
+
+
+def _interview(session: SessionDep, user_id: int, interview_id: int) -> iv.Interview:
+    try:
+        return iv.get_interview(session, user_id, interview_id)
+    except iv.InterviewError as error:
+        raise HTTPException(error.status_code, error.message) from None
+
+
+def interview_json(interview: iv.Interview) -> dict[str, Any]:
+    return {
+        "id": interview.id,
+        "started_at": interview.started_at.isoformat(),
+        "finished_at": interview.finished_at.isoformat() if interview.finished_at else None,
+        "topics": interview.topics,
+        "level": interview.level,
+        "questions": len(interview.questions),
+        "seconds_per_question": interview.seconds_per_question,
+        "score": interview.score,
+        "scheduled": interview.scheduled_at is not None,
+        "url": f"/interview/{interview.id}",
+    }
+
+
+@router.post("/interviews", status_code=201)
+def create_interview(
+    session: SessionDep, user_id: UserIdDep, now: NowDep, rng: RngDep, setup: iv.InterviewSetup
+) -> dict[str, Any]:
+    """Start a mock interview of random cards from the chosen topics and level."""
+    try:
+        interview = iv.start(session, user_id, setup, now, rng)
+    except iv.InterviewError as error:
+        raise HTTPException(error.status_code, error.message) from None
+    return interview_json(interview)
+
+
+@router.get("/interviews")
+def list_interviews(session: SessionDep, user_id: UserIdDep) -> list[dict[str, Any]]:
+    """Finished interviews, oldest first, with their scores."""
+    return [interview_json(i) for i in iv.history(session, user_id)]
+
+
+@router.get("/interviews/{interview_id}")
+def current(
+    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int
+) -> dict[str, Any]:
+    """The interview and its current question (whose clock starts now if not started)."""
+    interview = _interview(session, user_id, interview_id)
+    question = iv.show(session, interview, now)
+    body = interview_json(interview)
+    if question is None:
+        return {**body, "current": None}
+    card = session.get(Card, question.card_id)
+    assert card is not None
+    due = iv.deadline(interview, question)
+    assert due is not None
+    return {
+        **body,
+        "current": {
+            "position": question.position,
+            "card_id": card.id,
+            "question": card.question,
+            "deadline": due.isoformat(),
+            "seconds_left": max(0.0, (due - now).total_seconds()),
+        },
+    }
+
+
+@router.post("/interviews/{interview_id}/answers")
+def post_answer(
+    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int, body: AnswerIn
+) -> dict[str, Any]:
+    """Answer the current question; after the deadline it is kept but marked over time."""
+    interview = _interview(session, user_id, interview_id)
+    try:
+        question = iv.answer(session, interview, body.position, body.answer, now)
+    except iv.InterviewError as error:
+        raise HTTPException(error.status_code, error.message) from None
+    taken = iv.time_taken(interview, question)
+    return {
+        "position": question.position,
+        "timed_out": question.timed_out,
+        "marks": question.marks,
+        "seconds_taken": taken.total_seconds() if taken else None,
+        "finished": interview.finished_at is not None,
+    }
+
+
+@router.get("/interviews/{interview_id}/summary")
+def summary(session: SessionDep, user_id: UserIdDep, interview_id: int) -> dict[str, Any]:
+    """Scores per question and per topic, the weakest topics, and each checklist."""
+    interview = _interview(session, user_id, interview_id)
+    result = iv.summarize(session, interview)
+    return {
+        **interview_json(interview),
+        "score": result.score,
+        "questions": [
+            {
+                "position": q.question.position,
+                "card_id": q.card.id,
+                "topic": q.card.topic_id,
+                "answer": q.question.answer_text,
+                "timed_out": q.question.timed_out,
+                "seconds_taken": q.time_taken.total_seconds() if q.time_taken else None,
+                "score": q.score,
+                "rating": q.question.rating,
+                "checklist": checklist_json(q.checklist),
+            }
+            for q in result.questions
+        ],
+        "topics": [
+            {"topic": t.topic, "score": t.score, "questions": t.questions} for t in result.topics
+        ],
+        "weakest": [
+            {"topic": t.topic, "score": t.score, "url": f"/topics/{t.topic}"}
+            for t in result.weakest
+        ],
+    }
+
+
+@router.post("/interviews/{interview_id}/schedule")
+def schedule(
+    session: SessionDep, ctx: ContextDep, now: NowDep, interview_id: int, body: ScheduleIn
+) -> dict[str, Any]:
+    """Record the confirmed grades (and flipped marks) as FSRS reviews, once per question."""
+    interview = _interview(session, ctx.user_id, interview_id)
+    if any(r not in (1, 2, 3, 4) for r in body.ratings.values()):
+        raise HTTPException(422, "ratings must be 1 (Again) to 4 (Easy)")
+    if body.marks:
+        iv.save_marks(session, interview, body.marks)
+    try:
+        result = iv.schedule(session, ctx, interview, body.ratings, now)
+    except iv.InterviewError as error:
+        raise HTTPException(error.status_code, error.message) from None
+    return {
+        "recorded": [r.as_json() for r in result.recorded],
+        "skipped": [{"position": p, "reason": m} for p, m in result.skipped],
+    }

@@ -1,0 +1,66 @@
+"""The matcher applied to a card from the database, and the checklist the templates show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.models import Card
+from app.quiz.matcher import MatchResult, Segment, card_context, match, suggest_rating
+
+
+def check_card(card: Card, answer: str) -> MatchResult:
+    """Which of the card's key points the typed answer covers (the matcher's marks)."""
+    return match(
+        answer, card.key_points, card.synonyms, card_context(card.question, card.answer_md)
+    )
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    number: int
+    text: str
+    covered: bool  # the mark in force: the matcher's, or the user's when flipped
+    suggested: bool  # the matcher's mark
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What a template shows after an answer: marked key points and the highlighted answer."""
+
+    items: list[ChecklistItem]
+    segments: list[Segment]
+
+    @property
+    def marks(self) -> list[bool]:
+        return [i.covered for i in self.items]
+
+    @property
+    def covered_count(self) -> int:
+        return sum(self.marks)
+
+    @property
+    def share(self) -> float:
+        return self.covered_count / len(self.items) if self.items else 0.0
+
+    @property
+    def suggested_rating(self) -> int:
+        return suggest_rating(self.marks)
+
+
+def checklist(card: Card, answer: str, marks: Sequence[bool] | None = None) -> Checklist:
+    """The matcher's checklist for ``answer``, with ``marks`` (the user's flips) applied."""
+    result = check_card(card, answer)
+    items = []
+    for point in result.points:
+        i = point.index - 1
+        covered = marks[i] if marks is not None and i < len(marks) else point.covered
+        items.append(ChecklistItem(point.index, point.text, covered, point.covered, point.matched))
+    return Checklist(items, result.segments)
+
+
+def parse_marks(values: Sequence[str], count: int) -> list[bool]:
+    """Checkbox values ("1", "3": the 1-based numbers of covered points) as a list of marks."""
+    chosen = {int(v) for v in values if v.isdigit()}
+    return [number in chosen for number in range(1, count + 1)]

@@ -1,0 +1,16 @@
+"""Request dependencies of the quiz feature."""
+
+from __future__ import annotations
+
+import random
+from typing import Annotated
+
+from fastapi import Depends
+
+
+def get_rng() -> random.Random:
+    """Where interview questions are drawn from; tests override it with a seeded one."""
+    return random.Random()
+
+
+RngDep = Annotated[random.Random, Depends(get_rng)]

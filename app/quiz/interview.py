@@ -1,0 +1,341 @@
+"""The mock interview: pick questions, time each answer, mark it, summarise, schedule reviews.
+
+Time is always passed in (``now``), so tests run a whole interview on a simulated clock: a
+question's deadline is ``shown_at + seconds_per_question``; an answer that arrives after the
+deadline (plus a short grace for the network and the countdown's own submit) is kept for the
+record but marked over time, with no key point covered until the user flips a mark.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import begin_write
+from app.models import Card
+from app.quiz.checks import Checklist, check_card, checklist
+from app.quiz.models import Interview, InterviewQuestion
+from app.quiz.typed import MAX_ANSWER_CHARS, store_answer_text
+from app.study import reviews
+from app.study.preferences import UserContext
+
+MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 20, 5
+MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 30, 1800, 120
+GRACE = timedelta(seconds=10)
+WEAKEST_SHOWN = 3
+STRONG_SCORE = 0.8  # topics at or above this are not listed as weak
+
+
+class InterviewSetup(BaseModel):
+    """What the user picks before starting (validated for the form and the JSON API alike)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topics: list[str] = Field(default_factory=list, max_length=100, description="empty: all")
+    level: Literal["beginner", "intermediate", "advanced"] | None = None
+    questions: int = Field(DEFAULT_QUESTIONS, ge=MIN_QUESTIONS, le=MAX_QUESTIONS)
+    seconds_per_question: int = Field(DEFAULT_SECONDS, ge=MIN_SECONDS, le=MAX_SECONDS)
+
+
+class InterviewError(Exception):
+    """A refused interview action; ``status_code`` is the HTTP answer."""
+
+    def __init__(self, message: str, status_code: int = 409) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+def _candidates(session: Session, setup: InterviewSetup) -> list[str]:
+    query = select(Card.id).where(Card.retired.is_(False)).order_by(Card.position, Card.id)
+    if setup.topics:
+        query = query.where(Card.topic_id.in_(setup.topics))
+    if setup.level:
+        query = query.where(Card.level == setup.level)
+    return list(session.scalars(query))
+
+
+def start(
+    session: Session, user_id: int, setup: InterviewSetup, now: datetime, rng: random.Random
+) -> Interview:
+    """Create an interview of up to ``setup.questions`` random cards matching the filters."""
+    begin_write(session)
+    try:
+        cards = _candidates(session, setup)
+        if not cards:
+            raise InterviewError("no card matches these topics and level", 422)
+        chosen = rng.sample(cards, min(setup.questions, len(cards)))
+        interview = Interview(
+            user_id=user_id,
+            started_at=now,
+            topics=sorted(set(setup.topics)),
+            level=setup.level,
+            seconds_per_question=setup.seconds_per_question,
+        )
+        interview.questions = [
+            InterviewQuestion(position=i, card_id=card_id, timed_out=False)
+            for i, card_id in enumerate(chosen, start=1)
+        ]
+        session.add(interview)
+        session.commit()
+        return interview
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def get_interview(session: Session, user_id: int, interview_id: int) -> Interview:
+    """The user's interview, or 404."""
+    interview = session.get(Interview, interview_id)
+    if interview is None or interview.user_id != user_id:
+        raise InterviewError(f"no interview {interview_id}", 404)
+    return interview
+
+
+def current_question(interview: Interview) -> InterviewQuestion | None:
+    """The first question not answered yet (None when the interview is over)."""
+    return next((q for q in interview.questions if q.answered_at is None), None)
+
+
+def deadline(interview: Interview, question: InterviewQuestion) -> datetime | None:
+    if question.shown_at is None:
+        return None
+    return question.shown_at + timedelta(seconds=interview.seconds_per_question)
+
+
+def show(session: Session, interview: Interview, now: datetime) -> InterviewQuestion | None:
+    """The current question; its clock starts the first time it is shown."""
+    question = current_question(interview)
+    if question is not None and question.shown_at is None:
+        begin_write(session)
+        question.shown_at = now
+        session.commit()
+    return question
+
+
+def answer(
+    session: Session, interview: Interview, position: int, text: str, now: datetime
+) -> InterviewQuestion:
+    """Record the answer to the current question (late answers are kept, marked over time)."""
+    question = current_question(interview)
+    if question is None:
+        raise InterviewError("this interview is over")
+    if position != question.position:
+        raise InterviewError(
+            f"question {position} is not the current one (question {question.position} is)"
+        )
+    text = text[:MAX_ANSWER_CHARS]
+    begin_write(session)
+    try:
+        shown_at = question.shown_at or now
+        due = shown_at + timedelta(seconds=interview.seconds_per_question)
+        question.shown_at = shown_at
+        question.answered_at = now
+        question.answer_text = text
+        question.timed_out = now > due + GRACE
+        card = session.get(Card, question.card_id)
+        assert card is not None
+        marks = [p.covered for p in check_card(card, text).points]
+        question.marks = [False] * len(marks) if question.timed_out else marks
+        if current_question(interview) is None:
+            _finish(interview, now)
+        session.commit()
+        return question
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def end_early(session: Session, interview: Interview, now: datetime) -> None:
+    """Stop now: every question not answered yet counts as skipped (nothing covered)."""
+    begin_write(session)
+    try:
+        for question in interview.questions:
+            if question.answered_at is None:
+                card = session.get(Card, question.card_id)
+                question.shown_at = question.shown_at or now
+                question.answered_at = now
+                question.answer_text = ""
+                question.marks = [False] * len(card.key_points if card else [])
+        _finish(interview, now)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _share(marks: list[bool] | None) -> float:
+    return sum(marks) / len(marks) if marks else 0.0
+
+
+def _finish(interview: Interview, now: datetime) -> None:
+    interview.finished_at = interview.finished_at or now
+    shares = [_share(q.marks) for q in interview.questions]
+    interview.score = sum(shares) / len(shares) if shares else 0.0
+
+
+def time_taken(interview: Interview, question: InterviewQuestion) -> timedelta | None:
+    """From showing to answering, at most the time allowed."""
+    if question.shown_at is None or question.answered_at is None:
+        return None
+    limit = timedelta(seconds=interview.seconds_per_question)
+    return min(question.answered_at - question.shown_at, limit)
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    question: InterviewQuestion
+    card: Card
+    checklist: Checklist
+    time_taken: timedelta | None
+
+    @property
+    def score(self) -> float:
+        return self.checklist.share
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    topic: str
+    score: float
+    questions: int
+    cards: list[Card]
+
+
+@dataclass(frozen=True)
+class Summary:
+    interview: Interview
+    questions: list[QuestionSummary]
+    topics: list[TopicSummary]  # by topic name
+    weakest: list[TopicSummary]  # lowest score first, below STRONG_SCORE
+
+    @property
+    def score(self) -> float:
+        scores = [q.score for q in self.questions]
+        return sum(scores) / len(scores) if scores else 0.0
+
+
+def summarize(session: Session, interview: Interview) -> Summary:
+    """Every answered question with its checklist and time, and scores per topic."""
+    rows = []
+    for question in interview.questions:
+        if question.answered_at is None:
+            continue
+        card = session.get(Card, question.card_id)
+        assert card is not None
+        items = checklist(card, question.answer_text or "", question.marks)
+        rows.append(QuestionSummary(question, card, items, time_taken(interview, question)))
+    by_topic: dict[str, list[QuestionSummary]] = defaultdict(list)
+    for row in rows:
+        by_topic[row.card.topic_id].append(row)
+    topics = [
+        TopicSummary(
+            topic,
+            sum(r.score for r in group) / len(group),
+            len(group),
+            [r.card for r in group],
+        )
+        for topic, group in sorted(by_topic.items())
+    ]
+    weakest = sorted(
+        (t for t in topics if t.score < STRONG_SCORE), key=lambda t: (t.score, t.topic)
+    )
+    return Summary(interview, rows, topics, weakest[:WEAKEST_SHOWN])
+
+
+def save_marks(session: Session, interview: Interview, marks: dict[int, list[bool]]) -> None:
+    """Store the user's flipped marks (by question position) and the interview's new score."""
+    begin_write(session)
+    try:
+        for question in interview.questions:
+            new = marks.get(question.position)
+            if new is not None and question.marks is not None and len(new) == len(question.marks):
+                question.marks = list(new)
+        if interview.finished_at is not None:
+            _finish(interview, interview.finished_at)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What scheduling did: reviews recorded, and questions skipped with the reason."""
+
+    recorded: list[reviews.ReviewResult]
+    skipped: list[tuple[int, str]]
+
+
+def review_token(interview: Interview, question: InterviewQuestion) -> str:
+    """One token per question, so scheduling twice records each review once."""
+    return f"interview-{interview.id}-{question.position}"
+
+
+def schedule(
+    session: Session,
+    ctx: UserContext,
+    interview: Interview,
+    ratings: dict[int, int],
+    now: datetime,
+) -> Scheduled:
+    """Record the confirmed grades as FSRS reviews (with the typed answers and times)."""
+    if interview.finished_at is None:
+        raise InterviewError("finish the interview before scheduling its reviews")
+    recorded, skipped = [], []
+    for question in interview.questions:
+        rating = ratings.get(question.position)
+        if rating is None:
+            continue
+        taken = time_taken(interview, question)
+        try:
+            result = reviews.grade(
+                session,
+                ctx,
+                question.card_id,
+                rating,
+                now,
+                review_token=review_token(interview, question),
+                duration_ms=int(taken.total_seconds() * 1000) if taken else None,
+            )
+        except reviews.StudyError as error:
+            skipped.append((question.position, error.message))
+            continue
+        if not result.duplicate and question.answer_text:
+            store_answer_text(session, result.review_id, question.answer_text)
+        recorded.append(result)
+        begin_write(session)
+        question.rating, question.review_id = result.rating, result.review_id
+        session.commit()
+    begin_write(session)
+    interview.scheduled_at = interview.scheduled_at or now
+    session.commit()
+    return Scheduled(recorded, skipped)
+
+
+def history(session: Session, user_id: int) -> list[Interview]:
+    """The user's finished interviews, oldest first."""
+    return list(
+        session.scalars(
+            select(Interview)
+            .where(Interview.user_id == user_id, Interview.finished_at.is_not(None))
+            .order_by(Interview.started_at, Interview.id)
+        )
+    )
+
+
+def unfinished(session: Session, user_id: int) -> Interview | None:
+    """The user's latest interview still in progress, to offer resuming it."""
+    return session.scalars(
+        select(Interview)
+        .where(Interview.user_id == user_id, Interview.finished_at.is_(None))
+        .order_by(Interview.started_at.desc(), Interview.id.desc())
+        .limit(1)
+    ).first()

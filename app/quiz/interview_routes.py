@@ -1,0 +1,275 @@
+"""Mock interview pages: set up, one timed question at a time, summary, schedule, history.
+
+Everything works as plain forms (POST, then a 303 redirect); the only script is the countdown
+in static/quiz.js, which submits the answer when the time is up. The server keeps the real
+clock: an answer posted after the deadline is recorded as over time whatever the browser did.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app.cards.routes import demo_links
+from app.db import SessionDep
+from app.demos.plot import Series, line_plot
+from app.models import Card, Topic
+from app.quiz import interview as iv
+from app.quiz.checks import parse_marks
+from app.quiz.deps import RngDep
+from app.quiz.typed import MAX_ANSWER_CHARS
+from app.study.deps import ContextDep, NowDep, UserIdDep
+from app.web import LEVELS, is_htmx, render
+
+router = APIRouter()
+
+
+def interview_or_404(session: SessionDep, user_id: int, interview_id: int) -> iv.Interview:
+    try:
+        return iv.get_interview(session, user_id, interview_id)
+    except iv.InterviewError as error:
+        raise HTTPException(404, error.message) from None
+
+
+def _topics(session: SessionDep) -> list[Topic]:
+    used = select(Card.topic_id).where(Card.retired.is_(False)).distinct()
+    return list(session.scalars(select(Topic).where(Topic.id.in_(used)).order_by(Topic.position)))
+
+
+def _setup_page(
+    request: Request,
+    session: SessionDep,
+    user_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = {
+        "topics": _topics(session),
+        "values": values
+        or {"topics": [], "level": "", "questions": iv.DEFAULT_QUESTIONS, "minutes": 2},
+        "errors": errors or {},
+        "unfinished": iv.unfinished(session, user_id),
+        "limits": iv,
+        "levels": LEVELS,
+    }
+    return render(request, "interview/setup.html", context, status_code=status_code)
+
+
+@router.get("/interview", response_class=HTMLResponse)
+def setup_page(request: Request, session: SessionDep, user_id: UserIdDep) -> HTMLResponse:
+    """Choose topics, level, number of questions and time per question."""
+    return _setup_page(request, session, user_id)
+
+
+def _minutes_to_seconds(text: str) -> int | str:
+    try:
+        return round(float(text) * 60)
+    except ValueError:
+        return text
+
+
+@router.post("/interview", response_class=HTMLResponse)
+async def start_form(
+    request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep, rng: RngDep
+) -> Response:
+    """Start an interview (plain form: 303 to its first question; errors: the form, 422)."""
+    form = await request.form()
+    values = {
+        "topics": [str(t)[:64] for t in form.getlist("topics")][:100],
+        "level": str(form.get("level", ""))[:20],
+        "questions": str(form.get("questions", ""))[:10],
+        "minutes": str(form.get("minutes", ""))[:10],
+    }
+    data = {
+        "topics": values["topics"],
+        "level": values["level"] or None,
+        "questions": values["questions"],
+        "seconds_per_question": _minutes_to_seconds(values["minutes"]),
+    }
+    try:
+        setup = iv.InterviewSetup.model_validate(data)
+        interview = iv.start(session, user_id, setup, now, rng)
+    except ValidationError as error:
+        errors = {
+            "minutes" if e["loc"][0] == "seconds_per_question" else str(e["loc"][0]): e["msg"]
+            for e in error.errors()
+        }
+        return _setup_page(request, session, user_id, values=values, errors=errors, status_code=422)
+    except iv.InterviewError as error:
+        errors = {"topics": error.message}
+        return _setup_page(request, session, user_id, values=values, errors=errors, status_code=422)
+    return RedirectResponse(f"/interview/{interview.id}", status_code=303)
+
+
+@router.get("/interview/history", response_class=HTMLResponse)
+def history_page(request: Request, session: SessionDep, user_id: UserIdDep) -> HTMLResponse:
+    """Past interviews with their scores over time."""
+    past = iv.history(session, user_id)
+    return render(request, "interview/history.html", {"past": past, "chart": score_chart(past)})
+
+
+def score_chart(past: list[iv.Interview]) -> str | None:
+    """Percent of key points covered per interview, in order (an SVG line with markers)."""
+    if not past:
+        return None
+    numbers = list(range(1, len(past) + 1))
+    scores = [100 * (i.score or 0.0) for i in past]
+    return line_plot(
+        [Series(numbers, scores, "score", kind="both")],
+        title="Interview scores over time",
+        desc=(
+            "Share of key points covered in each finished interview, oldest first: "
+            + ", ".join(f"#{n} {s:.0f}%" for n, s in zip(numbers, scores, strict=True))
+        ),
+        x_label="interview",
+        y_label="% key points covered",
+        x_range=(0.5, len(past) + 0.5),
+        y_range=(0, 100),
+        height=280,
+    )
+
+
+def _question_page(
+    request: Request,
+    interview: iv.Interview,
+    question: iv.InterviewQuestion,
+    card: Card,
+    now: datetime,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    due = iv.deadline(interview, question)
+    context = {
+        "interview": interview,
+        "question": question,
+        "card": card,
+        "deadline": due,
+        "seconds_left": max(0, int((due - now).total_seconds())) if due else None,
+        "total": len(interview.questions),
+        "error": error,
+    }
+    return render(
+        request, "interview/question.html", context, block="question", status_code=status_code
+    )
+
+
+@router.get("/interview/{interview_id}", response_class=HTMLResponse)
+def question_page(
+    request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int
+) -> Response:
+    """The current question with its countdown (its clock starts when first shown)."""
+    interview = interview_or_404(session, user_id, interview_id)
+    question = iv.show(session, interview, now)
+    if question is None:
+        return RedirectResponse(f"/interview/{interview.id}/summary", status_code=303)
+    card = session.get(Card, question.card_id)
+    assert card is not None
+    return _question_page(request, interview, question, card, now)
+
+
+@router.post("/interview/{interview_id}/answer", response_class=HTMLResponse)
+def answer_form(
+    request: Request,
+    session: SessionDep,
+    user_id: UserIdDep,
+    now: NowDep,
+    interview_id: int,
+    position: Annotated[int, Form(ge=1, le=iv.MAX_QUESTIONS)],
+    answer: Annotated[str, Form(max_length=MAX_ANSWER_CHARS)] = "",
+) -> Response:
+    """Done with this question: record the answer and go on (or to the summary)."""
+    interview = interview_or_404(session, user_id, interview_id)
+    # A repeated or stale Done (a double click, the countdown racing a click) is ignored:
+    # the page then shows whatever question is current now.
+    with suppress(iv.InterviewError):
+        iv.answer(session, interview, position, answer, now)
+    if is_htmx(request):
+        question = iv.show(session, interview, now)
+        if question is not None:
+            card = session.get(Card, question.card_id)
+            assert card is not None
+            return _question_page(request, interview, question, card, now)
+        response = Response(status_code=204)
+        response.headers["HX-Redirect"] = f"/interview/{interview.id}/summary"
+        return response
+    return RedirectResponse(f"/interview/{interview.id}", status_code=303)
+
+
+@router.post("/interview/{interview_id}/end", response_class=HTMLResponse)
+def end_form(
+    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int
+) -> RedirectResponse:
+    """Stop the interview now; unanswered questions count as skipped."""
+    interview = interview_or_404(session, user_id, interview_id)
+    if interview.finished_at is None:
+        iv.end_early(session, interview, now)
+    return RedirectResponse(f"/interview/{interview.id}/summary", status_code=303)
+
+
+@router.get("/interview/{interview_id}/summary", response_class=HTMLResponse)
+def summary_page(
+    request: Request,
+    session: SessionDep,
+    user_id: UserIdDep,
+    interview_id: int,
+    scheduled: int = 0,
+    saved: bool = False,
+) -> Response:
+    """Every answer next to the model answer, the checklist and time; scores per topic."""
+    interview = interview_or_404(session, user_id, interview_id)
+    if interview.finished_at is None:
+        return RedirectResponse(f"/interview/{interview.id}", status_code=303)
+    summary = iv.summarize(session, interview)
+    message = None
+    if scheduled:
+        message = f"Scheduled {scheduled} review{'s' if scheduled != 1 else ''}."
+    elif saved:
+        message = "Marks saved."
+    context = {
+        "summary": summary,
+        "interview": interview,
+        "message": message,
+        "weak_links": {
+            t.topic: [link for c in t.cards for link in demo_links(c) if link["href"]]
+            for t in summary.weakest
+        },
+    }
+    return render(request, "interview/summary.html", context)
+
+
+@router.post("/interview/{interview_id}/summary", response_class=HTMLResponse)
+async def summary_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    interview_id: int,
+) -> Response:
+    """Save flipped marks; with "schedule", record the confirmed grades as FSRS reviews."""
+    interview = interview_or_404(session, ctx.user_id, interview_id)
+    if interview.finished_at is None:
+        return RedirectResponse(f"/interview/{interview.id}", status_code=303)
+    form = await request.form()
+    marks, ratings = {}, {}
+    for question in interview.questions:
+        count = len(question.marks or [])
+        values = [str(v)[:4] for v in form.getlist(f"mark-{question.position}")][:count]
+        marks[question.position] = parse_marks(values, count)
+        rating = str(form.get(f"rating-{question.position}", ""))[:2]
+        if rating in ("1", "2", "3", "4"):
+            ratings[question.position] = int(rating)
+    iv.save_marks(session, interview, marks)
+    if form.get("action") != "schedule" or interview.scheduled_at is not None:
+        return RedirectResponse(f"/interview/{interview.id}/summary?saved=1", status_code=303)
+    result = iv.schedule(session, ctx, interview, ratings, now)
+    url = f"/interview/{interview.id}/summary?scheduled={len(result.recorded)}"
+    return RedirectResponse(url, status_code=303)

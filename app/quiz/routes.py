@@ -1,0 +1,178 @@
+"""Typed-answer study pages (/study/typed), plus the interview pages and the quiz JSON API.
+
+Type an answer, check it (the key points come back marked, matching words highlighted, the
+suggested grade preselected), flip any mark, then grade: a normal FSRS review that keeps the
+typed answer. Plain forms work without JavaScript; htmx swaps the ``typed`` block in place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from app.cards.routes import demo_links
+from app.db import SessionDep
+from app.models import Card
+from app.quiz.api import router as api_router
+from app.quiz.checks import checklist, parse_marks
+from app.quiz.interview_routes import router as interview_router
+from app.quiz.typed import MAX_ANSWER_CHARS, grade_typed
+from app.study import reviews, store, view
+from app.study.deps import ContextDep, FiltersDep, NowDep
+from app.study.preferences import UserContext
+from app.study.queue import Filters
+from app.study.scheduler import RATING_LABELS, Rating, format_interval, preview
+from app.web import is_htmx, render
+
+router = APIRouter()
+router.include_router(api_router)
+router.include_router(interview_router)
+
+TEMPLATE = "quiz/typed.html"
+FormText = Annotated[str, Form(max_length=200)]
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def duration_since(revealed_ms: str, now: datetime) -> int | None:
+    """Milliseconds from the check (the reveal) to the grade, or None when unknown or absurd."""
+    if not revealed_ms.isdigit():
+        return None
+    elapsed = epoch_ms(now) - int(revealed_ms)
+    return elapsed if 0 <= elapsed <= reviews.MAX_DURATION_MS else None
+
+
+def _filters(topic: str, level: str, tag: str) -> Filters:
+    return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)
+
+
+def _back(filters: Filters) -> str:
+    params = filters.query()
+    return "/study/typed" + (f"?{urlencode(params)}" if params else "")
+
+
+def grade_choices(
+    session: Session, ctx: UserContext, card: Card, now: datetime
+) -> list[dict[str, Any]]:
+    """The four grades with the interval FSRS would give this card now."""
+    state = store.card_state(store.get_row(session, ctx.user_id, card.id))
+    intervals = preview(ctx.config, state, now, ctx.fuzz_key(card.id))
+    return [
+        {"rating": int(r), "name": RATING_LABELS[r], "label": format_interval(i)}
+        for r, i in intervals.items()
+    ]
+
+
+def _question_page(
+    request: Request,
+    session: SessionDep,
+    ctx: UserContext,
+    filters: Filters,
+    now: datetime,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    study = view.build(session, ctx, filters, now)
+    context = {
+        "study": study,
+        "stage": "question",
+        "filters": filters,
+        "query": urlencode(filters.query()),
+        "message": message,
+        "error": error,
+    }
+    return render(request, TEMPLATE, context, block="typed", status_code=status_code)
+
+
+@router.get("/study/typed", response_class=HTMLResponse)
+def typed_page(
+    request: Request, session: SessionDep, ctx: ContextDep, filters: FiltersDep, now: NowDep
+) -> HTMLResponse:
+    """Typed-answer study: the next due card, answered in writing before the reveal."""
+    return _question_page(request, session, ctx, filters, now)
+
+
+def _card_or_404(session: SessionDep, card_id: str) -> Card:
+    card = session.get(Card, card_id)
+    if card is None or card.retired:
+        raise HTTPException(404, f"No card {card_id!r}.")
+    return card
+
+
+@router.post("/study/typed/check", response_class=HTMLResponse)
+def check_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    card_id: Annotated[str, Form(max_length=100)],
+    review_token: Annotated[str, Form(max_length=100)] = "",
+    answer: Annotated[str, Form(max_length=MAX_ANSWER_CHARS)] = "",
+    topic: FormText = "",
+    level: FormText = "",
+    tag: FormText = "",
+    mark: Annotated[list[str] | None, Form()] = None,
+    recheck: FormText = "",
+) -> HTMLResponse:
+    """Reveal: the key points marked covered or not by the typed answer, and a suggested grade.
+
+    With ``recheck`` (the "update suggestion" button) the user's flipped marks are kept.
+    """
+    card = _card_or_404(session, card_id)
+    filters = _filters(topic, level, tag)
+    marks = parse_marks(mark or [], len(card.key_points)) if recheck else None
+    items = checklist(card, answer, marks)
+    context = {
+        "stage": "checked",
+        "card": card,
+        "answer": answer,
+        "checklist": items,
+        "grades": grade_choices(session, ctx, card, now),
+        "review_token": review_token or reviews.new_review_token(),
+        "revealed_ms": epoch_ms(now),
+        "demo_links": demo_links(card),
+        "filters": filters,
+        "query": urlencode(filters.query()),
+    }
+    return render(request, TEMPLATE, context, block="typed")
+
+
+@router.post("/study/typed/review", response_class=HTMLResponse)
+async def review_form(
+    request: Request, session: SessionDep, ctx: ContextDep, now: NowDep
+) -> Response:
+    """Record the confirmed grade with the typed answer (plain form: 303 to the next card)."""
+    form = await request.form()
+    text = {k: str(form.get(k, ""))[:200] for k in ("card_id", "review_token", "rating")}
+    filters = _filters(*(str(form.get(k, ""))[:200] for k in ("topic", "level", "tag")))
+    answer = str(form.get("answer", ""))[:MAX_ANSWER_CHARS]
+    rating = int(text["rating"]) if text["rating"].isdigit() else -1
+    duration = duration_since(str(form.get("revealed_ms", ""))[:20], now)
+    try:
+        grade_typed(
+            session,
+            ctx,
+            text["card_id"],
+            rating,
+            now,
+            review_token=text["review_token"],
+            answer=answer,
+            duration_ms=duration,
+        )
+    except reviews.StudyError as error:
+        return _question_page(
+            request, session, ctx, filters, now, error=error.message, status_code=error.status_code
+        )
+    if is_htmx(request):
+        done = f"Recorded {RATING_LABELS[Rating(rating)]} for {text['card_id']}."
+        return _question_page(request, session, ctx, filters, now, message=done)
+    return RedirectResponse(_back(filters), status_code=303)

@@ -1,0 +1,104 @@
+"""Fixtures for quiz tests: the app with the quiz routes, a settable clock, seeded draws."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+import app.quiz.models  # noqa: F401  (the interview tables, until app.models imports them)
+from app.models import Card, Topic
+from app.quiz.deps import get_rng
+from app.quiz.routes import router as quiz_router
+from app.study.deps import get_fuzzing, get_now
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The injected "now": tests move it forward to time out questions."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _has_quiz_routes(app: FastAPI) -> bool:
+    return any(getattr(r, "path", None) == "/study/typed" for r in app.routes)
+
+
+@pytest.fixture
+def quiz_app(app: FastAPI, clock: Clock) -> FastAPI:
+    if not _has_quiz_routes(app):
+        app.include_router(quiz_router)
+    app.dependency_overrides[get_now] = lambda: clock.now
+    app.dependency_overrides[get_fuzzing] = lambda: False
+    app.dependency_overrides[get_rng] = lambda: random.Random(7)
+    return app
+
+
+@pytest.fixture
+def quiz_client(quiz_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(quiz_app) as client:
+        yield client
+
+
+@pytest.fixture
+def db(quiz_client: TestClient, quiz_app: FastAPI) -> Iterator[Session]:
+    """A session on the app's database, after the app started (migrated, bank loaded)."""
+    with quiz_app.state.sessionmaker() as session:
+        yield session
+
+
+KEY_POINTS = [
+    "gradient descent moves the weights against the gradient of the loss",
+    "the learning rate scales every step",
+    "too high a learning rate diverges",
+]
+
+
+def add_topic_cards(session: Session, topic: str, n: int, *, level: str = "beginner") -> list[str]:
+    """Insert ``n`` cards of one topic, each with the same three key points."""
+    if session.get(Topic, topic) is None:
+        session.add(Topic(id=topic, title=topic.title(), description="", position=9))
+    ids = []
+    for i in range(n):
+        card_id = f"{topic}-{i}"
+        session.add(
+            Card(
+                id=card_id,
+                topic_id=topic,
+                question=f"How does {card_id} work?",
+                answer_md="Gradient descent steps against the gradient.",
+                answer_html="<p>Gradient descent steps against the gradient.</p>",
+                level=level,
+                tags=[],
+                key_points=list(KEY_POINTS),
+                synonyms=[],
+                demos=[],
+                content_hash="x",
+                position=100 + i,
+            )
+        )
+        ids.append(card_id)
+    session.commit()
+    return ids
+
+
+GOOD_ANSWER = (
+    "Gradient descent moves the weights against the gradient of the loss; the learning rate "
+    "scales each step, and a learning rate that is too high makes training diverge."
+)
