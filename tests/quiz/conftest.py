@@ -74,6 +74,7 @@ def add_topic_cards(session: Session, topic: str, n: int, *, level: str = "begin
     """Insert ``n`` cards of one topic, each with the same three key points."""
     if session.get(Topic, topic) is None:
         session.add(Topic(id=topic, title=topic.title(), description="", position=9))
+        session.flush()
     ids = []
     for i in range(n):
         card_id = f"{topic}-{i}"
