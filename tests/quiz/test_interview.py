@@ -58,7 +58,9 @@ def test_full_interview_through_the_json_api(
     ).json()
     assert [r["rating"] for r in scheduled["recorded"]] == [3, 1, 2, 1, 4]
     logs = db.scalars(select(ReviewLog).order_by(ReviewLog.id)).all()
-    assert [(log.card_id, log.rating) for log in logs] == list(zip(seen, [3, 1, 2, 1, 4]))
+    assert [(log.card_id, log.rating) for log in logs] == list(
+        zip(seen, [3, 1, 2, 1, 4], strict=True)
+    )
     assert logs[0].answer_text == GOOD_ANSWER and logs[1].answer_text is None
     assert [log.duration_ms for log in logs] == [30_000, 5_000, 120_000, 60_000, 119_000]
     assert len(db.scalars(select(ReviewState)).all()) == 5
