@@ -436,8 +436,9 @@ def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], colour
 
 def _loss_plot(runs: list[dict[str, Any]], title: str) -> str:
     positive = all(v > 0 for r in runs for v in r["loss"])
+    kind = "both" if max(len(r["loss"]) for r in runs) <= 60 else "line"  # few steps: show dots
     series = [
-        Series(np.arange(len(r["loss"])), r["loss"], r["label"], css=f"series-{i + 1}")
+        Series(np.arange(len(r["loss"])), r["loss"], r["label"], kind, f"series-{i + 1}")
         for i, r in enumerate(runs)
     ]
     return line_plot(

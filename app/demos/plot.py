@@ -93,7 +93,7 @@ def fmt(value: float) -> str:
     if value == 0:
         return "0"
     magnitude = abs(value)
-    if magnitude >= 1e5 or magnitude < 1e-3:
+    if magnitude >= 1e4 or magnitude < 1e-3:
         mantissa, exponent = f"{value:.1e}".split("e")
         return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
     return f"{value:.4g}"

@@ -78,6 +78,8 @@ def test_nice_ticks_of_an_empty_range_still_give_ticks():
         (0.25, "0.25"),
         (-0.0, "0"),
         (1200, "1200"),
+        (1e4, "1e4"),
+        (12345, "1.2e4"),
         (1e6, "1e6"),
         (2.5e-5, "2.5e-5"),
         (float("nan"), ""),
