@@ -36,12 +36,8 @@ def make_app():  # type: ignore[no-untyped-def]
     database holds generated cards that are not files)."""
     from app.config import Settings
     from app.main import create_app
-    from app.study.routes import router
 
-    app = create_app(Settings(load_content_on_start=False))
-    if not any(getattr(r, "path", None) == "/study" for r in app.routes):
-        app.include_router(router)
-    return app
+    return create_app(Settings(load_content_on_start=False))
 
 
 def _free_port() -> int:

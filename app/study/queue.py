@@ -120,7 +120,10 @@ def _new(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-
     return select(Card).where(~seen_or_hidden, *_card_filters(filters))
 
 
-def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
+def _count(session: Session, query, limit: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Rows of ``query``, counting no further than ``limit`` (the day's limit is all we show)."""
+    if limit is not None:
+        query = query.limit(limit)
     return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
@@ -130,8 +133,8 @@ def counts(session: Session, ctx: UserContext, filters: Filters, now: datetime) 
     new_left = max(0, ctx.settings.new_per_day - usage.new_done)
     return Counts(
         learning=_count(session, _learning(ctx, filters, now, now)),
-        review=min(review_left, _count(session, _reviews(ctx, filters, now))),
-        new=min(new_left, _count(session, _new(ctx, filters, now))),
+        review=_count(session, _reviews(ctx, filters, now), review_left),
+        new=_count(session, _new(ctx, filters, now), new_left),
     )
 
 

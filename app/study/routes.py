@@ -211,7 +211,7 @@ def _flag_form(
             error=error.message,
             status_code=error.status_code,
         )
-    if next_url.startswith("/") and not next_url.startswith("//"):
+    if next_url.startswith("/") and not next_url.startswith(("//", "/\\")):
         return RedirectResponse(next_url, status_code=303)
     if is_htmx(request):
         done = {"bury": "Buried", "suspend": "Suspended", "unsuspend": "Unsuspended"}[action]

@@ -305,23 +305,30 @@ def topic_table(
         ).all()
     )
     since = now - timedelta(days=RETENTION_DAYS)
-    # Counted here rather than grouped in SQL: SQLite would group by walking the card_id
-    # index over the whole log instead of range-scanning the recent answers.
-    topic_of = {
-        card_id: topic for card_id, topic in session.execute(select(Card.id, Card.topic_id))
-    }
-    retention: dict[str, tuple[int, int]] = {}
-    for card_id, rating in session.execute(
-        select(ReviewLog.card_id, ReviewLog.rating).where(
+    # The recent answers are materialized first (a range scan of the covering time index);
+    # otherwise SQLite groups by walking the card_id index over the whole log.
+    recent = (
+        select(ReviewLog.card_id, ReviewLog.rating)
+        .where(
             ReviewLog.user_id == ctx.user_id,
             ReviewLog.kind == "review",
             ReviewLog.reviewed_at >= since,
         )
-    ):
-        topic = topic_of.get(card_id)
-        if topic is not None:
-            passed, total = retention.get(topic, (0, 0))
-            retention[topic] = (passed + int(rating > Rating.Again), total + 1)
+        .cte("recent")
+        .prefix_with("MATERIALIZED")
+    )
+    retention = {
+        topic: (int(passed), int(total))
+        for topic, passed, total in session.execute(
+            select(
+                Card.topic_id,
+                func.count().filter(recent.c.rating > int(Rating.Again)),
+                func.count(),
+            )
+            .join(recent, recent.c.card_id == Card.id)
+            .group_by(Card.topic_id)
+        )
+    }
     recall = retrievability_now(ctx, rows, now)
     result = []
     for topic in session.scalars(select(Topic).order_by(Topic.position, Topic.id)):

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 from app.models import LOCAL_USER_ID, Card, Topic
 from app.study.deps import get_fuzzing, get_now
 from app.study.preferences import StudySettings, UserContext
-from app.study.routes import router as study_router
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -79,13 +77,6 @@ def make_ctx(zone: str = "UTC", *, fuzz: bool = False, **settings: object) -> Us
     )
 
 
-def ensure_study_routes(app: FastAPI) -> FastAPI:
-    """Mount the study router unless app.main already does (it will once wired in)."""
-    if not any(getattr(r, "path", None) == "/study" for r in app.routes):
-        app.include_router(study_router)
-    return app
-
-
 class Clock:
     """The injected "now" of a test app; tests move it forward to simulate days of study."""
 
@@ -105,7 +96,6 @@ def clock() -> Clock:
 @pytest.fixture
 def study_client(app, clock: Clock) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """The real app with the clock injected and fuzzing off (exact intervals)."""
-    ensure_study_routes(app)
     app.dependency_overrides[get_now] = lambda: clock.now
     app.dependency_overrides[get_fuzzing] = lambda: False
     with TestClient(app) as client:

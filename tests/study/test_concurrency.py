@@ -27,7 +27,7 @@ from app.models import ReviewLog
 from app.study.preferences import user_context
 from app.study.rebuild import rebuild_user
 from tests.conftest import make_settings
-from tests.study.conftest import add_cards, ensure_study_routes
+from tests.study.conftest import add_cards
 
 CLIENTS = 8
 SECONDS = 6.0
@@ -61,9 +61,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Settings, list[str], LockedErr
         card_ids = add_cards(session, 40)
     engine.dispose()
     port = _free_port()
-    config = uvicorn.Config(
-        ensure_study_routes(create_app(settings)), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     handler = LockedErrors()
