@@ -24,7 +24,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from app.config import Settings  # noqa: E402
 from app.demos.registry import Demo, all_demos  # noqa: E402
-from app.demos.routes import router  # noqa: E402
 from app.main import create_app  # noqa: E402
 
 DEFAULT_GOAL_MS, MAXIMUM_GOAL_MS = 10.0, 100.0
@@ -82,10 +81,7 @@ def bench_http(demos: dict[str, Demo]) -> None:
             content_dir=ROOT / "content",
             allowed_hosts=["testserver"],
         )
-        app = create_app(settings)
-        if not any(getattr(r, "path", None) == "/demos/{slug}" for r in app.routes):
-            app.include_router(router)  # until app.main includes the demos router
-        with TestClient(app) as client:
+        with TestClient(create_app(settings)) as client:
             print("\nin-process HTTP, one request each after a warm-up")
             print(f"{'slug':<24}| {'GET page ms':>11} | {'POST API max ms':>15} | status")
             for slug, demo in demos.items():

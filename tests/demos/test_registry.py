@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from annotated_types import Ge, Gt, Le, Lt, MaxLen
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -18,19 +17,11 @@ from pydantic import ValidationError
 from app.demos.forms import parse_query, shape_of
 from app.demos.links import demo_href
 from app.demos.registry import all_demos
-from app.demos.routes import COMPUTE_ERRORS, router
+from app.demos.routes import COMPUTE_ERRORS
 
 DEMOS = all_demos()
 SLUGS = sorted(DEMOS)
 HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-def demo_client(app):
-    if not any(getattr(r, "path", None) == "/demos/{slug}" for r in app.routes):
-        app.include_router(router)  # until app.main includes the demos router
-    with TestClient(app) as client:
-        yield client
 
 
 def finite_json(value) -> str:
@@ -99,21 +90,21 @@ def _field_cases(slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_api_rejects_wrong_types_nan_inf_and_oversized_inputs(demo_client, slug):
+def test_api_rejects_wrong_types_nan_inf_and_oversized_inputs(client, slug):
     for name, body in _field_cases(slug):
-        r = demo_client.post(
+        r = client.post(
             f"/api/demos/{slug}", content=body, headers={"Content-Type": "application/json"}
         )
         assert r.status_code == 422, (slug, body[:80])
         locs = [e["loc"] for e in r.json()["detail"]]
         assert any(loc[:2] == ["body", name] for loc in locs), (slug, name, locs)
-    r = demo_client.post(f"/api/demos/{slug}", json={"no_such_parameter": 1})
+    r = client.post(f"/api/demos/{slug}", json={"no_such_parameter": 1})
     assert r.status_code == 422
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_api_defaults_match_compute(demo_client, slug):
-    r = demo_client.post(f"/api/demos/{slug}", json={})
+def test_api_defaults_match_compute(client, slug):
+    r = client.post(f"/api/demos/{slug}", json={})
     assert r.status_code == 200
     demo = DEMOS[slug]
     assert r.json() == json.loads(finite_json(demo.compute(demo.params())))
@@ -123,17 +114,17 @@ def test_api_defaults_match_compute(demo_client, slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_page_and_fragment_render(demo_client, slug):
-    page = demo_client.get(f"/demos/{slug}", headers=HTML)
+def test_page_and_fragment_render(client, slug):
+    page = client.get(f"/demos/{slug}", headers=HTML)
     assert page.status_code == 200 and "<html" in page.text and "demo-result" in page.text
-    fragment = demo_client.get(f"/demos/{slug}", headers={**HTML, "HX-Request": "true"})
+    fragment = client.get(f"/demos/{slug}", headers={**HTML, "HX-Request": "true"})
     assert fragment.status_code == 200
     assert "<html" not in fragment.text and "<form" not in fragment.text
     assert fragment.text.lstrip().startswith('<section id="demo-result"')
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_deep_links_round_trip(demo_client, slug):
+def test_deep_links_round_trip(client, slug):
     """A preset encoded as a query string parses back to the same parameters and result."""
     demo = DEMOS[slug]
     for name, preset in presets(slug).items():
@@ -142,8 +133,8 @@ def test_deep_links_round_trip(demo_client, slug):
         parsed = parse_query(demo.params, query)
         assert parsed.errors == {}, (name, parsed.errors)
         assert parsed.params == demo.params.model_validate(preset), name
-        first = demo_client.get(href, headers={**HTML, "HX-Request": "true"})
-        again = demo_client.get(href, headers={**HTML, "HX-Request": "true"})
+        first = client.get(href, headers={**HTML, "HX-Request": "true"})
+        again = client.get(href, headers={**HTML, "HX-Request": "true"})
         assert first.status_code == 200, (name, first.text[:500])
         assert first.text == again.text  # deterministic: the link shows the same view
 

@@ -4,28 +4,18 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from app.demos import routes
 from app.demos.registry import Demo, DemoParams, all_demos
-from app.demos.routes import router
 from app.models import Card
 
 HTML = {"Accept": "text/html"}
 HTMX = {"HX-Request": "true", "Accept": "text/html"}
 
 
-@pytest.fixture
-def demo_client(app):
-    if not any(getattr(r, "path", None) == "/demos/{slug}" for r in app.routes):
-        app.include_router(router)  # until app.main includes the demos router
-    with TestClient(app) as client:
-        yield client
-
-
-def test_index_lists_every_demo_and_the_cards_linking_to_it(demo_client):
-    page = demo_client.get("/demos", headers=HTML)
+def test_index_lists_every_demo_and_the_cards_linking_to_it(client):
+    page = client.get("/demos", headers=HTML)
     assert page.status_code == 200
     for slug, demo in all_demos().items():
         assert f'href="/demos/{slug}"' in page.text
@@ -33,8 +23,8 @@ def test_index_lists_every_demo_and_the_cards_linking_to_it(demo_client):
     assert "What does a single artificial neuron compute?" in page.text
 
 
-def test_page_has_form_result_explanation_and_related_cards(demo_client):
-    page = demo_client.get("/demos/activations", headers=HTML)
+def test_page_has_form_result_explanation_and_related_cards(client):
+    page = client.get("/demos/activations", headers=HTML)
     assert page.status_code == 200
     text = page.text
     assert '<form class="demo-form" action="/demos/activations" method="get"' in text
@@ -48,14 +38,14 @@ def test_page_has_form_result_explanation_and_related_cards(demo_client):
     assert 'href="/demos/activations?fn=relu"' in text
 
 
-def test_retired_cards_are_not_listed(demo_client, session):
+def test_retired_cards_are_not_listed(client, session):
     session.execute(update(Card).where(Card.id == "what-is-a-neuron").values(retired=True))
     session.commit()
-    assert "what-is-a-neuron" not in demo_client.get("/demos/activations", headers=HTML).text
+    assert "what-is-a-neuron" not in client.get("/demos/activations", headers=HTML).text
 
 
-def test_htmx_request_gets_only_the_result_fragment(demo_client):
-    fragment = demo_client.get("/demos/softmax?z=1,2,3&temperature=2", headers=HTMX)
+def test_htmx_request_gets_only_the_result_fragment(client):
+    fragment = client.get("/demos/softmax?z=1,2,3&temperature=2", headers=HTMX)
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<section id="demo-result"')
     assert "<html" not in fragment.text and "<form" not in fragment.text
@@ -63,8 +53,8 @@ def test_htmx_request_gets_only_the_result_fragment(demo_client):
     assert fragment.headers["vary"] == "HX-Request"
 
 
-def test_bad_query_parameters_give_422_with_the_message_next_to_the_field(demo_client):
-    page = demo_client.get("/demos/softmax?temperature=0&z=1,x", headers=HTML)
+def test_bad_query_parameters_give_422_with_the_message_next_to_the_field(client):
+    page = client.get("/demos/softmax?temperature=0&z=1,x", headers=HTML)
     assert page.status_code == 422
     assert re.search(
         r'id="error-temperature" class="field-error">temperature: Input should be greater '
@@ -73,7 +63,7 @@ def test_bad_query_parameters_give_422_with_the_message_next_to_the_field(demo_c
     )
     assert 'id="error-z" class="field-error">z: item 1:' in page.text
     assert 'value="0"' in page.text  # what the user typed is kept in the form
-    fragment = demo_client.get("/demos/softmax?temperature=0", headers=HTMX)
+    fragment = client.get("/demos/softmax?temperature=0", headers=HTMX)
     assert fragment.status_code == 422 and "<html" not in fragment.text
     assert 'id="error-temperature" class="field-error" hx-swap-oob="true">temperature:' in (
         fragment.text
@@ -85,30 +75,30 @@ def test_bad_query_parameters_give_422_with_the_message_next_to_the_field(demo_c
     ["lr=nan", "lr=inf", "lr=-1", "steps=10001", "steps=abc", "start=1,2,3", "function=ackley",
      "betas=0.9", "start=" + ",".join(["1"] * 5000)],
 )  # fmt: skip
-def test_invalid_pages_are_422_never_500(demo_client, query):
-    assert demo_client.get(f"/demos/gradient-descent?{query}", headers=HTML).status_code == 422
+def test_invalid_pages_are_422_never_500(client, query):
+    assert client.get(f"/demos/gradient-descent?{query}", headers=HTML).status_code == 422
 
 
-def test_unknown_demo_is_404(demo_client):
-    assert demo_client.get("/demos/no-such-demo", headers=HTML).status_code == 404
-    assert demo_client.post("/api/demos/no-such-demo", json={}).status_code == 404
+def test_unknown_demo_is_404(client):
+    assert client.get("/demos/no-such-demo", headers=HTML).status_code == 404
+    assert client.post("/api/demos/no-such-demo", json={}).status_code == 404
 
 
-def test_api_returns_the_contract(demo_client):
-    r = demo_client.post("/api/demos/softmax", json={"z": [1, 2, 3], "temperature": 1})
+def test_api_returns_the_contract(client):
+    r = client.post("/api/demos/softmax", json={"z": [1, 2, 3], "temperature": 1})
     assert r.status_code == 200
     assert r.json()["p"] == pytest.approx([0.0900, 0.2447, 0.6652], abs=5e-5)
-    r = demo_client.post("/api/demos/activations", json={"fn": "sigmoid", "x": [0]})
+    r = client.post("/api/demos/activations", json={"fn": "sigmoid", "x": [0]})
     assert r.json()["y"] == [0.5] and r.json()["dy"] == [0.25]
-    r = demo_client.post(
+    r = client.post(
         "/api/demos/gradient-descent",
         json={"function": "bowl", "start": [-4, 2], "optimizer": "sgd", "lr": 0.21, "steps": 200},
     )
     body = r.json()
     assert body["diverged"] is True and body["diverged_at"] == 130 and len(body["path"]) == 130
-    r = demo_client.post("/api/demos/tfidf", json={"documents": ["a b", "a"], "log_base": 10})
+    r = client.post("/api/demos/tfidf", json={"documents": ["a b", "a"], "log_base": 10})
     assert r.json()["vocabulary"] == ["a", "b"] and r.json()["idf"][1] == pytest.approx(0.30103)
-    assert demo_client.post("/api/demos/softmax").status_code == 200  # no body: the defaults
+    assert client.post("/api/demos/softmax").status_code == 200  # no body: the defaults
 
 
 @pytest.mark.parametrize(
@@ -120,43 +110,43 @@ def test_api_returns_the_contract(demo_client):
         ({"unknown": 1}, ["body", "unknown"]),
     ],
 )
-def test_api_rejects_invalid_parameters_naming_them(demo_client, body, loc):
-    r = demo_client.post("/api/demos/softmax", json=body)
+def test_api_rejects_invalid_parameters_naming_them(client, body, loc):
+    r = client.post("/api/demos/softmax", json=body)
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == loc
 
 
-def test_api_rejects_nan_and_infinity_literals(demo_client):
+def test_api_rejects_nan_and_infinity_literals(client):
     for raw in ('{"z": [NaN]}', '{"temperature": Infinity}', '{"z": [1e999]}', "[1, 2]", "{"):
-        r = demo_client.post(
+        r = client.post(
             "/api/demos/softmax", content=raw, headers={"Content-Type": "application/json"}
         )
         assert r.status_code == 422, raw
 
 
-def test_a_compute_that_refuses_its_inputs_is_a_422(demo_client, monkeypatch):
+def test_a_compute_that_refuses_its_inputs_is_a_422(client, monkeypatch):
     def refuse(params):
         raise ValueError("kernel larger than the padded image")
 
     broken = Demo("broken", "Broken", "s", DemoParams, refuse, lambda p, r: {}, "e")
     monkeypatch.setattr(routes, "get_demo", lambda slug: broken)
-    page = demo_client.get("/demos/broken", headers=HTML)
+    page = client.get("/demos/broken", headers=HTML)
     assert page.status_code == 422 and "kernel larger than the padded image" in page.text
-    api = demo_client.post("/api/demos/broken", json={})
+    api = client.post("/api/demos/broken", json={})
     assert api.status_code == 422 and "kernel larger" in api.json()["detail"][0]["msg"]
 
 
-def test_gradient_descent_divergence_is_explained_on_the_page(demo_client):
-    text = demo_client.get("/demos/gradient-descent?lr=0.25&steps=200", headers=HTML).text
+def test_gradient_descent_divergence_is_explained_on_the_page(client):
+    text = client.get("/demos/gradient-descent?lr=0.25&steps=200", headers=HTML).text
     assert "Diverged at step" in text and "2/λ_max = 0.2" in text
-    text = demo_client.get("/demos/gradient-descent?lr=0.21&steps=50", headers=HTML).text
+    text = client.get("/demos/gradient-descent?lr=0.21&steps=50", headers=HTML).text
     assert "is above 2/λ_max = 0.2" in text  # not yet past 1e12, already unstable
-    text = demo_client.get("/demos/gradient-descent?lr=0.05", headers=HTML).text
+    text = client.get("/demos/gradient-descent?lr=0.05", headers=HTML).text
     assert "Diverged" not in text and "is above 2/λ_max" not in text
 
 
-def test_step_run_and_reset_links_keep_the_state_in_the_url(demo_client):
-    text = demo_client.get("/demos/gradient-descent?lr=0.1&steps=7", headers=HTML).text
+def test_step_run_and_reset_links_keep_the_state_in_the_url(client):
+    text = client.get("/demos/gradient-descent?lr=0.1&steps=7", headers=HTML).text
     links = {
         m.group(2): parse_qs(urlsplit(m.group(1).replace("&amp;", "&")).query)
         for m in re.finditer(r'href="([^"]+)" data-steps="([^"]+)"', text)
@@ -166,15 +156,15 @@ def test_step_run_and_reset_links_keep_the_state_in_the_url(demo_client):
     assert links["0"]["steps"] == ["0"]
 
 
-def test_compare_shows_two_path_plots_side_by_side(demo_client):
-    text = demo_client.get(
+def test_compare_shows_two_path_plots_side_by_side(client):
+    text = client.get(
         "/demos/gradient-descent?compare_optimizer=adam&compare_lr=0.3", headers=HTML
     ).text
     assert text.count('class="plot plot-heatmap"') == 2 and "adam, lr 0.3 (compare)" in text
 
 
-def test_pages_have_no_inline_scripts_or_handlers(demo_client):
+def test_pages_have_no_inline_scripts_or_handlers(client):
     for slug in ("activations", "softmax", "tfidf", "gradient-descent"):
-        text = demo_client.get(f"/demos/{slug}", headers=HTML).text
+        text = client.get(f"/demos/{slug}", headers=HTML).text
         assert not re.search(r"<script(?![^>]*\bsrc=)", text)
         assert not re.search(r"\son[a-z]+=", text)
