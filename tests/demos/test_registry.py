@@ -205,3 +205,22 @@ def test_random_valid_inputs_never_give_nan_or_a_crash(slug):
         assert not any("nan" in s.lower() or "inf" in s.lower() for s in svgs)
 
     check()
+
+
+def test_card_presets_in_the_bank_survive_the_query_string():
+    """A card's demo link (its params as a URL) opens the demo in exactly that state."""
+    from pathlib import Path
+
+    from app.content.loader import read_bank
+
+    bank = read_bank(Path(__file__).resolve().parents[2] / "content")
+    links = [(c.front.id, link) for c in bank.cards for link in c.front.demos]
+    assert links
+    for card_id, link in links:
+        demo = DEMOS.get(link.demo)
+        if demo is None:
+            continue  # tests/content checks that every link names a registered demo
+        query = parse_qs(urlsplit(demo_href(link.demo, link.params)).query, keep_blank_values=True)
+        parsed = parse_query(demo.params, query)
+        assert parsed.errors == {}, (card_id, parsed.errors)
+        assert parsed.params == demo.params.model_validate(link.params), card_id
