@@ -10,8 +10,7 @@ function typesetMath(root) {
       displayMode: el.classList.contains("block"),
       throwOnError: false,
     });
-    el.dataset.typeset = "1";
-    el.setAttribute("aria-label", tex.trim());
+    el.dataset.typeset = "1";  // KaTeX adds MathML for screen readers
   });
 }
 
