@@ -97,7 +97,13 @@ class ActivationParams(DemoParams):
         max_length=MAX_PIECES,
         description="maxout: the linear pieces (w, b); f(x) = max_k (w_k·x + b_k)",
     )
-    at: float = Field(0.0, ge=-1e4, le=1e4, description="Read f and f' out at this x")
+    at: float = Field(
+        0.0,
+        ge=-1e4,
+        le=1e4,
+        description="Read f and f' out at this x",
+        json_schema_extra={"slider": [-10, 10, 0.1]},
+    )
 
     @model_validator(mode="after")
     def _range_is_increasing(self) -> ActivationParams:
@@ -168,7 +174,11 @@ class SoftmaxParams(DemoParams):
         [1.0, 2.0, 3.0], min_length=1, max_length=MAX_LOGITS, description="The logits (≤ 50)"
     )
     temperature: float = Field(
-        1.0, ge=1e-3, le=1e3, description="Divides the logits: small → argmax, large → uniform"
+        1.0,
+        ge=1e-3,
+        le=1e3,
+        description="Divides the logits: small → argmax, large → uniform",
+        json_schema_extra={"slider": [0.05, 10, 0.05]},
     )
     shift: float = Field(0.0, ge=-1e6, le=1e6, description="A constant added to every logit")
 

@@ -102,7 +102,13 @@ class GradientDescentParams(DemoParams):
         [-4.0, 2.0], min_length=1, max_length=2, description="Start point [x] or [x, y]"
     )
     optimizer: Optimizer = Field("sgd", description="Update rule, as in torch.optim")
-    lr: float = Field(0.05, gt=0, le=10, description="Learning rate")
+    lr: float = Field(
+        0.05,
+        gt=0,
+        le=10,
+        description="Learning rate (the slider covers 0–0.5; type larger values)",
+        json_schema_extra={"slider": [0.005, 0.5, 0.005]},
+    )
     steps: int = Field(50, ge=0, le=MAX_STEPS, description="Number of steps")
     momentum: float = Field(0.9, ge=0, lt=1, description="momentum / nesterov: momentum factor")
     alpha: float = Field(0.99, ge=0, lt=1, description="rmsprop: smoothing constant")
