@@ -24,8 +24,16 @@ def rebuild(
     check: Annotated[
         bool, typer.Option("--check", help="Only compare; exit 1 if a stored state differs.")
     ] = False,
+    reschedule: Annotated[
+        bool,
+        typer.Option(
+            "--reschedule",
+            help="Replay every answer under the current settings, due dates included.",
+        ),
+    ] = False,
 ) -> None:
-    """Recompute every card state from review_logs alone (with each user's settings)."""
+    """Recompute every card state from review_logs alone (memory states with current FSRS
+    parameters; states, steps and due dates as logged unless --reschedule)."""
     settings = Settings()
     engine = make_engine(settings)
     migrate(settings, engine)
@@ -34,6 +42,7 @@ def rebuild(
             session,
             lambda s, user_id: user_context(s, user_id, settings.timezone),
             write=not check,
+            reschedule=reschedule,
         )
     engine.dispose()
     verb = "differ from" if check else "rewritten from"

@@ -1,9 +1,17 @@
-"""Recompute every ``review_states`` row from ``review_logs`` alone (the log is the truth)."""
+"""Recompute every ``review_states`` row from ``review_logs`` alone (the log is the truth).
+
+A rebuild replays each card's answers through FSRS with the user's current parameters,
+recomputing stability, difficulty, repetitions, lapses and last review, while the state,
+learning step and due date of each answer are taken as the log recorded them: changing the
+desired retention or the steps later does not move cards already scheduled (as in Anki),
+so a rebuild reproduces the stored states exactly whatever settings were used over time.
+``reschedule`` instead replays every answer under the current settings, due dates included.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
 
@@ -14,7 +22,7 @@ from app.db import begin_write
 from app.models import ReviewLog, ReviewState, User
 from app.study import store
 from app.study.preferences import UserContext
-from app.study.scheduler import CRAM, NEW_CARD, CardState, review
+from app.study.scheduler import CRAM, NEW_CARD, CardState, State, review
 
 BATCH = 5000
 
@@ -29,10 +37,19 @@ class RebuildReport:
     mismatched: list[tuple[int, str]] = field(default_factory=list)
 
 
-def replayed_states(session: Session, ctx: UserContext) -> Iterator[tuple[str, CardState]]:
+def replayed_states(
+    session: Session, ctx: UserContext, *, reschedule: bool = False
+) -> Iterator[tuple[str, CardState]]:
     """Each reviewed card's state, replayed from its non-cram answers in the order applied."""
     rows = session.execute(
-        select(ReviewLog.card_id, ReviewLog.rating, ReviewLog.reviewed_at)
+        select(
+            ReviewLog.card_id,
+            ReviewLog.rating,
+            ReviewLog.reviewed_at,
+            ReviewLog.state_after,
+            ReviewLog.step_after,
+            ReviewLog.due_after,
+        )
         .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != CRAM)
         .order_by(ReviewLog.card_id, ReviewLog.id)
         .execution_options(yield_per=BATCH)
@@ -42,11 +59,23 @@ def replayed_states(session: Session, ctx: UserContext) -> Iterator[tuple[str, C
         key = ctx.fuzz_key(card_id)
         for answer in answers:
             state = review(ctx.config, state, answer.rating, answer.reviewed_at, key).after
+            if not reschedule and answer.state_after is not None and answer.due_after:
+                state = replace(
+                    state,
+                    state=State(answer.state_after),
+                    step=answer.step_after,
+                    due=answer.due_after,
+                )
         yield card_id, state
 
 
 def rebuild_user(
-    session: Session, ctx: UserContext, *, write: bool = True, now: datetime | None = None
+    session: Session,
+    ctx: UserContext,
+    *,
+    write: bool = True,
+    reschedule: bool = False,
+    now: datetime | None = None,
 ) -> RebuildReport:
     """Replay one user's log; with ``write`` store the replayed states (flags are kept)."""
     now = now or datetime.now(UTC)
@@ -58,7 +87,7 @@ def rebuild_user(
         for row in session.scalars(select(ReviewState).where(ReviewState.user_id == ctx.user_id))
     }
     replayed: set[str] = set()
-    for card_id, state in replayed_states(session, ctx):
+    for card_id, state in replayed_states(session, ctx, reschedule=reschedule):
         replayed.add(card_id)
         report.cards += 1
         report.reviews += state.reps
@@ -81,12 +110,18 @@ def rebuild_user(
 
 
 def rebuild_all(
-    session: Session, context_of: Callable[[Session, int], UserContext], *, write: bool = True
+    session: Session,
+    context_of: Callable[[Session, int], UserContext],
+    *,
+    write: bool = True,
+    reschedule: bool = False,
 ) -> RebuildReport:
     """Rebuild every user's states; ``context_of`` gives each user's settings and scheduler."""
     total = RebuildReport()
     for user_id in session.scalars(select(User.id).order_by(User.id)).all():
-        report = rebuild_user(session, context_of(session, user_id), write=write)
+        report = rebuild_user(
+            session, context_of(session, user_id), write=write, reschedule=reschedule
+        )
         total.users += 1
         total.cards += report.cards
         total.reviews += report.reviews

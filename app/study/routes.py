@@ -349,7 +349,7 @@ def settings_page(
 ) -> HTMLResponse:
     """Desired retention, daily limits, day start, time zone, steps; optimize FSRS."""
     message = ("Settings saved." if saved else None) or (
-        "New FSRS parameters applied; card states rebuilt with them." if optimized else None
+        "New FSRS parameters applied; memory states recomputed with them." if optimized else None
     )
     return _settings_page(request, session, ctx, message=message)
 
@@ -385,7 +385,7 @@ def apply_parameters_form(
     now: NowDep,
     parameters: Annotated[str, Form(max_length=2000)],
 ) -> Response:
-    """Apply confirmed parameters, then rebuild every card state with them."""
+    """Apply confirmed parameters and recompute every memory state with them (dues kept)."""
     try:
         values = optimize.parse_parameters(parameters)
     except ValueError as error:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import LOCAL_USER_ID, Card, ReviewLog, ReviewState
 from app.study import queue, rebuild, reviews, store
+from app.study.preferences import UserContext
 from app.study.queue import Filters
 from tests.study.conftest import add_cards, make_ctx
 
@@ -170,3 +171,32 @@ def test_rebuild_from_logs_reproduces_stored_states_exactly(db: Session) -> None
     rebuild.rebuild_user(db, ctx, write=True)
     assert {c: _row_snapshot(db, c) for c in ids} == stored
     assert store.card_state(db.get(ReviewState, (LOCAL_USER_ID, ids[0]))).reps > 0  # type: ignore[arg-type]
+
+
+def test_rebuild_is_exact_after_settings_change_and_reschedule_moves_dues(db: Session) -> None:
+    ids = add_cards(db, 8)
+    before = make_ctx(fuzz=True, new_per_day=8)
+    _simulate(db, before, ids, 6)
+    # Later the user wants fewer reviews and one learning step: cards keep their due dates.
+    after = make_ctx(fuzz=True, new_per_day=8, desired_retention=0.8, learning_steps_minutes=[5.0])
+    _simulate(db, after, ids, 6)
+    stored = {c: _row_snapshot(db, c) for c in ids}
+    assert rebuild.rebuild_user(db, after, write=False).mismatched == []
+    moved = rebuild.rebuild_user(db, after, write=False, reschedule=True).mismatched
+    assert moved  # replaying the first days under the new settings gives other due dates
+    assert {c: _row_snapshot(db, c) for c in ids} == stored
+
+
+def test_new_parameters_change_memory_state_but_not_due_dates(db: Session) -> None:
+    ids = add_cards(db, 4)
+    ctx = make_ctx(fuzz=True)
+    _simulate(db, ctx, ids, 10)
+    stored = {c: _row_snapshot(db, c) for c in ids}
+    params = list(ctx.config.parameters)
+    params[:4] = [p * 1.5 for p in params[:4]]  # every initial stability
+    fitted = UserContext(LOCAL_USER_ID, ctx.settings, params, "UTC", enable_fuzzing=True)
+    rebuild.rebuild_user(db, fitted)
+    for card_id in ids:
+        now = _row_snapshot(db, card_id)
+        assert now["due"] == stored[card_id]["due"]  # type: ignore[index]
+        assert now["stability"] != stored[card_id]["stability"]  # type: ignore[index]
