@@ -1,0 +1,117 @@
+"""``dlcards export ...`` and ``dlcards import ...``: decks, CSV and progress backups."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, migrate
+from app.export.anki import write_apkg
+from app.export.bank import UnknownTopic, deck_name, export_cards
+from app.export.csv_export import cards_csv
+from app.export.progress import ImportRefused, export_progress, import_progress
+from app.models import LOCAL_USER_ID
+
+export_app = typer.Typer(no_args_is_help=True)
+import_app = typer.Typer(no_args_is_help=True)
+
+TopicOption = Annotated[
+    str | None, typer.Option("--topic", help="Only this topic (default: the whole bank).")
+]
+UserOption = Annotated[int, typer.Option("--user", help="Whose progress (default: local user).")]
+
+
+@export_app.callback()
+def export() -> None:
+    """Export the bank (Anki deck, CSV) or your progress (JSON backup)."""
+
+
+@import_app.callback()
+def import_() -> None:
+    """Import a progress backup made by dlcards export progress."""
+
+
+def _session():  # type: ignore[no-untyped-def]
+    settings = Settings()
+    engine = make_engine(settings)
+    migrate(settings, engine)
+    return settings, engine, make_sessionmaker(engine)()
+
+
+def _cards(session, topic: str | None):  # type: ignore[no-untyped-def]
+    try:
+        return export_cards(session, topic)
+    except UnknownTopic as error:
+        typer.echo(f"{error}; see the topics with dlcards content check", err=True)
+        raise typer.Exit(1) from None
+
+
+@export_app.command("anki")
+def export_anki(
+    out: Annotated[Path, typer.Argument(help="The .apkg file to write.")],
+    topic: TopicOption = None,
+) -> None:
+    """Write an Anki deck: question on the front; answer (MathJax math) and key points behind."""
+    _, engine, session = _session()
+    with session:
+        count = write_apkg(_cards(session, topic), deck_name(topic), out)
+    engine.dispose()
+    typer.echo(f"wrote {count} note(s) to {out}")
+
+
+@export_app.command("csv")
+def export_csv(
+    out: Annotated[Path, typer.Argument(help="The .csv file to write.")],
+    topic: TopicOption = None,
+) -> None:
+    """Write the cards as CSV (id, topic, level, question, answer, key points, tags, refs)."""
+    _, engine, session = _session()
+    with session:
+        cards = _cards(session, topic)
+        out.write_text(cards_csv(cards), encoding="utf-8", newline="")
+    engine.dispose()
+    typer.echo(f"wrote {len(cards)} card(s) to {out}")
+
+
+@export_app.command("progress")
+def export_progress_command(
+    out: Annotated[Path, typer.Argument(help="The .json backup to write.")],
+    user: UserOption = LOCAL_USER_ID,
+) -> None:
+    """Write your review logs, settings and flags as a JSON backup."""
+    _, engine, session = _session()
+    with session:
+        data = export_progress(session, user, datetime.now(UTC))
+    engine.dispose()
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    typer.echo(f"wrote {len(data['review_logs'])} review(s) to {out}")
+
+
+@import_app.command("progress")
+def import_progress_command(
+    source: Annotated[Path, typer.Argument(help="A backup from dlcards export progress.")],
+    user: UserOption = LOCAL_USER_ID,
+) -> None:
+    """Import a backup into a fresh install and rebuild the schedule (nothing changes on error)."""
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        typer.echo(f"cannot read {source}: {error}; nothing was imported", err=True)
+        raise typer.Exit(1) from None
+    settings, engine, session = _session()
+    try:
+        with session:
+            count = import_progress(session, user, data, datetime.now(UTC), settings.timezone)
+    except ImportRefused as error:
+        for problem in error.problems:
+            typer.echo(f"{source}: {problem}", err=True)
+        typer.echo("Nothing was imported.", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"imported {count} review(s) from {source}; card states rebuilt from them")

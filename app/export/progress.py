@@ -1,0 +1,210 @@
+"""A user's progress as a JSON backup: study settings, FSRS parameters, flags and review logs.
+
+The review log is the truth (every card state is replayed from it), so a backup holds the logs
+and what the logs cannot say (settings, suspended and buried cards). Importing validates the
+whole file first (format, version, every field, every card id known to this bank, no progress
+here yet) and writes nothing unless all of it is valid; then the states are rebuilt from the
+imported logs, exactly as ``dlcards study rebuild`` would.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db import begin_write
+from app.models import Card, ReviewLog, ReviewState, User
+from app.study import preferences, store
+from app.study.preferences import StudySettings, user_context
+from app.study.rebuild import rebuild_user
+
+FORMAT = "dlcards-progress"
+VERSION = 1
+MAX_LOGS = 5_000_000
+Kind = Literal["learn", "review", "relearn", "cram"]
+UtcTime = Annotated[AwareDatetime, Field(description="ISO 8601 with a UTC offset")]
+
+
+class LogEntry(BaseModel):
+    """One review_logs row, without its database id (rows are kept in their original order)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_id: str = Field(min_length=1, max_length=100)
+    rating: int = Field(ge=1, le=4)
+    reviewed_at: UtcTime
+    duration_ms: int | None = Field(None, ge=0)
+    kind: Kind
+    review_token: str | None = Field(None, max_length=64)
+    state_before: int | None = Field(None, ge=1, le=3)
+    step_before: int | None = None
+    stability_before: float | None = None
+    difficulty_before: float | None = None
+    due_before: UtcTime | None = None
+    state_after: int | None = Field(None, ge=1, le=3)
+    step_after: int | None = None
+    stability_after: float | None = None
+    difficulty_after: float | None = None
+    due_after: UtcTime | None = None
+    answer_text: str | None = None
+
+
+class Flag(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_id: str = Field(min_length=1, max_length=100)
+    suspended: bool = False
+    buried_until: UtcTime | None = None
+    flagged_at: UtcTime | None = Field(None, description="due of a never-reviewed flagged card")
+
+
+class Backup(BaseModel):
+    """The backup file; ``format`` and ``version`` say what it is before anything is read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["dlcards-progress"]
+    version: Literal[1]
+    exported_at: UtcTime
+    settings: StudySettings
+    fsrs_parameters: list[float] | None = Field(None, min_length=21, max_length=21)
+    flags: list[Flag] = Field(default_factory=list)
+    review_logs: list[LogEntry] = Field(default_factory=list, max_length=MAX_LOGS)
+
+    @field_validator("review_logs")
+    @classmethod
+    def _tokens_unique(cls, logs: list[LogEntry]) -> list[LogEntry]:
+        tokens = [log.review_token for log in logs if log.review_token]
+        if len(tokens) != len(set(tokens)):
+            raise ValueError("two review logs share one review_token")
+        return logs
+
+
+LOG_FIELDS = tuple(LogEntry.model_fields)
+
+
+def export_progress(session: Session, user_id: int, now: datetime) -> dict[str, Any]:
+    """The user's progress as a JSON-ready dict (validated by the same model import uses)."""
+    logs = session.scalars(
+        select(ReviewLog).where(ReviewLog.user_id == user_id).order_by(ReviewLog.id)
+    )
+    flags = session.scalars(
+        select(ReviewState)
+        .where(ReviewState.user_id == user_id)
+        .where(ReviewState.suspended.is_(True) | ReviewState.buried_until.is_not(None))
+        .order_by(ReviewState.card_id)
+    )
+    backup = Backup(
+        format=FORMAT,
+        version=VERSION,
+        exported_at=now.astimezone(UTC),
+        settings=preferences.load(session, user_id),
+        fsrs_parameters=preferences.fsrs_parameters(session, user_id),
+        flags=[
+            Flag(
+                card_id=f.card_id,
+                suspended=f.suspended,
+                buried_until=f.buried_until,
+                flagged_at=f.due if f.reps == 0 else None,
+            )
+            for f in flags
+        ],
+        review_logs=[
+            LogEntry.model_validate({name: getattr(log, name) for name in LOG_FIELDS})
+            for log in logs
+        ],
+    )
+    return backup.model_dump(mode="json")
+
+
+class ImportRefused(ValueError):
+    """The file cannot be imported; ``problems`` say why, one per line. Nothing was changed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _shape(data: Any) -> Backup:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportRefused([f'not a dlcards progress backup (expected "format": "{FORMAT}")'])
+    if data.get("version") != VERSION:
+        raise ImportRefused(
+            [f"backup version {data.get('version')!r} is not supported (this app reads {VERSION})"]
+        )
+    try:
+        return Backup.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in error.errors()
+        ]
+        shown = problems[:10]
+        if len(problems) > len(shown):
+            shown.append(f"… and {len(problems) - len(shown)} more problems")
+        raise ImportRefused(shown) from None
+
+
+def validate_backup(session: Session, user_id: int, data: Any) -> Backup:
+    """The backup, if it is valid and fits this database; else ImportRefused."""
+    backup = _shape(data)
+    if session.get(User, user_id) is None:
+        raise ImportRefused([f"no user {user_id} in this database"])
+    cited = {log.card_id for log in backup.review_logs} | {f.card_id for f in backup.flags}
+    known = set(session.scalars(select(Card.id).where(Card.id.in_(cited))))
+    missing = sorted(cited - known)
+    if missing:
+        listed = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+        raise ImportRefused(
+            [
+                f"the backup refers to {len(missing)} card(s) not in this question bank "
+                f"({listed}); load the same bank first (dlcards content load)"
+            ]
+        )
+    existing = session.scalar(
+        select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == user_id)
+    )
+    if existing:
+        raise ImportRefused(
+            [
+                f"this database already holds {existing} review(s) for this user; "
+                "import a backup only into a fresh install"
+            ]
+        )
+    return backup
+
+
+def import_progress(
+    session: Session, user_id: int, data: Any, now: datetime, default_zone: str | None = None
+) -> int:
+    """Validate, then write settings, flags and logs in one transaction and rebuild the states.
+
+    Returns the number of review logs imported; raises ImportRefused with nothing changed.
+    """
+    backup = validate_backup(session, user_id, data)
+    begin_write(session)
+    try:
+        preferences.save(session, user_id, backup.settings)
+        if backup.fsrs_parameters:
+            preferences.save_parameters(session, user_id, backup.fsrs_parameters)
+        for entry in backup.review_logs:
+            session.add(ReviewLog(user_id=user_id, **entry.model_dump()))
+        for flag in backup.flags:
+            row = store.ensure_row(session, user_id, flag.card_id, flag.flagged_at or now)
+            row.suspended, row.buried_until = flag.suspended, flag.buried_until
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    rebuild_user(session, user_context(session, user_id, default_zone), now=now)
+    return len(backup.review_logs)

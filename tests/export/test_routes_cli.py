@@ -1,0 +1,143 @@
+"""Export and import through the pages (download, form upload, POST -> 303) and the CLI."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import typer
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from app.cli import cli as main_cli
+from app.export.cli import export_app, import_app
+from app.export.routes import router as export_router
+from app.main import create_app
+from app.models import ReviewLog
+from tests.conftest import FIXTURE_BANK, make_settings
+
+
+@pytest.fixture
+def export_client(app: FastAPI) -> Iterator[TestClient]:
+    if not any(getattr(r, "path", None) == "/export" for r in app.routes):
+        app.include_router(export_router)
+    with TestClient(app) as client:
+        yield client
+
+
+def _review(client: TestClient, card: str, token: str) -> None:
+    answer = {"card_id": card, "rating": 3, "review_token": token}
+    assert client.post("/api/reviews", json=answer).status_code == 200
+
+
+def test_page_lists_the_downloads(export_client: TestClient) -> None:
+    page = export_client.get("/export")
+    assert page.status_code == 200
+    assert 'action="/export/anki"' in page.text and 'value="maths"' in page.text
+    assert 'enctype="multipart/form-data"' in page.text
+
+
+def test_anki_and_csv_downloads(export_client: TestClient) -> None:
+    deck = export_client.get("/export/anki?topic=basics")
+    assert deck.status_code == 200
+    assert 'filename="dlcards-basics.apkg"' in deck.headers["content-disposition"]
+    with zipfile.ZipFile(BytesIO(deck.content)) as archive:
+        assert "collection.anki2" in archive.namelist()
+    table = export_client.get("/export/csv")
+    assert table.headers["content-type"].startswith("text/csv")
+    assert len(table.text.strip().split("\r\n")) == 4  # header + 3 cards
+    assert export_client.get("/export/anki?topic=nope").status_code == 404
+
+
+def test_upload_bad_file_shows_problems_and_changes_nothing(
+    export_client: TestClient, app: FastAPI
+) -> None:
+    bad = {"backup": ("b.json", b'{"format": "dlcards-progress", "version": 7}', "text/json")}
+    page = export_client.post("/import/progress", files=bad)
+    assert page.status_code == 422
+    assert "nothing was changed" in page.text
+    assert "backup version 7 is not supported" in page.text
+    garbage = export_client.post("/import/progress", files={"backup": ("b.json", b"{nope")})
+    assert garbage.status_code == 422 and "not a JSON file" in garbage.text
+    with app.state.sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(ReviewLog)) == 0
+
+
+def test_download_then_upload_into_a_fresh_install(
+    export_client: TestClient, tmp_path: Path
+) -> None:
+    _review(export_client, "what-is-a-neuron", "a")
+    _review(export_client, "softmax-shift", "b")
+    backup = export_client.get("/export/progress")
+    assert backup.headers["content-type"] == "application/json"
+    assert len(backup.json()["review_logs"]) == 2
+    # the same install already has progress: refused
+    again = export_client.post("/import/progress", files={"backup": ("b.json", backup.content)})
+    assert again.status_code == 422 and "already holds 2 review(s)" in again.text
+
+    (tmp_path / "fresh").mkdir()
+    fresh = create_app(make_settings(tmp_path / "fresh"))
+    fresh.include_router(export_router)
+    with TestClient(fresh) as client:
+        done = client.post(
+            "/import/progress",
+            files={"backup": ("b.json", backup.content)},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/export?imported=2"
+        assert "Imported 2 review(s)" in client.get(done.headers["location"]).text
+        assert client.get("/api/progress").json()["review_logs"] == backup.json()["review_logs"]
+
+
+runner = CliRunner()
+cli = typer.Typer()
+cli.add_typer(export_app, name="export")
+cli.add_typer(import_app, name="import")
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DLCARDS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DLCARDS_CONTENT_DIR", str(FIXTURE_BANK))
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main_cli, ["content", "load"]).exit_code == 0
+    return tmp_path
+
+
+def test_cli_exports_and_imports(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = runner.invoke(cli, ["export", "anki", "--topic", "basics", "out.apkg"])
+    assert deck.exit_code == 0, deck.output
+    assert "wrote 2 note(s) to out.apkg" in deck.output
+    assert zipfile.is_zipfile(cli_env / "out.apkg")
+    table = runner.invoke(cli, ["export", "csv", "cards.csv"])
+    assert "wrote 3 card(s)" in table.output
+    unknown = runner.invoke(cli, ["export", "anki", "--topic", "nope", "x.apkg"])
+    assert unknown.exit_code == 1 and "no topic 'nope'" in unknown.output
+    progress = runner.invoke(cli, ["export", "progress", "p.json"])
+    assert progress.exit_code == 0 and "wrote 0 review(s)" in progress.output
+    data = json.loads((cli_env / "p.json").read_text())
+    assert data["format"] == "dlcards-progress"
+
+    data["review_logs"] = [{"card_id": "what-is-a-neuron", "rating": 9}]
+    (cli_env / "bad.json").write_text(json.dumps(data))
+    refused = runner.invoke(cli, ["import", "progress", "bad.json"])
+    assert refused.exit_code == 1
+    assert "review_logs.0.rating" in refused.output and "Nothing was imported." in refused.output
+    (cli_env / "garbage.json").write_text("{")
+    assert (
+        "cannot read garbage.json"
+        in runner.invoke(cli, ["import", "progress", "garbage.json"]).output
+    )
+
+    monkeypatch.setenv("DLCARDS_DATABASE_URL", f"sqlite:///{cli_env / 'fresh.db'}")
+    assert runner.invoke(main_cli, ["content", "load"]).exit_code == 0
+    restored = runner.invoke(cli, ["import", "progress", "p.json"])
+    assert restored.exit_code == 0, restored.output
+    assert "imported 0 review(s) from p.json" in restored.output
