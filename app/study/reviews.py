@@ -271,10 +271,15 @@ def set_suspended(
     """Suspend a card (never shown until unsuspended) or unsuspend it."""
     begin_write(session)
     try:
-        row = _flag(session, ctx, card_id, now)
-        row.suspended = suspended
-        if not suspended and store.is_new_row_removable(row):
-            session.delete(row)
+        studyable_card(session, card_id)
+        row = store.get_row(session, ctx.user_id, card_id)
+        if suspended:
+            row = row or store.ensure_row(session, ctx.user_id, card_id, now)
+            row.suspended = True
+        elif row is not None:
+            row.suspended = False
+            if store.is_new_row_removable(row):
+                session.delete(row)
         session.commit()
     except BaseException:
         session.rollback()

@@ -224,3 +224,24 @@ def test_stats_page_and_api(study_client: TestClient, clock: Clock) -> None:
     assert data["reviews_per_day"][-1]["learn"] == 3 and len(data["reviews_per_day"]) == 90
     assert data["card_counts"]["review"] == 3
     assert study_client.get("/api/stats", params={"days": 7}).status_code == 422
+
+
+def test_api_is_documented_and_flag_errors_are_pages(study_client: TestClient) -> None:
+    paths = study_client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/study/next",
+        "/api/reviews",
+        "/api/reviews/undo",
+        "/api/stats",
+        "/api/settings",
+    ):
+        assert path in paths
+    assert "put" in paths["/api/settings"]
+    missing = study_client.post("/study/suspend", data={"card_id": "nope"})
+    assert missing.status_code == 404 and "no card" in missing.text
+    outside = study_client.post(
+        "/study/unsuspend",
+        data={"card_id": FIRST, "next": "//evil.example"},
+        follow_redirects=False,
+    )
+    assert outside.status_code == 303 and outside.headers["location"] == "/study"
