@@ -44,6 +44,18 @@ document.addEventListener("click", (event) => {
   fire(box);
 });
 
+// A form too long for a URL (pasted documents) is posted instead; the server then tells
+// htmx not to push a URL, since that state cannot be a link.
+const MAX_URL_QUERY = 6000;
+document.addEventListener("htmx:configRequest", (event) => {
+  const form = event.detail.elt;
+  if (!form.matches || !form.matches("form.demo-form") || event.detail.verb !== "get") return;
+  if (new URLSearchParams(new FormData(form)).toString().length > MAX_URL_QUERY) {
+    event.detail.verb = "post";
+    event.detail.useUrlParams = false;
+  }
+});
+
 // The server answers invalid parameters with 422 and a fragment worth showing.
 document.addEventListener("htmx:beforeSwap", (event) => {
   if (event.detail.xhr.status === 422 && event.detail.target.id === "demo-result") {

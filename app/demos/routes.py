@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from app.content.markdown import render_markdown
 from app.db import SessionDep
@@ -26,6 +27,7 @@ router = APIRouter()
 # A compute that rejects a combination of valid values (e.g. a kernel larger than the image)
 # raises one of these; it is shown like a validation error, never as a 500.
 COMPUTE_ERRORS = (ValueError, ArithmeticError)
+MAX_FORM_BYTES = 4_000_000  # 200 documents × 5,000 characters, in UTF-8, with room to spare
 
 
 def get_demo_or_404(slug: str) -> Demo:
@@ -97,8 +99,27 @@ def run_demo(demo: Demo, params: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 @router.get("/demos/{slug}", response_class=HTMLResponse)
 def demo_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
     """A demo: its form, result and explanation; htmx asks for the result block only."""
+    return _demo_response(request, session, slug, _query(request))
+
+
+@router.post("/demos/{slug}", response_class=HTMLResponse)
+async def demo_page_posted(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
+    """The same page for a form too long for a URL (pasted documents); not a deep link."""
+    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+        raise HTTPException(status_code=413, detail="The form is too large")
+    body = (await request.body())[: MAX_FORM_BYTES + 1]
+    if len(body) > MAX_FORM_BYTES:
+        raise HTTPException(status_code=413, detail="The form is too large")
+    query = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    response = await run_in_threadpool(_demo_response, request, session, slug, query)
+    response.headers["HX-Push-Url"] = "false"  # the state does not fit in a URL
+    return response
+
+
+def _demo_response(
+    request: Request, session: SessionDep, slug: str, query: dict[str, list[str]]
+) -> HTMLResponse:
     demo = get_demo_or_404(slug)
-    query = _query(request)
     parsed = parse_query(demo.params, query)
     errors = dict(parsed.errors)
     result = view = None

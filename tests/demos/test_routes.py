@@ -1,7 +1,7 @@
 """Demo pages, htmx fragments and the JSON API, over the real app with the fixture bank."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import update
@@ -168,3 +168,20 @@ def test_pages_have_no_inline_scripts_or_handlers(client):
         text = client.get(f"/demos/{slug}", headers=HTML).text
         assert not re.search(r"<script(?![^>]*\bsrc=)", text)
         assert not re.search(r"\son[a-z]+=", text)
+
+
+def test_a_form_too_long_for_a_url_can_be_posted(client):
+    documents = "\n".join(f"document {i} " + "word " * 900 for i in range(60))
+    r = client.post(
+        "/demos/tfidf",
+        content=urlencode({"documents": documents, "norm": "l2"}),
+        headers={**HTMX, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 200 and r.headers["hx-push-url"] == "false"
+    assert "<html" not in r.text and "d30" in r.text and " of 60 × " in r.text
+    too_big = client.post(
+        "/demos/tfidf",
+        content=b"documents=" + b"x" * 4_000_001,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert too_big.status_code == 413
