@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 
 from app.demos.registry import DemoParams
 
-Kind = Literal["select", "checkbox", "checkboxes", "number", "text", "textarea", "hidden"]
+Kind = Literal["select", "checkbox", "checkboxes", "number", "text", "textarea"]
 ROW_SEPARATOR = re.compile(r"[;\n]")
 ITEM_SEPARATOR = re.compile(r"[,\s]+")
 TEXTAREA_MIN_ITEMS = 100  # lists that may be this long get a textarea instead of a text box
@@ -85,6 +85,7 @@ def _is_sequence(tp: Any) -> bool:
 
 
 def shape_of(annotation: Any) -> _Shape:
+    """Classify a field's type annotation into one of the input kinds of the form."""
     tp = _strip_annotated(annotation)
     optional = False
     if _is_union(tp):
@@ -124,6 +125,7 @@ def shape_of(annotation: Any) -> _Shape:
 
 
 def _bounds(info: FieldInfo) -> tuple[float | None, float | None, int | None]:
+    """(lower bound, upper bound, maximum length) from the field's constraints."""
     low = high = max_length = None
     for m in info.metadata:
         if isinstance(m, Ge | Gt):
