@@ -7,10 +7,9 @@ from the review log by ``rebuild``.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -85,38 +84,34 @@ class Outcome:
         object.__setattr__(self, "interval", self.after.due - self.reviewed_at)
 
 
-class _SeededFuzzScheduler(fsrs.Scheduler):
-    """fsrs.Scheduler whose fuzz is one fixed draw per (card, repetition).
+def fuzzed_days(days: int, unit: float, maximum: int) -> int:
+    """FSRS's fuzz of a review interval, with the uniform draw ``unit`` given.
 
-    The package draws fuzz from the global ``random``; a fixed draw makes the previewed
-    interval equal the one given on grading, and lets a replay of the log reproduce every due
-    date exactly (Anki seeds its fuzz from the card id and repetition count the same way).
+    The fsrs package draws from the global ``random``; a fixed draw per (card, repetition)
+    makes the previewed interval equal the one given on grading, and makes replays
+    reproducible (Anki seeds its fuzz from the card id and repetition count the same way).
+    The range is fsrs 6.3's (FUZZ_RANGES, rounding included).
     """
-
-    fuzz_unit: float = 0.0
-
-    def _get_fuzzed_interval(self, *, interval: timedelta) -> timedelta:
-        days = interval.days
-        if days < 2.5:
-            return interval
-        delta = 1.0 + sum(
-            r["factor"] * max(min(float(days), r["end"]) - r["start"], 0.0) for r in FUZZ_RANGES
-        )
-        high = min(round(days + delta), self.maximum_interval)
-        low = min(max(2, round(days - delta)), high)
-        fuzzed = round(self.fuzz_unit * (high - low + 1) + low)
-        return timedelta(days=min(fuzzed, self.maximum_interval))
+    if days < 2.5:
+        return days
+    delta = 1.0 + sum(
+        r["factor"] * max(min(float(days), r["end"]) - r["start"], 0.0) for r in FUZZ_RANGES
+    )
+    high = min(round(days + delta), maximum)
+    low = min(max(2, round(days - delta)), high)
+    return min(round(unit * (high - low + 1) + low), maximum)
 
 
 @lru_cache(maxsize=64)
-def _base_scheduler(config: SchedulerConfig) -> _SeededFuzzScheduler:
-    return _SeededFuzzScheduler(
+def _base_scheduler(config: SchedulerConfig) -> fsrs.Scheduler:
+    # Fuzz is applied by review() itself, from a fixed draw (see fuzzed_days).
+    return fsrs.Scheduler(
         parameters=config.parameters,
         desired_retention=config.desired_retention,
         learning_steps=[timedelta(minutes=m) for m in config.learning_steps_minutes],
         relearning_steps=[timedelta(minutes=m) for m in config.relearning_steps_minutes],
         maximum_interval=config.maximum_interval_days,
-        enable_fuzzing=config.enable_fuzzing,
+        enable_fuzzing=False,
     )
 
 
@@ -163,9 +158,14 @@ def review(
     """
     rating = Rating(rating)
     now = _require_utc(now)
-    scheduler = copy.copy(_base_scheduler(config))
-    scheduler.fuzz_unit = fuzz_unit(fuzz_key, current.reps)
-    card, _ = scheduler.review_card(_to_fsrs(current, now), rating, review_datetime=now)
+    card, _ = _base_scheduler(config).review_card(
+        _to_fsrs(current, now), rating, review_datetime=now
+    )
+    if config.enable_fuzzing and card.state == State.Review:
+        # As fsrs does with fuzzing on: the whole-day review interval gets fuzzed.
+        days = (card.due - now).days
+        unit = fuzz_unit(fuzz_key, current.reps)
+        card.due = now + timedelta(days=fuzzed_days(days, unit, config.maximum_interval_days))
     lapse = current.state == State.Review and rating == Rating.Again
     after = CardState(
         state=State(card.state),
@@ -231,8 +231,3 @@ def format_interval(interval: timedelta) -> str:
 def _one_decimal(value: float) -> str:
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
-
-
-def with_counts(state: CardState, *, reps: int, lapses: int) -> CardState:
-    """The same scheduling state with other repetition and lapse counters."""
-    return replace(state, reps=reps, lapses=lapses)

@@ -1,8 +1,9 @@
 """Dashboard numbers and /stats aggregates, computed in SQL and NumPy from states and logs.
 
-Per-day counts group the log in SQL by 15-minute UTC buckets (every zone's 04:00 falls on a
-bucket edge), then NumPy assigns buckets to study days: a million logs never leave the
-database row by row, and DST days keep their 23 or 25 hours.
+Per-day numbers count the log between the study day's edges (04:00 local, so DST days keep
+their 23 or 25 hours) with range scans of a covering index: a million logs never leave the
+database row by row. Card-level numbers (forecast, retrievability, histograms) are NumPy
+over the user's review states.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from app.study import queue
 from app.study.preferences import UserContext, user_context
 from app.study.scheduler import CRAM, Rating, State, forgetting_curve_constants
 
-BUCKET_SECONDS = 900
 KINDS = ("learn", "review", "relearn", CRAM)
 RANGES = (30, 90, 365)
 FORECAST_DAYS = 30
@@ -42,11 +42,6 @@ def epoch_seconds(column: Any, dialect: str) -> ColumnElement[float]:
         # Whole seconds, exact (julianday arithmetic is off by float rounding at day edges).
         return cast(func.strftime("%s", column), Integer)
     return cast(func.floor(func.extract("epoch", column)), Integer)
-
-
-def _bucket(column: Any, dialect: str) -> ColumnElement[int]:
-    # Integer division of whole seconds after 1970 is a floor.
-    return epoch_seconds(column, dialect) // BUCKET_SECONDS
 
 
 @dataclass(frozen=True)

@@ -9,17 +9,6 @@ from sqlalchemy.orm import Session
 from app.models import ReviewState
 from app.study.scheduler import NEW_CARD, CardState, State
 
-SCHEDULING_FIELDS = (
-    "state",
-    "step",
-    "stability",
-    "difficulty",
-    "due",
-    "last_review",
-    "reps",
-    "lapses",
-)
-
 
 def card_state(row: ReviewState | None) -> CardState:
     """The scheduler's view of a row; no row, or a row never reviewed, is a new card."""
