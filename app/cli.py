@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from app.accounts.cli import users_app
 from app.config import Settings
 from app.content.loader import ContentError, read_bank, sync_bank
 from app.db import make_engine, make_sessionmaker, migrate
@@ -14,6 +15,7 @@ from app.db import make_engine, make_sessionmaker, migrate
 cli = typer.Typer(help="dlcards: deep-learning interview flashcards.", no_args_is_help=True)
 content_app = typer.Typer(help="Validate and load the question bank.", no_args_is_help=True)
 cli.add_typer(content_app, name="content")
+cli.add_typer(users_app, name="users")
 
 
 def _content_dir(path: Path | None, settings: Settings) -> Path:

@@ -30,6 +30,22 @@ class Settings(BaseSettings):
     load_content_on_start: bool = Field(
         True, description="Sync the question bank into the database when the app starts."
     )
+    multi_user: bool = Field(
+        False, description="Study-group mode: accounts, sign-in required, progress per user."
+    )
+    signup: bool = Field(
+        True, description="In multi-user mode, let visitors create accounts at /signup."
+    )
+    https: bool = Field(
+        False, description="The site is served over HTTPS: session cookies get the Secure flag."
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Key that signs session cookies (default: generated once, stored in the DB).",
+    )
+    session_days: int = Field(
+        30, ge=1, le=365, description="Days a sign-in lasts before the user must sign in again."
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

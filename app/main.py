@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from app.accounts.middleware import RequireSignIn
+from app.accounts.routes import router as accounts_router
 from app.config import Settings
 from app.content.loader import load_content
 from app.db import make_engine, make_sessionmaker, migrate
@@ -57,10 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
 
+    if settings.multi_user:
+        # Innermost, so its redirects and 401s still get the security headers.
+        app.add_middleware(RequireSignIn)
     app.add_middleware(SameOriginMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _include_routers(app)
+    if settings.multi_user:
+        app.include_router(accounts_router)
     _add_error_pages(app)
     return app
 

@@ -173,3 +173,6 @@ class ReviewLog(Base):
     difficulty_after: Mapped[float | None] = mapped_column(Float, nullable=True)
     due_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+import app.accounts.models  # noqa: E402, F401  (accounts tables join the metadata)

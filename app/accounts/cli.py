@@ -1,0 +1,39 @@
+"""``dlcards users add NAME``: create an account from the command line."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from app.accounts.users import AccountError, create_user
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, migrate
+
+users_app = typer.Typer(help="Accounts of a study-group server.", no_args_is_help=True)
+
+
+def _read_password() -> str:
+    """Prompted twice on a terminal; otherwise the first line of standard input."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_app.command("add")
+def users_add(name: Annotated[str, typer.Argument(help="The new account's name.")]) -> None:
+    """Create an account (password prompted twice, or read from stdin when piped)."""
+    password = _read_password()
+    settings = Settings()
+    engine = make_engine(settings)
+    try:
+        migrate(settings, engine)
+        with make_sessionmaker(engine)() as session:
+            user = create_user(session, name, password)
+    except AccountError as error:
+        typer.echo(f"No account created: {error.message}.", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"created account {user.name!r} (id {user.id})")

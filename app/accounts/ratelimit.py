@@ -1,0 +1,82 @@
+"""Login rate limits per account name and per client address, counted in the database.
+
+A name or an address with too many failed sign-ins in the window is refused before the
+password is checked, whether or not the account exists (so the refusal reveals nothing).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import LoginFailure
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Too many failures: who is blocked, and for how many more minutes."""
+
+    scope: str  # "account" | "address"
+    minutes: int
+
+    @property
+    def message(self) -> str:
+        target = "this account name" if self.scope == "account" else "your address"
+        return (
+            f"Too many failed sign-ins for {target}. Try again in {self.minutes} minute"
+            f"{'s' if self.minutes != 1 else ''}."
+        )
+
+
+def normalized(account: str) -> str:
+    return account.strip().lower()[:100]
+
+
+def _blocked_for(
+    session: Session, column, key: str, limit: int, now: datetime  # type: ignore[no-untyped-def]
+) -> int | None:
+    since = now - WINDOW
+    count, oldest = session.execute(
+        select(func.count(), func.min(LoginFailure.at)).where(
+            column == key, LoginFailure.at > since
+        )
+    ).one()
+    if count < limit:
+        return None
+    # Failures expire one by one; the block lifts when the oldest leaves the window.
+    oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+    return max(1, math.ceil((oldest_at + WINDOW - now).total_seconds() / 60))
+
+
+def check(session: Session, account: str, address: str, now: datetime) -> Refusal | None:
+    """A refusal when the account name or the address has used up its failures."""
+    minutes = _blocked_for(
+        session, LoginFailure.account, normalized(account), MAX_FAILURES_PER_ACCOUNT, now
+    )
+    if minutes is not None:
+        return Refusal("account", minutes)
+    minutes = _blocked_for(session, LoginFailure.address, address, MAX_FAILURES_PER_ADDRESS, now)
+    if minutes is not None:
+        return Refusal("address", minutes)
+    return None
+
+
+def record_failure(session: Session, account: str, address: str, now: datetime) -> None:
+    """Count one failed sign-in (and forget failures older than the window); commits."""
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
+    session.add(LoginFailure(account=normalized(account), address=address[:64], at=now))
+    session.commit()
+
+
+def clear_account(session: Session, account: str) -> None:
+    """A successful sign-in forgives the account's failures (not the address's); commits."""
+    session.execute(delete(LoginFailure).where(LoginFailure.account == normalized(account)))
+    session.commit()

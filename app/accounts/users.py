@@ -1,0 +1,74 @@
+"""Creating accounts and checking passwords, shared by sign-up, sign-in and the CLI."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Password
+from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.models import User
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+RESERVED_NAMES = frozenset({"local"})  # the laptop user, who never signs in
+
+
+class AccountError(ValueError):
+    """A refused account change, with a message for the form (``field`` names the input)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def name_problem(name: str) -> str | None:
+    if not NAME_PATTERN.fullmatch(name):
+        return f"the name must be {NAME_RULE}"
+    if name.lower() in RESERVED_NAMES:
+        return f"the name {name!r} is reserved"
+    return None
+
+
+def find_user(session: Session, name: str) -> User | None:
+    """The user of that name, compared case-insensitively (names are unique that way)."""
+    return session.scalar(select(User).where(func.lower(User.name) == name.strip().lower()))
+
+
+def create_user(session: Session, name: str, password: str) -> User:
+    """Add an account with an Argon2 password hash; commits."""
+    problem = name_problem(name)
+    if problem:
+        raise AccountError("name", problem)
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
+    if find_user(session, name) is not None:
+        raise AccountError("name", f"the name {name!r} is taken")
+    user = User(name=name)
+    session.add(user)
+    try:
+        session.flush()
+        session.add(Password(user_id=user.id, hash=hash_password(password)))
+        session.commit()
+    except IntegrityError:  # the same name was taken by a concurrent sign-up
+        session.rollback()
+        raise AccountError("name", f"the name {name!r} is taken") from None
+    return user
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    """The user when name and password match, else None (the same cost either way)."""
+    user = find_user(session, name)
+    stored = session.get(Password, user.id) if user is not None else None
+    if not verify_password(stored.hash if stored else None, password):
+        return None
+    assert user is not None and stored is not None
+    if needs_rehash(stored.hash):
+        stored.hash = hash_password(password)
+        session.commit()
+    return user
