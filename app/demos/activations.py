@@ -17,6 +17,7 @@ Activation = Literal[
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
 SATURATION = 0.01  # |f'| below this counts as saturated
 RANGE_POINTS = 401
+PLOT_POINTS = 600  # drawn per curve; more than the plot's pixels adds nothing
 MAX_POINTS = 10001
 MAX_PIECES = 16
 MAX_LOGITS = 50
@@ -143,13 +144,18 @@ def compute_activations(params: ActivationParams) -> dict[str, Any]:
 
 def view_activations(params: ActivationParams, result: dict[str, Any]) -> dict[str, Any]:
     fn, at = result["fn"], result["at"]
-    x = np.asarray(result["x"])  # convert each list once; the plot works on arrays
-    series = [Series(x, np.asarray(result["y"]), f"{fn}(x)", css="series-1")]
-    series.append(Series(x, np.asarray(result["dy"]), f"{fn}'(x)", css="series-1", dashed=True))
+    step = max(1, len(result["x"]) // PLOT_POINTS)  # thin the lists before they become arrays
+
+    def thin(values: list[float]) -> np.ndarray:
+        return np.asarray(values[::step] + values[-1:])
+
+    x = thin(result["x"])
+    series = [Series(x, thin(result["y"]), f"{fn}(x)", css="series-1")]
+    series.append(Series(x, thin(result["dy"]), f"{fn}'(x)", css="series-1", dashed=True))
     for i, (name, curves) in enumerate(result["compare"].items()):
         css = f"series-{(i + 1) % 6 + 1}"
-        series.append(Series(x, np.asarray(curves["y"]), f"{name}(x)", css=css))
-        series.append(Series(x, np.asarray(curves["dy"]), f"{name}'", css=css, dashed=True))
+        series.append(Series(x, thin(curves["y"]), f"{name}(x)", css=css))
+        series.append(Series(x, thin(curves["dy"]), f"{name}'", css=css, dashed=True))
     regions = [Region(a, b) for a, b in result["saturated"]]
     saturated = ", ".join(f"[{fmt(a)}, {fmt(b)}]" for a, b in result["saturated"]) or "none"
     plot = line_plot(

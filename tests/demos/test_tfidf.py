@@ -1,9 +1,12 @@
 """TF-IDF against hand-computed values on the 'animals' corpus and the classic 0.12 example."""
 
 import math
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app.demos.tfidf import DEMO, MAX_COLUMNS, TfidfParams, compute, tokenize, view
@@ -28,6 +31,11 @@ def test_tokens_are_lowercase_unicode_words():
         "naïve_x",
         "42",
     ]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=60))
+def test_fast_ascii_tokenizer_agrees_with_the_regex(text):
+    assert tokenize(text) == re.findall(r"\w+", text.lower())
 
 
 def test_vocabulary_is_sorted_with_document_frequencies():
