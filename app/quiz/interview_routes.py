@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.cards.routes import demo_links
 from app.db import SessionDep
-from app.demos.plot import Series, line_plot
+from app.demos.plot import bar_chart
 from app.models import Card, Topic
 from app.quiz import interview as iv
 from app.quiz.checks import parse_marks
@@ -28,6 +28,7 @@ from app.study.deps import ContextDep, NowDep, UserIdDep
 from app.web import LEVELS, is_htmx, render
 
 router = APIRouter()
+CHART_INTERVIEWS = 30
 
 
 def interview_or_404(session: SessionDep, user_id: int, interview_id: int) -> iv.Interview:
@@ -117,22 +118,23 @@ def history_page(request: Request, session: SessionDep, user_id: UserIdDep) -> H
 
 
 def score_chart(past: list[iv.Interview]) -> str | None:
-    """Percent of key points covered per interview, in order (an SVG line with markers)."""
+    """Percent of key points covered per finished interview (the latest 30; an SVG bar chart)."""
     if not past:
         return None
-    numbers = list(range(1, len(past) + 1))
-    scores = [100 * (i.score or 0.0) for i in past]
-    return line_plot(
-        [Series(numbers, scores, "score", kind="both")],
+    first = max(0, len(past) - CHART_INTERVIEWS)
+    shown = past[first:]
+    labels = [f"#{n} {i.started_at:%d %b}" for n, i in enumerate(shown, start=first + 1)]
+    scores = [round(100 * (i.score or 0.0)) for i in shown]
+    return bar_chart(
+        labels,
+        scores,
         title="Interview scores over time",
-        desc=(
-            "Share of key points covered in each finished interview, oldest first: "
-            + ", ".join(f"#{n} {s:.0f}%" for n, s in zip(numbers, scores, strict=True))
-        ),
-        x_label="interview",
+        desc="Share of key points covered in each finished interview, oldest first: "
+        + ", ".join(f"{label} {s}%" for label, s in zip(labels, scores, strict=True)),
         y_label="% key points covered",
-        x_range=(0.5, len(past) + 0.5),
         y_range=(0, 100),
+        highlight=(len(shown) - 1,),
+        value_labels=[f"{s}%" for s in scores],
         height=280,
     )
 

@@ -157,7 +157,7 @@ def test_interview_through_the_pages_without_javascript(
     assert "Schedule these for review" not in after.text
     history = quiz_client.get("/interview/history")
     assert history.status_code == 200
-    assert "<svg" in history.text and "#1 60%" in history.text
+    assert "<svg" in history.text and "#1 02 Mar 60%" in history.text
 
 
 def test_ending_early_skips_the_rest(quiz_client: TestClient, db: Session, clock: Clock) -> None:

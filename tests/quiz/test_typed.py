@@ -126,3 +126,14 @@ def test_json_check_and_review(quiz_client: TestClient, db: Session) -> None:
     assert graded.status_code == 200
     assert graded.json()["rating"] == 2
     assert db.scalars(select(ReviewLog.answer_text)).one() == ANSWER
+
+
+def test_htmx_check_answers_with_the_checklist_fragment(quiz_client: TestClient) -> None:
+    fragment = quiz_client.post(
+        "/study/typed/check",
+        data={"card_id": NEURON, "answer": ANSWER, "review_token": "t"},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<section id="typed"')
+    assert '<ul class="checklist" data-checklist>' in fragment.text
