@@ -120,6 +120,8 @@ def _demo_response(
     request: Request, session: SessionDep, slug: str, query: dict[str, list[str]]
 ) -> HTMLResponse:
     demo = get_demo_or_404(slug)
+    # htmx restoring history after a cache miss asks (with HX-Request) for the whole page
+    fragment = is_htmx(request) and "HX-History-Restore-Request" not in request.headers
     parsed = parse_query(demo.params, query)
     errors = dict(parsed.errors)
     result = view = None
@@ -137,13 +139,14 @@ def _demo_response(
         "view": view,
         "explain_html": explain_html(slug),
         "cards": cards_by_demo(session).get(slug, []),
-        "fragment": is_htmx(request),
+        "fragment": fragment,
         "query": query,
         "url_with": lambda **changes: url_with(slug, query, **changes),
         "preset_href": demo_href,
     }
     status = 422 if errors else 200
-    return render(request, "demos/page.html", context, block="result", status_code=status)
+    block = "result" if fragment else None
+    return render(request, "demos/page.html", context, block=block, status_code=status)
 
 
 def _located(errors: Iterable[Any]) -> list[dict[str, Any]]:

@@ -185,3 +185,9 @@ def test_a_form_too_long_for_a_url_can_be_posted(client):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert too_big.status_code == 413
+
+
+def test_htmx_history_restore_gets_the_whole_page(client):
+    headers = {**HTMX, "HX-History-Restore-Request": "true"}
+    page = client.get("/demos/softmax?temperature=2", headers=headers)
+    assert page.status_code == 200 and "<html" in page.text and "hx-swap-oob" not in page.text
