@@ -15,7 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from app.cli import cli as main_cli
+from app.config import Settings
+from app.content.loader import load_content
+from app.db import make_engine, make_sessionmaker, migrate
 from app.export.cli import export_app, import_app
 from app.export.routes import router as export_router
 from app.main import create_app
@@ -107,8 +109,18 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DLCARDS_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("DLCARDS_CONTENT_DIR", str(FIXTURE_BANK))
     monkeypatch.chdir(tmp_path)
-    assert runner.invoke(main_cli, ["content", "load"]).exit_code == 0
+    load_bank()
     return tmp_path
+
+
+def load_bank() -> None:
+    """What ``dlcards content load`` does, for the database the environment names."""
+    settings = Settings()
+    engine = make_engine(settings)
+    migrate(settings, engine)
+    with make_sessionmaker(engine)() as session:
+        load_content(session, FIXTURE_BANK)
+    engine.dispose()
 
 
 def test_cli_exports_and_imports(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,7 +149,7 @@ def test_cli_exports_and_imports(cli_env: Path, monkeypatch: pytest.MonkeyPatch)
     )
 
     monkeypatch.setenv("DLCARDS_DATABASE_URL", f"sqlite:///{cli_env / 'fresh.db'}")
-    assert runner.invoke(main_cli, ["content", "load"]).exit_code == 0
+    load_bank()
     restored = runner.invoke(cli, ["import", "progress", "p.json"])
     assert restored.exit_code == 0, restored.output
     assert "imported 0 review(s) from p.json" in restored.output
