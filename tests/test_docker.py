@@ -56,7 +56,11 @@ def _start(data: Path, port: int) -> subprocess.Popen[bytes]:
         "DLCARDS_PORT": str(port),
     }
     return subprocess.Popen(
-        [str(ROOT / "docker" / "entrypoint.sh")], cwd=ROOT, env=env, stderr=subprocess.PIPE
+        [str(ROOT / "docker" / "entrypoint.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
