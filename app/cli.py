@@ -11,11 +11,13 @@ from app.accounts.cli import users_app
 from app.config import Settings
 from app.content.loader import ContentError, read_bank, sync_bank
 from app.db import make_engine, make_sessionmaker, migrate
+from app.dbcopy import db_app
 
 cli = typer.Typer(help="dlcards: deep-learning interview flashcards.", no_args_is_help=True)
 content_app = typer.Typer(help="Validate and load the question bank.", no_args_is_help=True)
 cli.add_typer(content_app, name="content")
 cli.add_typer(users_app, name="users")
+cli.add_typer(db_app, name="db")
 
 
 def _content_dir(path: Path | None, settings: Settings) -> Path:

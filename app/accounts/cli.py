@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.accounts.users import AccountError, create_user
+from app.accounts.users import AccountError, create_user, set_password
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, migrate
 
@@ -37,3 +37,21 @@ def users_add(name: Annotated[str, typer.Argument(help="The new account's name."
     finally:
         engine.dispose()
     typer.echo(f"created account {user.name!r} (id {user.id})")
+
+
+@users_app.command("passwd")
+def users_passwd(name: Annotated[str, typer.Argument(help="The account's name.")]) -> None:
+    """Set an account's password (prompted twice, or read from stdin when piped)."""
+    password = _read_password()
+    settings = Settings()
+    engine = make_engine(settings)
+    try:
+        migrate(settings, engine)
+        with make_sessionmaker(engine)() as session:
+            user = set_password(session, name, password)
+    except AccountError as error:
+        typer.echo(f"Password not changed: {error.message}.", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"password set for {user.name!r}")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Password
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.models import User
+from app.models import LOCAL_USER_ID, User, utcnow
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -58,6 +58,23 @@ def create_user(session: Session, name: str, password: str) -> User:
     except IntegrityError:  # the same name was taken by a concurrent sign-up
         session.rollback()
         raise AccountError("name", f"the name {name!r} is taken") from None
+    return user
+
+
+def set_password(session: Session, name: str, password: str) -> User:
+    """Give an existing account a new password (e.g. one made by ``db copy --as-user``); commits."""
+    user = find_user(session, name)
+    if user is None or user.id == LOCAL_USER_ID:
+        raise AccountError("name", f"no account named {name!r}")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError("password", problem)
+    stored = session.get(Password, user.id)
+    if stored is None:
+        session.add(Password(user_id=user.id, hash=hash_password(password)))
+    else:
+        stored.hash, stored.changed_at = hash_password(password), utcnow()
+    session.commit()
     return user
 
 

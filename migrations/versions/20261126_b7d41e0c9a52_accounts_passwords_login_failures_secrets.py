@@ -41,13 +41,6 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_app_secrets")),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        # The local user was inserted with an explicit id; move the sequence past it so the
-        # first account made by sign-up does not collide with it.
-        op.execute(
-            "SELECT setval(pg_get_serial_sequence('users', 'id'), "
-            "(SELECT coalesce(max(id), 1) FROM users))"
-        )
 
 
 def downgrade() -> None:
