@@ -23,6 +23,8 @@
     box.closest("li").classList.toggle("missed", !box.checked);
     const marks = Array.from(scope.querySelectorAll("[data-checklist] input[type=checkbox]"))
       .map((b) => b.checked);
+    const count = scope.querySelector("[data-covered-count]");
+    if (count) count.textContent = String(marks.filter(Boolean).length);
     const radio = scope.querySelector(`.grade-choice input[value="${suggestedRating(marks)}"]`);
     if (radio && !radio.disabled) radio.checked = true;
   });

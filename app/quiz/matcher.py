@@ -13,6 +13,7 @@ Known limits: negation ("does not use momentum") and paraphrase without shared w
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import Counter
@@ -109,9 +110,9 @@ def _raw_tokens(text: str) -> list[Token]:
 
 @dataclass(frozen=True)
 class Synonyms:
-    """Phrases (as stem sequences) that collapse into one group term, longest first."""
+    """Phrases (as stem sequences) that collapse into one group term, by their first stem."""
 
-    phrases: tuple[tuple[tuple[str, ...], str], ...]
+    by_first: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
 
     @classmethod
     def of(cls, groups: Iterable[Sequence[str]]) -> Synonyms:
@@ -124,8 +125,15 @@ class Synonyms:
             label = f"≈{min(stems, key=lambda s: (len(s), s))[0]}{number}"
             for phrase in stems:
                 phrases.setdefault(phrase, label)
-        ordered = sorted(phrases.items(), key=lambda item: (-len(item[0]), item[0]))
-        return cls(tuple(ordered))
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, label in sorted(phrases.items(), key=lambda item: (-len(item[0]), item[0])):
+            by_first.setdefault(phrase[0], []).append((phrase, label))
+        return cls({first: tuple(options) for first, options in by_first.items()})
+
+
+@lru_cache(maxsize=1024)
+def _synonyms(groups: tuple[tuple[str, ...], ...]) -> Synonyms:
+    return Synonyms.of(groups)
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -139,7 +147,7 @@ def terms_of(text: str, synonyms: Synonyms) -> list[Token]:
     out = list(tokens)
     i = 0
     while i < len(tokens):
-        for phrase, label in synonyms.phrases:
+        for phrase, label in synonyms.by_first.get(terms[i] or "", ()):  # longest first
             if tuple(terms[i : i + len(phrase)]) == phrase:
                 for j in range(i, i + len(phrase)):
                     out[j] = Token(tokens[j].start, tokens[j].end, label)
@@ -226,8 +234,8 @@ class Weights:
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     dot = sum(w * b.get(t, 0.0) for t, w in a.items())
-    norms = np.sqrt(sum(w * w for w in a.values())) * np.sqrt(sum(w * w for w in b.values()))
-    return float(dot / norms) if norms > 0 else 0.0
+    norms = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    return dot / norms if norms > 0 else 0.0
 
 
 def match(
@@ -247,7 +255,7 @@ def match(
     Returns:
         One result per key point, and the answer cut into segments for highlighting.
     """
-    groups = Synonyms.of(synonyms)
+    groups = _synonyms(tuple(tuple(g) for g in synonyms))
     answer_tokens = terms_of(answer, groups)
     point_terms = [[t.term for t in terms_of(p, groups)] for p in key_points]
     context_terms = [[t.term for t in terms_of(c, groups)] for c in context]
