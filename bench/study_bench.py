@@ -144,6 +144,26 @@ def _log_rows(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM review_logs").fetchone()[0])
 
 
+def verify(db: Path) -> int:
+    """Replay the whole log (``dlcards study rebuild --check``); print and return mismatches."""
+    from app.config import Settings
+    from app.db import make_engine, make_sessionmaker
+    from app.study.preferences import user_context
+    from app.study.rebuild import rebuild_all
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{db}", timezone="UTC")  # type: ignore[call-arg]
+    engine = make_engine(settings)
+    t = time.perf_counter()
+    with make_sessionmaker(engine)() as session:
+        report = rebuild_all(session, lambda s, u: user_context(s, u, "UTC"), write=False)
+    engine.dispose()
+    print(
+        f"rebuild check: {report.cards} cards, {report.reviews:,} answers replayed in "
+        f"{time.perf_counter() - t:.0f} s, {len(report.mismatched)} stored states differ"
+    )
+    return len(report.mismatched)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=ROOT / "data" / "bench.db")
@@ -152,6 +172,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="per endpoint")
     parser.add_argument("--stress", type=float, default=30, help="seconds of 8-client grading")
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip replaying the whole log against the stored states",
+    )
     args = parser.parse_args()
     if args.regenerate or not args.db.exists():
         t = time.perf_counter()
@@ -228,7 +253,8 @@ def main() -> None:
             f"{name:<34} {r['requests']:>9.0f} {r['rps']:>8.1f} {r['p50']:>8.1f} "
             f"{r['p99']:>8.1f} {r['errors']:>7.0f}"
         )
-    ok = acknowledged[0] == added and not locked and not stress["errors"]
+    mismatched = 0 if args.no_verify else verify(args.db)
+    ok = acknowledged[0] == added and not locked and not stress["errors"] and not mismatched
     print(
         f"\nstress check: acknowledged {acknowledged[0]}, new rows {added}, failed requests "
         f"{stress['errors']:.0f}, 'database is locked' in server log: {locked} -> "

@@ -245,3 +245,14 @@ def test_api_is_documented_and_flag_errors_are_pages(study_client: TestClient) -
         follow_redirects=False,
     )
     assert outside.status_code == 303 and outside.headers["location"] == "/study"
+
+
+def test_done_for_today_then_study_ahead(study_client: TestClient) -> None:
+    for _ in range(3):
+        _grade(study_client, _next(study_client), 4)
+    done = _next(study_client)
+    assert done["card"] is None and done["due_tomorrow"] == 0 and done["next_due"]
+    ahead = _next(study_client, ahead="1")
+    assert ahead["card"] is not None and ahead["queue"] == "ahead"
+    page = study_client.get("/study")
+    assert "Done for today" in page.text and "Next card due" in page.text
