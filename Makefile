@@ -23,6 +23,12 @@ run: $(STAMP)  ## install, migrate, load the bank, serve on http://127.0.0.1:800
 test: $(TEST_STAMP) lint  ## install test deps, lint, run every test (browser tests when Chromium is present)
 	$(BIN)/dlcards content check
 	$(BIN)/pytest
+	@# Again on PostgreSQL when a server is given (scripts/with-postgres.sh make test); the
+	@# browser tests ran above and are not about the database, so they run once.
+	@if [ -n "$$DLCARDS_TEST_POSTGRES_URL" ]; then \
+	  echo "== the suite again, on PostgreSQL =="; \
+	  DLCARDS_TEST_BACKEND=postgres $(BIN)/pytest --ignore=tests/browser -m "not browser"; \
+	fi
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -69,8 +70,11 @@ def content_load(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address (default DLCARDS_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default DLCARDS_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="App processes (uvicorn workers); for PostgreSQL.")
+    ] = 1,
 ) -> None:
-    """Migrate, load the bank, and serve the app with uvicorn."""
+    """Migrate, load the bank, and serve the app with uvicorn (in several processes if asked)."""
     import uvicorn
 
     from app.main import create_app, prepare_database
@@ -95,7 +99,20 @@ def serve(
     finally:
         engine.dispose()
     typer.echo(f"dlcards is serving on http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        return
+    # Worker processes import the app factory and read the same DLCARDS_* settings; the bank
+    # was loaded once above, so they skip it.
+    os.environ["DLCARDS_LOAD_CONTENT_ON_START"] = "false"
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+    )
 
 
 def main() -> None:

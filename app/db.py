@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
@@ -87,6 +88,29 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ig
     if type_ == "table" and name and name.startswith(FTS_TABLE_PREFIX):
         return False
     return not (type_ == "index" and name == FTS_INDEX)
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock held while a process sets up.
+SETUP_LOCK_KEY = 4_417_205_031
+
+
+@contextmanager
+def setup_lock(engine: Engine) -> Iterator[None]:
+    """PostgreSQL: one process at a time migrates and loads the bank (replicas start together).
+
+    SQLite needs nothing: its migrations and loads are write transactions, serialized already.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SETUP_LOCK_KEY})
+            connection.commit()
 
 
 def migrate(settings: Settings, engine: Engine) -> None:

@@ -20,7 +20,7 @@ from app.accounts.middleware import RequireSignIn
 from app.accounts.routes import router as accounts_router
 from app.config import Settings
 from app.content.loader import load_content
-from app.db import make_engine, make_sessionmaker, migrate
+from app.db import make_engine, make_sessionmaker, migrate, setup_lock
 from app.security import SameOriginMiddleware
 from app.web import make_templates, render
 
@@ -30,11 +30,12 @@ logger = logging.getLogger("dlcards")
 
 def prepare_database(settings: Settings, engine: Engine) -> None:
     """Upgrade the schema to head, then sync the question bank (refusing an invalid bank)."""
-    migrate(settings, engine)
-    if settings.load_content_on_start:
-        with make_sessionmaker(engine)() as session:
-            report = load_content(session, settings.content_dir)
-        logger.info("content: %s", report)
+    with setup_lock(engine):
+        migrate(settings, engine)
+        if settings.load_content_on_start:
+            with make_sessionmaker(engine)() as session:
+                report = load_content(session, settings.content_dir)
+            logger.info("content: %s", report)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

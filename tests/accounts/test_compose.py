@@ -1,0 +1,43 @@
+"""compose.yaml's postgres profile: a PostgreSQL service with a volume and a health check,
+and the app in several replicas against it (the same `serve` the process tests start)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_postgres_profile_has_a_healthy_database_and_replicas() -> None:
+    services = COMPOSE["services"]
+    postgres, group = services["postgres"], services["group"]
+    assert postgres["profiles"] == group["profiles"] == ["postgres"]
+    assert "profiles" not in services["dlcards"]  # plain `docker compose up` is unchanged
+    assert postgres["volumes"][0].split(":")[0] in COMPOSE["volumes"]
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert group["deploy"]["replicas"] >= 2
+    assert group["depends_on"]["postgres"]["condition"] == "service_healthy"
+    env = group["environment"]
+    assert env["DLCARDS_DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert env["DLCARDS_MULTI_USER"] == "true"
+    assert group["command"][:1] == ["--workers"]
+
+
+@pytest.mark.skipif(
+    shutil.which("docker") is None
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    reason="docker compose is not installed",
+)
+def test_docker_compose_accepts_the_file() -> None:
+    result = subprocess.run(
+        ["docker", "compose", "--profile", "postgres", "config", "--quiet"],
+        cwd=ROOT, capture_output=True, text=True,
+        env={"DLCARDS_POSTGRES_PASSWORD": "example", "PATH": "/usr/bin:/usr/local/bin"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
