@@ -175,4 +175,6 @@ class ReviewLog(Base):
     answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-import app.accounts.models  # noqa: E402, F401  (accounts tables join the metadata)
+# Feature tables defined next to their feature join this metadata.
+import app.accounts.models  # noqa: E402, F401
+import app.quiz.models  # noqa: E402, F401
