@@ -1,0 +1,98 @@
+"""Property: after any sequence of grades, crams, undos, suspends and buries, every stored
+state equals a replay of the log, and an undo always restores the previous state exactly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.models import Card, ReviewLog, ReviewState
+from app.study import rebuild, reviews
+from tests.study.conftest import T0, add_cards, make_ctx
+
+CARDS = 2
+# Grades and undos weighted up, so lapses, relearning and multi-level undos happen often.
+KINDS = ["grade"] * 5 + ["undo"] * 2 + ["cram", "suspend", "bury"]
+
+
+@st.composite
+def operation(draw: st.DrawFn) -> tuple[str, int, int, int]:
+    kind = draw(st.sampled_from(KINDS))
+    card = draw(st.integers(0, CARDS - 1))
+    rating = draw(st.integers(1, 4))
+    seconds = draw(st.sampled_from([0, 60, 600, 3600, 86400, 3 * 86400, 10 * 86400]))
+    return kind, card, rating if kind != "suspend" else rating % 2, seconds
+
+
+def _rows(db: Session) -> dict[str, dict[str, object]]:
+    db.expire_all()
+    return {
+        row.card_id: {c.name: getattr(row, c.key) for c in ReviewState.__table__.columns}
+        for row in db.scalars(select(ReviewState))
+    }
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=st.lists(operation(), min_size=5, max_size=40))
+@example(
+    ops=[
+        ("grade", 0, 4, 0),
+        ("grade", 0, 1, 864000),
+        ("grade", 0, 3, 600),
+        ("undo", 0, 0, 0),
+        ("undo", 0, 0, 0),
+        ("grade", 0, 2, 60),
+        ("cram", 1, 1, 60),
+        ("undo", 0, 0, 0),
+    ]
+)
+def test_log_replay_and_undo_invariants(db: Session, ops: list[tuple]) -> None:  # type: ignore[type-arg]
+    db.execute(delete(ReviewLog))
+    db.execute(delete(ReviewState))
+    db.commit()
+    # The database outlives the examples (one per test); cards are added once.
+    ids = [f"basics-{i:03d}" for i in range(CARDS)]
+    if db.get(Card, ids[0]) is None:
+        add_cards(db, CARDS)
+    ctx = make_ctx(fuzz=True)
+    now = T0
+    history: list[dict[str, dict[str, object]]] = []  # states before each logged answer
+    for n, (kind, card, value, seconds) in enumerate(ops):
+        now += timedelta(seconds=seconds)
+        card_id = ids[card]
+        try:
+            if kind in ("grade", "cram"):
+                before = _rows(db)
+                reviews.grade(
+                    db, ctx, card_id, value, now, review_token=f"t{n}", cram=kind == "cram"
+                )
+                history.append(before)
+            elif kind == "undo":
+                reviews.undo_last(db, ctx, now)
+                expected = history.pop()
+                after = _rows(db)
+                # Suspend/bury flags set since then stay; the scheduling state is restored.
+                for state in (expected, after):
+                    for row in state.values():
+                        row.pop("suspended"), row.pop("buried_until")
+                assert {k: v for k, v in after.items() if v["reps"]} == {
+                    k: v for k, v in expected.items() if v["reps"]
+                }
+            elif kind == "suspend":
+                reviews.set_suspended(db, ctx, card_id, bool(value), now)
+            else:
+                reviews.bury(db, ctx, card_id, now)
+        except reviews.StudyError as error:
+            assert (kind, error.status_code) in {
+                ("grade", 409),
+                ("cram", 409),
+                ("undo", 409),
+                ("bury", 409),
+            }
+        assert rebuild.rebuild_user(db, ctx, write=False).mismatched == []
