@@ -69,3 +69,16 @@ class StudyCalendar:
     def starts(self, first: date, days: int) -> list[datetime]:
         """Start instants of ``days + 1`` consecutive study days from ``first`` (edges of bins)."""
         return [self.start_of(first + timedelta(days=i)) for i in range(days + 1)]
+
+
+def local_time(moment: datetime | None, zone: str, now: datetime) -> str:
+    """A due time as the user reads it: "14:05", "tomorrow 09:00" or "Mon 3 Mar 2026 09:00"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(zone))
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if local.date() == today:
+        return local.strftime("%H:%M")
+    if (local.date() - today).days == 1:
+        return local.strftime("tomorrow %H:%M")
+    return local.strftime("%a %-d %b %Y %H:%M")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +17,7 @@ from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.study import charts, optimize, preferences, rebuild, reviews, stats, view
 from app.study.api import router as api_router
-from app.study.days import zone_names
+from app.study.days import local_time, zone_names
 from app.study.deps import ContextDep, FiltersDep, NowDep
 from app.study.preferences import UserContext
 from app.study.queue import Filters
@@ -29,19 +28,6 @@ router.include_router(api_router)
 
 STUDY_TEMPLATE = "study/study.html"
 STATS_RANGES = stats.RANGES
-
-
-def local_time(moment: datetime | None, zone: str, now: datetime) -> str:
-    """A due time as the user reads it: "14:05", "tomorrow 09:00" or "Mon 3 Mar 09:00"."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZoneInfo(zone))
-    today = now.astimezone(ZoneInfo(zone)).date()
-    if local.date() == today:
-        return local.strftime("%H:%M")
-    if (local.date() - today).days == 1:
-        return local.strftime("tomorrow %H:%M")
-    return local.strftime("%a %-d %b %Y %H:%M")
 
 
 def _study_page(

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Card, ReviewLog, ReviewState, Topic, UTCDateTime
 from app.study import queue
+from app.study.days import local_time
 from app.study.preferences import UserContext, user_context
 from app.study.scheduler import CRAM, Rating, State, forgetting_curve_constants
 
@@ -159,6 +160,7 @@ def dashboard(
         or 0
     )
     passed, total = true_retention(session, ctx, now - timedelta(days=RETENTION_DAYS))
+    next_due = queue.next_due(session, ctx, queue.Filters(), now)
     return {
         "due_now": counts.learning + counts.review,
         "new_available_today": counts.new,
@@ -166,7 +168,8 @@ def dashboard(
         "streak_days": study_streak(session, ctx, now),
         "retention_30d": _share(passed, total),
         "retention_30d_reviews": total,
-        "next_due": queue.next_due(session, ctx, queue.Filters(), now),
+        "next_due": next_due,
+        "next_due_label": local_time(next_due, ctx.zone_name, now),
     }
 
 

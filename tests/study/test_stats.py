@@ -184,3 +184,12 @@ def test_dashboard_numbers(db: Session) -> None:
     assert board["streak_days"] == 3
     assert board["retention_30d"] == 1.0
     assert board["next_due"] == NOW + timedelta(minutes=10)
+
+
+def test_dashboard_partial_renders_the_numbers(db: Session) -> None:
+    from app.web import make_templates
+
+    add_cards(db, 2)
+    board = stats.dashboard(db, LOCAL_USER_ID, NOW, default_zone="UTC")
+    html = make_templates().env.get_template("study/_dashboard.html").render(dashboard=board)
+    assert "Study now" in html and "<dd>2</dd>" in html and "—" in html
