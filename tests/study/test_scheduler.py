@@ -14,6 +14,7 @@ from app.study.scheduler import (
     State,
     format_interval,
     fuzz_unit,
+    fuzzed_days,
     preview,
     replay,
     retrievability,
@@ -153,3 +154,14 @@ def test_naive_datetimes_are_refused() -> None:
 )
 def test_interval_labels(interval: timedelta, label: str) -> None:
     assert format_interval(interval) == label
+
+
+@pytest.mark.parametrize("unit", [0.0, 0.25, 0.5, 0.999])
+def test_fixed_draw_fuzz_equals_the_packages_fuzz(unit: float, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import fsrs.scheduler as package
+
+    monkeypatch.setattr(package, "random", lambda: unit)
+    scheduler = package.Scheduler(enable_fuzzing=True, maximum_interval=400)
+    for days in (1, 2, 3, 5, 8, 13, 21, 60, 200, 399, 400):
+        theirs = scheduler._get_fuzzed_interval(interval=timedelta(days=days)).days
+        assert fuzzed_days(days, unit, 400) == theirs
