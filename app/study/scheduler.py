@@ -8,7 +8,7 @@ from the review log by ``rebuild``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -185,16 +185,6 @@ def preview(
 ) -> dict[Rating, timedelta]:
     """The interval each of the four grades would give this card now."""
     return {r: review(config, current, r, now, fuzz_key).interval for r in RATINGS}
-
-
-def replay(
-    config: SchedulerConfig, answers: Iterable[tuple[int, datetime]], fuzz_key: str
-) -> CardState:
-    """Rebuild a card's state from its (rating, reviewed_at) answers in the order applied."""
-    state = NEW_CARD
-    for rating, reviewed_at in answers:
-        state = review(config, state, rating, reviewed_at, fuzz_key).after
-    return state
 
 
 def retrievability(config: SchedulerConfig, current: CardState, now: datetime) -> float:

@@ -16,7 +16,6 @@ from app.study.scheduler import (
     fuzz_unit,
     fuzzed_days,
     preview,
-    replay,
     retrievability,
     review,
 )
@@ -107,21 +106,6 @@ def test_fuzz_unit_is_uniform_and_stable() -> None:
     assert all(0 <= d < 1 for d in draws)
     assert sum(draws) / len(draws) == pytest.approx(0.5, abs=0.02)
     assert fuzz_unit("u:1", 3) == fuzz_unit("u:1", 3) != fuzz_unit("u:1", 4)
-
-
-def test_replay_equals_step_by_step() -> None:
-    config = SchedulerConfig()
-    answers = [
-        (3, T0),
-        (3, T0 + timedelta(minutes=11)),
-        (2, T0 + timedelta(days=3)),
-        (1, T0 + timedelta(days=9)),
-        (3, T0 + timedelta(days=9, minutes=12)),
-    ]
-    state = NEW_CARD
-    for rating, at in answers:
-        state = review(config, state, rating, at, "k").after
-    assert replay(config, answers, "k") == state
 
 
 def test_retrievability_power_curve() -> None:
