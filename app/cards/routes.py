@@ -20,6 +20,8 @@ from app.db import SessionDep, schema_revision
 from app.demos.links import demo_href
 from app.demos.registry import get_demo
 from app.models import Card
+from app.study.deps import NowDep, UserIdDep
+from app.study.stats import dashboard
 from app.web import LEVELS, render
 
 router = APIRouter()
@@ -28,9 +30,10 @@ MAX_QUERY_LENGTH = 200
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep) -> HTMLResponse:
+def home(request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep) -> HTMLResponse:
     """Dashboard and every topic with its card count and levels."""
-    return render(request, "home.html", {"topics": topic_summaries(session)})
+    numbers = dashboard(session, user_id, now, default_zone=request.app.state.settings.timezone)
+    return render(request, "home.html", {"topics": topic_summaries(session), "dashboard": numbers})
 
 
 @router.get("/topics/{topic_id}", response_class=HTMLResponse)

@@ -126,3 +126,19 @@ def test_api_docs_are_served_from_vendored_files(client: TestClient) -> None:
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/reviews" in paths and "/api/demos/{slug}" in paths
+
+
+def dashboard_numbers(client: TestClient) -> dict[str, str]:
+    html = client.get("/").text
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html))
+
+
+def test_home_dashboard_counts_a_review(client: TestClient) -> None:
+    before = dashboard_numbers(client)
+    assert before["Answered today"] == "0" and before["New today"] == "3"
+    shown = client.get("/api/study/next").json()
+    answer = {"card_id": shown["card"]["id"], "rating": 3, "review_token": shown["review_token"]}
+    assert client.post("/api/reviews", json=answer).status_code == 200
+    after = dashboard_numbers(client)
+    assert after["Answered today"] == "1" and after["New today"] == "2"
+    assert after["Streak"] == "1 day"
