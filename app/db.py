@@ -55,15 +55,20 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("BEGIN")
 
 
-def begin_write(session: Session) -> None:
+def begin_write(session: Session, user_id: int | None = None) -> None:
     """Start the session's transaction as a write one (SQLite: BEGIN IMMEDIATE).
 
     Call it before the first query of a transaction that will write, so concurrent writers
-    queue on the busy timeout instead of failing with "database is locked".
+    queue on the busy timeout instead of failing with "database is locked". PostgreSQL has
+    no such database-wide lock: given ``user_id``, the user's row is locked (FOR UPDATE)
+    instead, so one user's writes from any process run one after another and each reads
+    what the previous one committed (other users write at the same time).
     """
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={"sqlite_immediate": True})
+    connection = session.connection(execution_options={"sqlite_immediate": True})
+    if user_id is not None and connection.dialect.name == "postgresql":
+        session.execute(text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": user_id})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

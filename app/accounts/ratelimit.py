@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import LoginFailure
+from app.db import begin_write
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -71,6 +72,7 @@ def check(session: Session, account: str, address: str, now: datetime) -> Refusa
 
 def record_failure(session: Session, account: str, address: str, now: datetime) -> None:
     """Count one failed sign-in (and forget failures older than the window); commits."""
+    begin_write(session)
     session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
     session.add(LoginFailure(account=normalized(account), address=address[:64], at=now))
     session.commit()
@@ -78,5 +80,6 @@ def record_failure(session: Session, account: str, address: str, now: datetime) 
 
 def clear_account(session: Session, account: str) -> None:
     """A successful sign-in forgives the account's failures (not the address's); commits."""
+    begin_write(session)
     session.execute(delete(LoginFailure).where(LoginFailure.account == normalized(account)))
     session.commit()

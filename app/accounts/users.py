@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Password
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.db import begin_write
 from app.models import LOCAL_USER_ID, User, utcnow
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -47,13 +48,16 @@ def create_user(session: Session, name: str, password: str) -> User:
     problem = password_problem(password)
     if problem:
         raise AccountError("password", problem)
+    password_hash = hash_password(password)  # slow by design: before the write lock
+    begin_write(session)
     if find_user(session, name) is not None:
+        session.rollback()
         raise AccountError("name", f"the name {name!r} is taken")
     user = User(name=name)
     session.add(user)
     try:
         session.flush()
-        session.add(Password(user_id=user.id, hash=hash_password(password)))
+        session.add(Password(user_id=user.id, hash=password_hash))
         session.commit()
     except IntegrityError:  # the same name was taken by a concurrent sign-up
         session.rollback()
@@ -69,11 +73,13 @@ def set_password(session: Session, name: str, password: str) -> User:
     problem = password_problem(password)
     if problem:
         raise AccountError("password", problem)
+    password_hash = hash_password(password)
+    begin_write(session)
     stored = session.get(Password, user.id)
     if stored is None:
-        session.add(Password(user_id=user.id, hash=hash_password(password)))
+        session.add(Password(user_id=user.id, hash=password_hash))
     else:
-        stored.hash, stored.changed_at = hash_password(password), utcnow()
+        stored.hash, stored.changed_at = password_hash, utcnow()
     session.commit()
     return user
 
@@ -86,6 +92,10 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
         return None
     assert user is not None and stored is not None
     if needs_rehash(stored.hash):
-        stored.hash = hash_password(password)
+        password_hash = hash_password(password)
+        begin_write(session)
+        session.execute(
+            update(Password).where(Password.user_id == user.id).values(hash=password_hash)
+        )
         session.commit()
     return user

@@ -192,7 +192,7 @@ def import_progress(
     Returns the number of review logs imported; raises ImportRefused with nothing changed.
     """
     backup = validate_backup(session, user_id, data)
-    begin_write(session)
+    begin_write(session, user_id)
     try:
         preferences.save(session, user_id, backup.settings)
         if backup.fsrs_parameters:

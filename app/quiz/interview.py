@@ -66,7 +66,7 @@ def start(
     session: Session, user_id: int, setup: InterviewSetup, now: datetime, rng: random.Random
 ) -> Interview:
     """Create an interview of up to ``setup.questions`` random cards matching the filters."""
-    begin_write(session)
+    begin_write(session, user_id)
     try:
         cards = _candidates(session, setup)
         if not cards:
@@ -114,7 +114,7 @@ def show(session: Session, interview: Interview, now: datetime) -> InterviewQues
     """The current question; its clock starts the first time it is shown."""
     question = current_question(interview)
     if question is not None and question.shown_at is None:
-        begin_write(session)
+        begin_write(session, interview.user_id)
         question.shown_at = now
         session.commit()
     return question
@@ -132,7 +132,7 @@ def answer(
             f"question {position} is not the current one (question {question.position} is)"
         )
     text = text[:MAX_ANSWER_CHARS]
-    begin_write(session)
+    begin_write(session, interview.user_id)
     try:
         shown_at = question.shown_at or now
         due = shown_at + timedelta(seconds=interview.seconds_per_question)
@@ -155,7 +155,7 @@ def answer(
 
 def end_early(session: Session, interview: Interview, now: datetime) -> None:
     """Stop now: every question not answered yet counts as skipped (nothing covered)."""
-    begin_write(session)
+    begin_write(session, interview.user_id)
     try:
         for question in interview.questions:
             if question.answered_at is None:
@@ -252,7 +252,7 @@ def summarize(session: Session, interview: Interview) -> Summary:
 
 def save_marks(session: Session, interview: Interview, marks: dict[int, list[bool]]) -> None:
     """Store the user's flipped marks (by question position) and the interview's new score."""
-    begin_write(session)
+    begin_write(session, interview.user_id)
     try:
         for question in interview.questions:
             new = marks.get(question.position)
@@ -311,10 +311,10 @@ def schedule(
         if not result.duplicate and question.answer_text:
             store_answer_text(session, result.review_id, question.answer_text)
         recorded.append(result)
-        begin_write(session)
+        begin_write(session, interview.user_id)
         question.rating, question.review_id = result.rating, result.review_id
         session.commit()
-    begin_write(session)
+    begin_write(session, interview.user_id)
     interview.scheduled_at = interview.scheduled_at or now
     session.commit()
     return Scheduled(recorded, skipped)
