@@ -23,7 +23,12 @@ def make_templates() -> Jinja2Blocks:
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    """True for an htmx request that wants a fragment.
+
+    htmx restoring history after a cache miss also sends HX-Request, but needs the whole page.
+    """
+    headers = request.headers
+    return headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in headers
 
 
 def render(

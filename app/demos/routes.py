@@ -120,8 +120,7 @@ def _demo_response(
     request: Request, session: SessionDep, slug: str, query: dict[str, list[str]]
 ) -> HTMLResponse:
     demo = get_demo_or_404(slug)
-    # htmx restoring history after a cache miss asks (with HX-Request) for the whole page
-    fragment = is_htmx(request) and "HX-History-Restore-Request" not in request.headers
+    fragment = is_htmx(request)
     parsed = parse_query(demo.params, query)
     errors = dict(parsed.errors)
     result = view = None

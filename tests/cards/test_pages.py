@@ -142,3 +142,9 @@ def test_home_dashboard_counts_a_review(client: TestClient) -> None:
     after = dashboard_numbers(client)
     assert after["Answered today"] == "1" and after["New today"] == "2"
     assert after["Streak"] == "1 day"
+
+
+def test_htmx_history_restore_gets_the_whole_page(client: TestClient) -> None:
+    headers = {**HTMX, "HX-History-Restore-Request": "true"}
+    page = client.get("/search", params={"q": "xor"}, headers=headers)
+    assert page.text.lstrip().startswith("<!doctype html>")
