@@ -67,6 +67,9 @@ def test_keyboard_only_study_ten_cards_and_undo_one(page, base_url: str) -> None
     stats = httpx.get(f"{base_url}/api/stats").json()
     assert sum(d["learn"] for d in stats["reviews_per_day"]) == 9
     assert stats["card_counts"]["learning"] == 9
+    page.goto("/")
+    answered = page.locator(".dashboard-stats div", has_text="Answered today").locator("dd")
+    assert answered.inner_text() == "9"
     page.goto("/stats")
     assert page.locator("svg.chart-svg").count() == 7
 
