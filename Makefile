@@ -37,6 +37,7 @@ bench: $(TEST_STAMP)  ## benchmarks: numbers printed, not asserted
 	$(BIN)/python bench/http_pages.py
 	$(BIN)/python bench/demos.py
 	$(BIN)/python bench/matcher_eval.py
+	$(BIN)/python -m bench.study_bench
 
 vendor:  ## re-fetch static/vendor from npm and verify SHA256SUMS
 	bash scripts/vendor.sh

@@ -14,12 +14,14 @@ from app.content.loader import ContentError, read_bank, sync_bank
 from app.db import make_engine, make_sessionmaker, migrate
 from app.dbcopy import db_app
 from app.export.cli import export_app, import_app
+from app.study.cli import study_app
 
 cli = typer.Typer(help="dlcards: deep-learning interview flashcards.", no_args_is_help=True)
 content_app = typer.Typer(help="Validate and load the question bank.", no_args_is_help=True)
 cli.add_typer(content_app, name="content")
 cli.add_typer(users_app, name="users")
 cli.add_typer(db_app, name="db")
+cli.add_typer(study_app, name="study")
 cli.add_typer(export_app, name="export")
 cli.add_typer(import_app, name="import")
 
