@@ -70,11 +70,14 @@ def study_page(
     ctx: ContextDep,
     filters: FiltersDep,
     now: NowDep,
-    mode: Annotated[str | None, Query(pattern="^(cram|study)?$")] = None,
+    mode: Annotated[str | None, Query(pattern="^(cram|study|typed)?$")] = None,
     ahead: bool = False,
     undone: Annotated[str | None, Query(max_length=100)] = None,
-) -> HTMLResponse:
+) -> Response:
     """The next card (learning, then reviews, then new), or what comes next when done."""
+    if mode == "typed":  # typed answers live in the quiz feature, with the same filters
+        query = urlencode(filters.query())
+        return RedirectResponse("/study/typed" + (f"?{query}" if query else ""), status_code=303)
     message = f"Undid your answer to {undone}." if undone else None
     return _study_page(
         request, session, ctx, filters, now, cram=mode == "cram", ahead=ahead, message=message
