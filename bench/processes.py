@@ -124,12 +124,16 @@ def _client(
     rng = random.Random(worker)
     name = account[0] if account else "local"
     n = 0
-    with httpx.Client(timeout=60) as http:
-        failure = sign_in(http, bases[worker % len(bases)], *account) if account else None
-        ready.wait()  # grading starts when every client has signed in
-        if failure:
-            result.failures.append(failure)
-            return
+    with httpx.Client(timeout=60) as signing:
+        failure = sign_in(signing, bases[worker % len(bases)], *account) if account else None
+        cookies = signing.cookies
+    ready.wait()  # grading starts when every client has signed in
+    if failure:
+        result.failures.append(failure)
+        return
+    # A fresh connection pool: the server may have closed the idle keep-alive connections
+    # while the other clients were signing in.
+    with httpx.Client(timeout=60, cookies=cookies) as http:
         while time.monotonic() < result.stop:
             base = bases[n % len(bases)]
             other = bases[(n + 1) % len(bases)]

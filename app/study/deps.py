@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from app.accounts.deps import current_user_id
 from app.db import SessionDep
-from app.models import LOCAL_USER_ID
 from app.study.preferences import UserContext, user_context
 from app.study.queue import Filters
 
@@ -18,9 +18,9 @@ def get_now() -> datetime:
     return datetime.now(UTC)
 
 
-def get_user_id() -> int:
-    """The studying user: the one local user until study groups add sign-in."""
-    return LOCAL_USER_ID
+def get_user_id(request: Request) -> int:
+    """The studying user: the local user, or the signed-in one in multi-user mode."""
+    return current_user_id(request)
 
 
 def get_fuzzing() -> bool:

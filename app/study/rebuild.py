@@ -18,6 +18,7 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import begin_write
 from app.models import ReviewLog, ReviewState, User
 from app.study import store
 from app.study.preferences import UserContext
@@ -79,7 +80,7 @@ def rebuild_user(
     """Replay one user's log; with ``write`` store the replayed states (flags are kept)."""
     now = now or datetime.now(UTC)
     if write:
-        store.begin_user_write(session, ctx.user_id)
+        begin_write(session, ctx.user_id)
     report = RebuildReport(users=1)
     rows = {
         row.card_id: row

@@ -1,6 +1,6 @@
 """Writes of the study flow: grade (idempotent by review token), undo, suspend, bury, cram.
 
-Each function is one short write transaction started with ``store.begin_user_write``, so
+Each function is one short write transaction started with ``begin_write(session, user_id)``, so
 concurrent answers of a user queue (on SQLite's write lock, or the user's row lock on
 PostgreSQL) instead of failing or overwriting each other, and commits before returning.
 """
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState
 from app.study import store
 from app.study.preferences import UserContext
@@ -128,7 +129,7 @@ def grade(
 ) -> ReviewResult:
     """Record one answer; a token already used returns the first answer's result unchanged."""
     _check_input(rating, review_token, duration_ms)
-    store.begin_user_write(session, ctx.user_id)
+    begin_write(session, ctx.user_id)
     try:
         earlier = session.scalars(
             select(ReviewLog).where(
@@ -207,7 +208,7 @@ class UndoResult:
 
 def undo_last(session: Session, ctx: UserContext, now: datetime) -> UndoResult:
     """Undo the user's latest answer: its log row is deleted and the card's state restored."""
-    store.begin_user_write(session, ctx.user_id)
+    begin_write(session, ctx.user_id)
     try:
         log = session.scalars(
             select(ReviewLog)
@@ -269,7 +270,7 @@ def set_suspended(
     session: Session, ctx: UserContext, card_id: str, suspended: bool, now: datetime
 ) -> None:
     """Suspend a card (never shown until unsuspended) or unsuspend it."""
-    store.begin_user_write(session, ctx.user_id)
+    begin_write(session, ctx.user_id)
     try:
         studyable_card(session, card_id)
         row = store.get_row(session, ctx.user_id, card_id)
@@ -288,7 +289,7 @@ def set_suspended(
 
 def bury(session: Session, ctx: UserContext, card_id: str, now: datetime) -> datetime:
     """Hide a card until the next study day starts; returns that instant."""
-    store.begin_user_write(session, ctx.user_id)
+    begin_write(session, ctx.user_id)
     try:
         row = _flag(session, ctx, card_id, now)
         if row.suspended:

@@ -1,14 +1,12 @@
-"""``review_states`` rows as scheduler :class:`CardState` values, and the per-user write lock."""
+"""``review_states`` rows as scheduler :class:`CardState` values."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import begin_write
-from app.models import ReviewState, User
+from app.models import ReviewState
 from app.study.scheduler import NEW_CARD, CardState, State
 
 
@@ -26,17 +24,6 @@ def card_state(row: ReviewState | None) -> CardState:
         reps=row.reps,
         lapses=row.lapses,
     )
-
-
-def begin_user_write(session: Session, user_id: int) -> None:
-    """Start a write transaction that holds the user's study lock until commit.
-
-    SQLite already serializes writers (BEGIN IMMEDIATE); on PostgreSQL the user's row is
-    locked FOR UPDATE, so two answers of one user (a double submit, two tabs) never read the
-    same card state or token check concurrently: no lost update, no duplicate-token error.
-    """
-    begin_write(session)
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def get_row(session: Session, user_id: int, card_id: str) -> ReviewState | None:
