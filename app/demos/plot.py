@@ -111,10 +111,15 @@ def _tick_step(lo: float, hi: float, count: int) -> float:
     return _nice((hi - lo) / max(count - 1, 1))
 
 
-def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """About ``count`` round tick values inside [lo, hi] (Heckbert's "nice numbers")."""
+def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -> list[float]:
+    """About ``count`` round tick values inside [lo, hi] (Heckbert's "nice numbers").
+
+    ``integer``: whole-number ticks only (a step axis has no step 1.5).
+    """
     lo, hi = _widen(lo, hi)
     step = _tick_step(lo, hi, count)
+    if integer:
+        step = max(step, 1.0)
     first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
     return [_clean(k * step) for k in range(first, last + 1)]
 
@@ -149,7 +154,7 @@ def _padded_range(values: np.ndarray, count: int = 5) -> tuple[float, float]:
 def _log_ticks(lo: float, hi: float) -> list[float]:
     """Ticks for a log10 axis whose range [lo, hi] is in decades."""
     first, last = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
-    if last - first < 1:  # less than a decade: 1-2-5 subdivisions
+    if last - first <= 1:  # a decade or less: 1-2-5 subdivisions
         candidates = [math.log10(m) + d for d in range(first - 1, last + 2) for m in (1, 2, 5)]
         return [t for t in candidates if lo - 1e-9 <= t <= hi + 1e-9]
     stride = max(1, math.ceil((last - first + 1) / 8))
@@ -187,9 +192,12 @@ class _Frame:
         )
 
 
-def _n(values: np.ndarray) -> list[str]:
-    """Pixel coordinates as short strings."""
-    return [f"{v:.1f}" for v in values.tolist()]
+def _repeat(template: str, columns: Sequence[np.ndarray]) -> str:
+    """``template`` filled once per row of ``columns`` (one %-format call, not a Python loop)."""
+    if not len(columns) or len(columns[0]) == 0:
+        return ""
+    values = np.column_stack(columns).ravel().tolist()
+    return (template * len(columns[0])) % tuple(values)
 
 
 def _decimate(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -225,13 +233,11 @@ def _clip_segments(x: np.ndarray, y: np.ndarray, box: tuple[float, float, float,
     # A segment continues the previous one when it directly follows it and neither was cut.
     joined = np.zeros(index.shape, dtype=bool)
     joined[1:] = (index[1:] == index[:-1] + 1) & (t1[:-1] == 1) & (t0[1:] == 0)
-    ends = zip(_n(x0 + t1 * dx), _n(y0 + t1 * dy), strict=True)
-    starts = np.nonzero(~joined)[0]
-    move_x = _n(x0[starts] + t0[starts] * dx[starts])
-    move_y = _n(y0[starts] + t0[starts] * dy[starts])
-    moves = {i: f"M{a} {b}" for i, a, b in zip(starts.tolist(), move_x, move_y, strict=True)}
-    parts = [f"{moves.get(i, '')}L{bx} {by}" for i, (bx, by) in enumerate(ends)]
-    return "".join(parts)
+    coords = np.column_stack([x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy])
+    used = np.ones(coords.shape, dtype=bool)
+    used[joined, :2] = False  # a joined segment starts where the previous one ended: no "M"
+    template = "".join(np.where(joined, "L%.1f %.1f", "M%.1f %.1fL%.1f %.1f").tolist())
+    return template % tuple(coords[used].tolist())
 
 
 # ---------------------------------------------------------------- svg pieces
@@ -258,17 +264,24 @@ def _text(x: float, y: float, text: str, css: str, anchor: str = "middle", extra
     )
 
 
-def _legend(entries: list[tuple[str, str, bool]], left: float, top: float, width: float) -> str:
-    """Legend entries (label, css class, dashed) laid out in rows above the plot area."""
+LegendEntry = tuple[str, str, bool, str]  # label, css class, dashed, series kind
+
+
+def _legend(entries: list[LegendEntry], left: float, top: float, width: float) -> str:
+    """Legend entries (label, css class, dashed, kind) laid out in rows above the plot area."""
     parts, x, y = ['<g class="legend">'], left, top
-    for label, css, dashed in entries:
+    for label, css, dashed, kind in entries:
         item_width = 30 + 6.5 * len(label)
         if x + item_width > left + width and x > left:
             x, y = left, y + 18
         dash = ' class="dashed"' if dashed else ""
+        glyph = (
+            f'<circle cx="{x + 9:.1f}" cy="{y - 4:.1f}" r="3.5"/>'
+            if kind == "markers"  # a scatter's key is a dot, not a line
+            else f'<line{dash} x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" y2="{y - 4:.1f}"/>'
+        )
         parts.append(
-            f'<g class="{css}"><line{dash} x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 18:.1f}" '
-            f'y2="{y - 4:.1f}"/>{_text(x + 23, y, label, "legend-label", "start")}</g>'
+            f'<g class="{css}">{glyph}{_text(x + 23, y, label, "legend-label", "start")}</g>'
         )
         x += item_width + 10
     parts.append("</g>")
@@ -360,8 +373,7 @@ def _markers(px: np.ndarray, py: np.ndarray, box: tuple[float, float, float, flo
         & (py >= box[1])
         & (py <= box[3])
     )
-    xs, ys = _n(px[inside]), _n(py[inside])
-    return "".join(f'<circle cx="{a}" cy="{b}" r="3"/>' for a, b in zip(xs, ys, strict=True))
+    return _repeat('<circle cx="%.1f" cy="%.1f" r="3"/>', [px[inside], py[inside]])
 
 
 def _marks_svg(frame: _Frame, marks: Sequence[Mark], log_y: bool = False) -> str:
@@ -420,11 +432,12 @@ def line_plot(
     left, right = 58.0, width - 14.0
     top, bottom = 12.0 + legend_height, height - (40.0 if x_label else 26.0)
 
+    xs = _series_range(series, "x")
     if x_range is not None:
         x_lo, x_hi = _widen(*x_range)
     else:
-        xs = _series_range(series, "x")
         x_lo, x_hi = _widen(float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0)
+    whole_x = bool(xs.size) and bool(np.all(xs == np.round(xs)))  # steps, layers, epochs
     if y_range is not None:
         lo, hi = y_range
         if log_y:
@@ -455,7 +468,7 @@ def line_plot(
     parts.append(
         _axes(
             frame,
-            nice_ticks(x_lo, x_hi, 7),
+            nice_ticks(x_lo, x_hi, 7, integer=whole_x),
             yticks,
             log_y=log_y,
             x_label=x_label,
@@ -495,7 +508,7 @@ def line_plot(
         css = s.css or f"series-{i % 6 + 1}"
         parts.append(_series_svg(frame, s, css, log_y))
         if s.label:
-            legend.append((s.label, css, s.dashed))
+            legend.append((s.label, css, s.dashed, s.kind))
     parts.append(_marks_svg(frame, marks, log_y))
     if legend:
         parts.append(_legend(legend, left, 22, right - left))
@@ -599,12 +612,8 @@ def _cells(shade: np.ndarray, frame: _Frame, gx: np.ndarray, gy: np.ndarray) -> 
     x1 = np.minimum(cx[end] + cell_w / 2, frame.right)
     y0 = np.maximum(cy[r] - cell_h / 2, frame.top)
     y1 = np.minimum(cy[r] + cell_h / 2, frame.bottom)
-    rects = zip(shade[r, start].tolist(), _n(x0), _n(y0), _n(x1 - x0 + 0.3), _n(y1 - y0 + 0.3),
-                strict=True)  # fmt: skip
-    body = "".join(
-        f'<rect class="heat-{k}" x="{x}" y="{y}" width="{w}" height="{h}"/>'
-        for k, x, y, w, h in rects
-    )
+    template = '<rect class="heat-%d" x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>'
+    body = _repeat(template, [shade[r, start], x0, y0, x1 - x0 + 0.3, y1 - y0 + 0.3])
     return f'<g class="cells">{body}</g>'
 
 
@@ -623,9 +632,9 @@ def _contours(z: np.ndarray, frame: _Frame, levels: int, log: bool) -> str:
     for level in np.linspace(lo, hi, levels + 2)[1:-1]:
         seg = _contour_segments(scaled, float(level))
         if seg.size:
-            x0, x1 = _n(frame.left + seg[:, 0] * col_px), _n(frame.left + seg[:, 2] * col_px)
-            y0, y1 = _n(frame.bottom - seg[:, 1] * row_px), _n(frame.bottom - seg[:, 3] * row_px)
-            d.extend(f"M{a} {b}L{c} {e}" for a, b, c, e in zip(x0, y0, x1, y1, strict=True))
+            x0, x1 = frame.left + seg[:, 0] * col_px, frame.left + seg[:, 2] * col_px
+            y0, y1 = frame.bottom - seg[:, 1] * row_px, frame.bottom - seg[:, 3] * row_px
+            d.append(_repeat("M%.1f %.1fL%.1f %.1f", [x0, y0, x1, y1]))
     return f'<path class="contour" d="{"".join(d)}"/>' if d else ""
 
 
@@ -706,7 +715,7 @@ def heatmap(
         css = p.css or f"series-{i % 6 + 1}"
         parts.append(_series_svg(frame, p, css, False))
         if p.label:
-            legend.append((p.label, css, p.dashed))
+            legend.append((p.label, css, p.dashed, p.kind))
     parts.append(_marks_svg(frame, marks))
     if legend:
         parts.append(_legend(legend, left, 22, right - left))

@@ -221,3 +221,25 @@ def test_plots_are_fast():
         heatmap(0.5 * (xx**2 + 10 * yy**2), g, g, title="t", desc="d")
     per_pair = (time.perf_counter() - start) / 10
     assert per_pair < 0.05  # a few ms each in practice; generous for slow CI machines
+
+
+def test_integer_ticks_skip_half_steps():
+    assert nice_ticks(1, 4, 7, integer=True) == [1, 2, 3, 4]
+    assert nice_ticks(0, 100, 7, integer=True) == [0, 20, 40, 60, 80, 100]
+
+
+def test_an_axis_of_whole_numbers_gets_whole_ticks():
+    svg = line_plot([Series([1, 2, 3, 4], [0.1, 0.4, 0.2, 0.3], "h")], title="t", desc="d")
+    ticks = re.findall(r'class="tick" x="[^"]*" y="[^"]*" text-anchor="middle">([^<]*)<', svg)
+    assert ticks == ["1", "2", "3", "4"]
+
+
+def test_one_decade_on_a_log_axis_gets_1_2_5_ticks():
+    svg = line_plot([Series([0, 1], [0.3, 0.9], "s")], title="t", desc="d", log_y=True)
+    assert all(f">{label}<" in svg for label in ("0.1", "0.2", "0.5", "1"))
+
+
+def test_a_scatter_has_a_dot_in_its_legend():
+    svg = line_plot([Series([0, 1], [0, 1], "points", kind="markers")], title="t", desc="d")
+    legend = re.search(r'<g class="legend">(.*?)</g></g>', svg).group(1)
+    assert "<circle" in legend and "<line" not in legend
