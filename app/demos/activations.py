@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from app.demos.plot import Line, Mark, Region, Series, bar_chart, fmt, line_plot
+from app.demos.plot import PAIR_WIDTH, Line, Mark, Region, Series, bar_chart, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 Activation = Literal[
@@ -231,6 +231,8 @@ def view_softmax(params: SoftmaxParams, result: dict[str, Any]) -> dict[str, Any
         y_label="p",
         y_range=(0, 1),
         highlight=[result["argmax"]],
+        width=PAIR_WIDTH,
+        height=280,
     )
     shown = range(min(len(p), 6))
     sweep = line_plot(
@@ -242,6 +244,8 @@ def view_softmax(params: SoftmaxParams, result: dict[str, Any]) -> dict[str, Any
         y_range=(0, 1),
         vlines=[Line(params.temperature, f"T = {fmt(params.temperature)}")],
         hlines=[Line(1 / len(p), "uniform 1/n")],
+        width=PAIR_WIDTH,
+        height=300,
     )
     rows = [
         {"label": lab, "z": z, "p": prob, "argmax": i == result["argmax"]}

@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
 from app.demos._grid import grid_svg, heat_table
-from app.demos.plot import Line, Mark, Series, fmt, line_plot
+from app.demos.plot import PAIR_WIDTH, Line, Mark, Series, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 # 5 × 7 bitmaps of the digits 0-9, one string per row.
@@ -199,6 +199,8 @@ def view(params: AutoencoderParams, result: dict[str, Any]) -> dict[str, Any]:
             y_label="mean squared error",
             log_y=True,
             hlines=[Line(best, f"PCA, k = {params.k}")] if best > 0 else [],
+            width=PAIR_WIDTH,
+            height=300,
         ),
         "by_k_svg": line_plot(
             [Series(range(len(by_k)), by_k, "PCA (the linear optimum)", kind="both")],
@@ -208,6 +210,8 @@ def view(params: AutoencoderParams, result: dict[str, Any]) -> dict[str, Any]:
             x_label="bottleneck size k",
             y_label="mean squared error",
             marks=[Mark(params.k, ae, f"autoencoder {fmt(ae)}")],
+            width=PAIR_WIDTH,
+            height=300,
         ),
         "codes_svg": line_plot(
             clouds,

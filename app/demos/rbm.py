@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import bar_chart, fmt
+from app.demos.plot import PAIR_WIDTH, bar_chart, fmt
 from app.demos.registry import Demo, DemoParams
 
 MAX_VISIBLE = 4
@@ -132,6 +132,7 @@ def view(params: RBMParams, result: dict[str, Any]) -> dict[str, Any]:
             desc=desc,
             y_label="probability",
             y_range=y_range,
+            width=PAIR_WIDTH,
             height=240,
         )
 

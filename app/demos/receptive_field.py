@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import Series, bar_chart, line_plot
+from app.demos.plot import PAIR_WIDTH, Series, bar_chart, line_plot
 from app.demos.registry import Demo, DemoParams
 
 POOL_SIZE = 2  # every pool is 2×2 with stride 2, as in VGG
@@ -97,6 +97,8 @@ def view(params: ReceptiveFieldParams, result: dict[str, Any]) -> dict[str, Any]
         desc=f"Receptive field after each of {len(steps)} layers, ending at {rf} × {rf} pixels",
         x_label="layers applied (convolutions and pools)",
         y_label="receptive field (px)",
+        width=PAIR_WIDTH,
+        height=300,
     )
     params_svg = bar_chart(
         [f"{params.layers} stacked {k}×{k}", f"one {rf}×{rf}"],
@@ -107,7 +109,8 @@ def view(params: ReceptiveFieldParams, result: dict[str, Any]) -> dict[str, Any]
         y_label="weights",
         value_labels=[result["stacked_formula"], result["single_formula"]],
         highlight=[0],
-        height=240,
+        width=PAIR_WIDTH,
+        height=300,
     )
     return {"growth_svg": growth, "params_svg": params_svg}
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import Series, bar_chart, fmt, line_plot
+from app.demos.plot import PAIR_WIDTH, Series, bar_chart, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
 
 MAX_HIDDEN = 8
@@ -245,6 +245,7 @@ def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
             + "; ".join(f"{n} = {', '.join(fmt(v) for v in vs)}" for n, vs in gates.items()),
             y_range=(-1.0, 1.0),
             highlight=squashed,
+            width=PAIR_WIDTH,
             height=260,
         ),
         "states_svg": line_plot(
@@ -254,6 +255,8 @@ def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
             x_label="step",
             y_label="state",
             x_range=(0.5, len(steps) + 0.5),
+            width=PAIR_WIDTH,
+            height=300,
         ),
         "rows": [
             {
