@@ -103,14 +103,17 @@ def _descend_linear(
     n, d = xc.shape
     cov = xc.T @ xc / n
     scaled = lr * cov
+    eye = np.eye(d)
     losses = []
     for step in range(steps + 1):
         if step % every == 0 or step == steps:
-            e = w_dec @ w_enc - np.eye(d)
+            e = w_dec @ w_enc
+            e -= eye
             losses.append(float(np.sum((e @ cov) * e) / d))
         if step == steps:
             break
-        g = w_dec @ (w_enc @ scaled) - scaled  # lr · E C
+        g = w_dec @ (w_enc @ scaled)
+        g -= scaled  # lr · E C
         g_dec = g @ w_enc.T
         w_enc -= w_dec.T @ g
         w_dec -= g_dec

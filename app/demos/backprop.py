@@ -244,8 +244,9 @@ def network_svg(result: dict[str, Any]) -> str:
             for i, (z, o, d) in enumerate(zip(z2, out, d2, strict=True))
         ],
     ]
-    width, row_height, top = 640, 74, 30
-    height = top + row_height * max(len(layer) for layer in layers) + 10
+    # a row holds a circle (r 30) and the value line under it (baseline at +44): 100 px apart
+    width, row_height, top = 640, 100, 30
+    height = top + row_height * max(len(layer) for layer in layers) + 8
     columns = (70, 320, 570)
 
     def position(layer: int, i: int) -> tuple[float, float]:
