@@ -188,7 +188,9 @@ def view(params: AutoencoderParams, result: dict[str, Any]) -> dict[str, Any]:
     code_x = codes[:, 0]
     code_y = codes[:, 1] if codes.shape[1] > 1 else labels.astype(float)
     clouds = [
-        Series(code_x[labels == g], code_y[labels == g], f"{noun} {g}", kind="markers")
+        Series(
+            code_x[labels == g], code_y[labels == g], f"{noun} {g}", "markers", f"series-{g + 1}"
+        )
         for noun in ["digit" if params.dataset == "digits" else "blob"]
         for g in np.unique(labels)
     ]

@@ -73,11 +73,12 @@ def compute(params: BidirectionalParams) -> dict[str, Any]:
 def view(params: BidirectionalParams, result: dict[str, Any]) -> dict[str, Any]:
     """Both directions' states over the steps, and the concatenated output as a heat table."""
     t = list(range(1, len(result["forward"]) + 1))
+    unit = [f"series-{j % 6 + 1}" for j in range(params.hidden)]  # both directions of unit j
     series = [
-        Series(t, [h[j] for h in result["forward"]], f"forward h{j + 1}", kind="both")
+        Series(t, [h[j] for h in result["forward"]], f"forward h{j + 1}", "both", unit[j])
         for j in range(params.hidden)
     ] + [
-        Series(t, [h[j] for h in result["backward"]], f"backward h{j + 1}", dashed=True)
+        Series(t, [h[j] for h in result["backward"]], f"backward h{j + 1}", "line", unit[j], True)
         for j in range(params.hidden)
     ]
     return {

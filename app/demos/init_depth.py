@@ -162,7 +162,7 @@ def view(params: InitDepthParams, result: dict[str, Any]) -> dict[str, Any]:
         title=f"Weight-gradient norm per layer: {setup}",
         desc=f"From {fmt(grads[0])} at layer 1 to {fmt(grads[-1])} at layer {params.depth}.",
         x_label="layer",
-        y_label="‖∂L/∂W_l‖",
+        y_label="‖∂L/∂Wₗ‖ (weight gradient)",
         log_y=True,
     )
     return {

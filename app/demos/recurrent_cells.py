@@ -227,13 +227,14 @@ def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
     squashed = [i for i, label in enumerate(labels) if label[0] in "gn"]  # tanh, not sigmoid
     steps = result["steps"]
     t = list(range(1, len(steps) + 1))
+    unit = [f"series-{j % 6 + 1}" for j in range(params.hidden)]  # h_j and c_j share a colour
     series = [
-        Series(t, [s["h"][j] for s in steps], f"h{j + 1}", kind="both")
+        Series(t, [s["h"][j] for s in steps], f"h{j + 1}", kind="both", css=unit[j])
         for j in range(params.hidden)
     ]
     if "c" in result:
         series += [
-            Series(t, [s["c"][j] for s in steps], f"c{j + 1}", dashed=True)
+            Series(t, [s["c"][j] for s in steps], f"c{j + 1}", dashed=True, css=unit[j])
             for j in range(params.hidden)
         ]
     return {
@@ -264,7 +265,7 @@ def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
                 "x": [fmt(v) for v in s["x"]],
                 "gates": {n: [f"{v:.3f}" for v in vs] for n, vs in s["gates"].items()},
                 "h": [f"{v:.3f}" for v in s["h"]],
-                "c": [fmt(v) for v in s["c"]] if "c" in s else None,
+                "c": [f"{v:.3f}" for v in s["c"]] if "c" in s else None,
             }
             for i, s in enumerate(steps)
         ],

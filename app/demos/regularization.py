@@ -119,8 +119,10 @@ def _penalty_value(w: np.ndarray, penalty: str, lam: float) -> float:
 def view(params: RegularizationParams, result: dict[str, Any]) -> dict[str, Any]:
     """Every weight's path over the steps, the loss, and the final weights against the truth."""
     paths = np.array(result["paths"])
+    # x1-x3 solid; each near-copy dashed in its original's colour; the noise dashed in 4-6
+    colours = [1, 2, 3, 1, 2, 4, 5, 6]
     series = [
-        Series(result["steps"], paths[:, j], name, dashed=j >= 3)
+        Series(result["steps"], paths[:, j], name, dashed=j >= 3, css=f"series-{colours[j]}")
         for j, name in enumerate(result["features"])
     ]
     penalty = {"none": "no penalty", "l1": "L1", "l2": "L2"}[params.penalty]

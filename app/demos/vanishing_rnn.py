@@ -89,7 +89,7 @@ def view(params: VanishingRnnParams, result: dict[str, Any]) -> dict[str, Any]:
     """The gradient norm over time on a log scale, with radiusᵗ and the clipped norm."""
     t, norms = result["t"], result["grad_norm"]
     series = [
-        Series(t, norms, f"‖∂h_t/∂h_0‖ ({params.activation})"),
+        Series(t, norms, f"‖∂hₜ/∂h₀‖ ({params.activation})"),
         Series(t, result["linear_bound"], f"radiusᵗ = {fmt(params.radius)}ᵗ", dashed=True),
     ]
     hlines = []
@@ -99,9 +99,9 @@ def view(params: VanishingRnnParams, result: dict[str, Any]) -> dict[str, Any]:
     plot = line_plot(
         series,
         title=f"Gradient norm through time, spectral radius {fmt(params.radius)}",
-        desc=f"‖∂h_t/∂h_0‖ goes from 1 at t = 0 to {fmt(norms[-1])} at t = {t[-1]}.",
+        desc=f"‖∂hₜ/∂h₀‖ goes from 1 at t = 0 to {fmt(norms[-1])} at t = {t[-1]}.",
         x_label="time step t",
-        y_label="‖∂h_t/∂h_0‖₂",
+        y_label="‖∂hₜ/∂h₀‖₂",
         log_y=True,
         hlines=hlines,
     )
@@ -118,7 +118,7 @@ def view(params: VanishingRnnParams, result: dict[str, Any]) -> dict[str, Any]:
 DEMO = Demo(
     slug="vanishing-rnn",
     title="Vanishing and exploding gradients in an RNN",
-    summary="How ‖∂h_t/∂h_0‖ shrinks or grows with the recurrent weight's spectral radius.",
+    summary="How ‖∂hₜ/∂h₀‖ shrinks or grows with the recurrent weight's spectral radius.",
     params=VanishingRnnParams,
     compute=compute,
     view=view,
