@@ -47,6 +47,7 @@ import numpy as np
 HEAT_CLASSES = 10
 MAX_LINE_POINTS = 400  # about one point per 1.4 px: more are invisible and only cost time
 MAX_MARKERS = 400
+LEGEND_CHAR = 8.6  # width of a legend character: room for the 16 px labels of a phone
 PAIR_WIDTH = 460  # a plot sharing a row (.plot-pair) keeps its text at full size
 FAR = 1e6  # data further than FAR ranges from the plot is clamped before clipping
 
@@ -272,7 +273,7 @@ def _legend(entries: list[LegendEntry], left: float, top: float, width: float) -
     """Legend entries (label, css class, dashed, kind) laid out in rows above the plot area."""
     parts, x, y = ['<g class="legend">'], left, top
     for label, css, dashed, kind in entries:
-        item_width = 30 + 6.5 * len(label)
+        item_width = 30 + LEGEND_CHAR * len(label)
         if x + item_width > left + width and x > left:
             x, y = left, y + 18
         dash = ' class="dashed"' if dashed else ""
@@ -292,7 +293,7 @@ def _legend(entries: list[LegendEntry], left: float, top: float, width: float) -
 def _legend_rows(labels: list[str], width: float) -> int:
     rows, x = 1, 0.0
     for label in labels:
-        item_width = 30 + 6.5 * len(label) + 10
+        item_width = 30 + LEGEND_CHAR * len(label) + 10
         if x + item_width > width and x > 0:
             rows, x = rows + 1, 0.0
         x += item_width
