@@ -112,6 +112,7 @@ def view(params: BatchNormParams, result: dict[str, Any]) -> dict[str, Any]:
         "used for normalization.",
         x_label="sample",
         y_label="value",
+        x_range=(0.5, len(samples) + 0.5),  # the first and last markers inside the frame
     )
     shown = len(params.x) <= 32
     return {

@@ -535,8 +535,11 @@ def bar_chart(
     v = np.asarray(values, dtype=float).ravel()
     v = np.where(np.isfinite(v), v, 0.0)
     n = v.size
-    if y_range is None:
-        y_lo, y_hi = _padded_range(np.concatenate([v, [0.0]]))
+    if value_labels is None and n <= 20:
+        value_labels = [fmt(float(a)) for a in v]
+    if y_range is None:  # with 10% headroom for the value labels over the tallest bar
+        room = 1.1 * v if value_labels else v
+        y_lo, y_hi = _padded_range(np.concatenate([v, room, [0.0]]))
     else:
         y_lo, y_hi = _widen(*y_range)
     left, right, top, bottom = 58.0, width - 14.0, 14.0, height - (44.0 if y_label else 36.0)
@@ -559,8 +562,6 @@ def bar_chart(
     zero = float(frame.py(np.array(min(max(0.0, y_lo), y_hi))))
     tops = frame.py(np.clip(v, y_lo, y_hi))
     marked = set(highlight)
-    if value_labels is None and n <= 20:
-        value_labels = [fmt(float(a)) for a in v]
     label_every = max(1, math.ceil(n / 25))
     parts.append('<g class="bars">')
     for i in range(n):
