@@ -99,6 +99,7 @@ def view(params: SearchParams, result: dict[str, Any]) -> dict[str, Any]:
     axis = result["surface"]["axis"]
     second = "important 2" if params.important > 1 else "unimportant 1"
     maps = {}
+    colour = {"grid": "series-3", "random": "series-4"}  # not the orange of the shading
     for kind in ("grid", "random"):
         trials = np.array(result[kind]["points"])
         y = trials[:, 1] if trials.shape[1] > 1 else np.full(len(trials), 0.5)
@@ -112,7 +113,7 @@ def view(params: SearchParams, result: dict[str, Any]) -> dict[str, Any]:
             x_label="important 1",
             y_label=second if result["dims"] > 1 else "",
             levels=4,
-            paths=[Series(trials[:, 0], y, f"{kind} trials", kind="markers", css="series-2")],
+            paths=[Series(trials[:, 0], y, f"{kind} trials", kind="markers", css=colour[kind])],
             width=400,
             height=380,
         )
@@ -124,14 +125,14 @@ def view(params: SearchParams, result: dict[str, Any]) -> dict[str, Any]:
                 np.full(len(result["grid"]["points"]), 0.05),
                 "grid values",
                 kind="markers",
-                css="series-3",
+                css=colour["grid"],
             ),
             Series(
                 np.array(result["random"]["points"])[:, 0],
                 np.full(params.budget, -0.05),
                 "random values",
                 kind="markers",
-                css="series-2",
+                css=colour["random"],
             ),
         ],
         title="Values tried on the important axis",
