@@ -1,7 +1,7 @@
 """Multi-user mode: every request but sign-in, sign-up and health needs a signed session.
 
 The cookie is checked by signature alone, so any app process answers any request; the
-signed-in user id is put in ``request.state.user_id`` for :func:`app.accounts.deps.user_id`.
+signed-in user id is put in ``request.state.user_id`` for :func:`app.accounts.deps.current_user_id`.
 """
 
 from __future__ import annotations
