@@ -559,6 +559,8 @@ def bar_chart(
     ]
     slot = (right - left) / max(n, 1)
     bar = slot * 0.72
+    if value_labels and max(len(t) for t in value_labels) * 6.0 > slot:
+        value_labels = None  # they would overlap; each bar's <title> still has its value
     zero = float(frame.py(np.array(min(max(0.0, y_lo), y_hi))))
     tops = frame.py(np.clip(v, y_lo, y_hi))
     marked = set(highlight)

@@ -246,6 +246,7 @@ def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
             + "; ".join(f"{n} = {', '.join(fmt(v) for v in vs)}" for n, vs in gates.items()),
             y_range=(-1.0, 1.0),
             highlight=squashed,
+            value_labels=[f"{v:.2f}" for v in values],
             width=PAIR_WIDTH,
             height=260,
         ),
