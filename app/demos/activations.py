@@ -244,6 +244,8 @@ def view_softmax(params: SoftmaxParams, result: dict[str, Any]) -> dict[str, Any
         y_range=(0, 1),
         vlines=[Line(params.temperature, f"T = {fmt(params.temperature)}")],
         hlines=[Line(1 / len(p), "uniform 1/n")],
+        # the change happens at small T: show up to 5 unless the chosen T is further out
+        x_range=(0.0, min(max(result["temperatures"]), max(5.0, 1.5 * params.temperature))),
         width=PAIR_WIDTH,
         height=300,
     )
