@@ -243,3 +243,13 @@ def test_a_scatter_has_a_dot_in_its_legend():
     svg = line_plot([Series([0, 1], [0, 1], "points", kind="markers")], title="t", desc="d")
     legend = re.search(r'<g class="legend">(.*?)</g></g>', svg).group(1)
     assert "<circle" in legend and "<line" not in legend
+
+
+def test_bar_values_get_headroom_and_are_dropped_when_they_cannot_fit():
+    svg = bar_chart(["a", "b"], [2.0, 1.0], title="t", desc="d")
+    assert ">2.5<" in svg or ">3<" in svg  # the axis goes past the tallest bar's label
+    values = np.linspace(-1, 1, 20)
+    labels = [f"{v:.6f}" for v in values]
+    names = [str(i) for i in range(20)]
+    crowded = bar_chart(names, values, title="t", desc="d", value_labels=labels)
+    assert 'class="bar-value"' not in crowded and "<title>0: " in crowded
