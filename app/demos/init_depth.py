@@ -81,24 +81,28 @@ def _activate(name: str, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, np.ones_like(a)
 
 
-def _row_space(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Thin SVD of a B × n matrix (U·s, s, Vᵀ) over its numerical rank, via the B × B Gram."""
+def _left_factor(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """U, s (unit scale) and the scale of a B × n matrix over its rank, from the B × B Gram."""
     scale = float(np.max(np.abs(m)))
     if scale == 0:
-        return np.zeros((m.shape[0], 0)), np.zeros(0), np.zeros((0, m.shape[1]))
+        return np.zeros((m.shape[0], 0)), np.zeros(0), m, 1.0
     unit = m / scale
     eigval, eigvec = np.linalg.eigh(unit @ unit.T)
     keep = eigval > RANK_TOL * eigval.max()
-    s = np.sqrt(eigval[keep])
-    u = eigvec[:, keep]
+    return eigvec[:, keep], np.sqrt(eigval[keep]), unit, scale
+
+
+def _row_space(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Thin SVD of a B × n matrix (U·s, s, Vᵀ) over its numerical rank, via the B × B Gram."""
+    u, s, unit, scale = _left_factor(m)
     vt = (u.T @ unit) / s[:, None]
     return u * (s * scale), s * scale, vt
 
 
 def _gaussian_times(m: np.ndarray, sigma: float, n_cols: int, rng: np.random.Generator):
     """A sample of ``m @ G`` for G (m.shape[1] × n_cols) with iid N(0, σ²) entries."""
-    us, _, _ = _row_space(m)
-    return us @ (sigma * rng.standard_normal((us.shape[1], n_cols)))
+    u, s, _, scale = _left_factor(m)  # m G has row covariance σ² m mᵀ: U·s is enough, no Vᵀ
+    return (u * (s * scale)) @ (sigma * rng.standard_normal((u.shape[1], n_cols)))
 
 
 def _frobenius_of_product(a: np.ndarray, b: np.ndarray) -> float:
