@@ -18,7 +18,7 @@ def test_home_topic_card_reveal_and_demo_link(page) -> None:  # type: ignore[no-
     answer = page.locator("section.answer")
     answer.wait_for()
     assert page.url == url_before  # swapped in by htmx, no navigation
-    assert page.locator(".answer .katex").count() > 0  # math typeset by KaTeX
+    page.locator(".answer .katex").first.wait_for()  # math typeset by KaTeX after the swap
     assert page.locator(".answer h2", has_text="Key points").is_visible()
     demo = page.locator("a.demo-link").first
     href = demo.get_attribute("href")
