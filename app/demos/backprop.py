@@ -76,8 +76,11 @@ class BackpropParams(DemoParams):
             raise ValueError(f"y may have at most {MAX_OUTPUTS} columns (outputs)")
         given = [name for name in PARAM_NAMES if getattr(self, name) is not None]
         if given and len(given) != len(PARAM_NAMES):
-            missing = ", ".join(n for n in PARAM_NAMES if n not in given)
-            raise ValueError(f"give W1, b1, W2 and b2 together or none of them (missing {missing})")
+            missing = [n for n in PARAM_NAMES if n not in given]
+            raise ValueError(  # starts with a field name, so the form shows it next to that field
+                f"{missing[0]} is missing: give W1, b1, W2 and b2 together or none of them "
+                f"(missing {', '.join(missing)})"
+            )
         if given:
             hidden = len(self.W1)
             _expect_shape(self.W1, "W1", hidden, n_in)

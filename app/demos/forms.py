@@ -233,7 +233,8 @@ def field_errors(exc: ValidationError, names: list[str]) -> dict[str, str]:
             name = first if first in names else ""
         if len(loc) > 1:
             message = f"item {'.'.join(str(p) for p in loc[1:])}: {message}"
-        errors.setdefault(name, f"{name}: {message}" if name else message)
+        named = name and loc  # a model-level message already begins with the field's name
+        errors.setdefault(name, f"{name}: {message}" if named else message)
     return errors
 
 

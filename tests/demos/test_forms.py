@@ -136,7 +136,7 @@ def test_model_level_errors_attach_to_the_field_they_name():
                 raise ValueError("hi must be greater than lo")
 
     parsed = parse_query(Ranged, {"lo": ["2"]})
-    assert parsed.errors == {"hi": "hi: hi must be greater than lo"}
+    assert parsed.errors == {"hi": "hi must be greater than lo"}  # not "hi: hi must ..."
 
 
 def test_fields_show_what_the_user_typed_next_to_the_error():
