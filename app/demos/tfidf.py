@@ -209,7 +209,8 @@ def _shown_columns(df: np.ndarray) -> np.ndarray:
 
 def _top_terms(weights: _Weights, vocabulary: np.ndarray) -> list[list[list[Any]]]:
     """The highest-weighted terms of each document as [term, weight] (ties alphabetical)."""
-    order = np.lexsort((weights.cols, -weights.values, weights.rows))
+    # triplets come sorted by (row, col) and lexsort is stable: equal weights stay alphabetical
+    order = np.lexsort((-weights.values, weights.rows))
     rows = weights.rows[order]
     first_of_row = np.searchsorted(rows, rows)  # rows are sorted: index of each row's start
     rank = np.arange(rows.size) - first_of_row
