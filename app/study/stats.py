@@ -115,6 +115,8 @@ def study_streak(
     today = ctx.calendar.day_of(now)
     studied_today = _last_gap(session, ctx, today, 1) is None
     streak, end = 0, today - timedelta(days=1)
+    if _last_gap(session, ctx, end, 1) is not None:  # no answer yesterday: one cheap seek
+        return int(studied_today)
     while streak < max_days:
         first = end - timedelta(days=STREAK_CHUNK_DAYS - 1)
         gap = _last_gap(session, ctx, first, STREAK_CHUNK_DAYS)
