@@ -6,11 +6,12 @@ the same POST answers with the study fragment, so the next card swaps in without
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.cards.routes import demo_links
@@ -88,23 +89,62 @@ def _form_filters(topic: str, level: str, tag: str) -> Filters:
     return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)
 
 
+@dataclass(frozen=True)
+class StudyScope:
+    """What a study form was posted from: its filters, and whether it was cram."""
+
+    filters: Filters
+    cram: bool
+
+
+def study_scope(
+    mode: Annotated[str, Form(max_length=10)] = "",
+    topic: Annotated[str, Form(max_length=64)] = "",
+    level: Annotated[str, Form(max_length=20)] = "",
+    tag: Annotated[str, Form(max_length=100)] = "",
+) -> StudyScope:
+    return StudyScope(_form_filters(topic, level, tag), mode == "cram")
+
+
+ScopeDep = Annotated[StudyScope, Depends(study_scope)]
+CardIdForm = Annotated[str, Form(max_length=100)]
+NextForm = Annotated[str, Form(max_length=200)]
+
+
+def _refused(
+    request: Request,
+    session: SessionDep,
+    ctx: UserContext,
+    now: datetime,
+    scope: StudyScope,
+    error: reviews.StudyError,
+) -> HTMLResponse:
+    """The study screen again, with the reason the action was refused."""
+    return _study_page(
+        request,
+        session,
+        ctx,
+        scope.filters,
+        now,
+        cram=scope.cram,
+        error=error.message,
+        status_code=error.status_code,
+    )
+
+
 @router.post("/study/review", response_class=HTMLResponse)
 def review_form(
     request: Request,
     session: SessionDep,
     ctx: ContextDep,
     now: NowDep,
-    card_id: Annotated[str, Form(max_length=100)],
+    scope: ScopeDep,
+    card_id: CardIdForm,
     rating: Annotated[str, Form(max_length=10)],
     review_token: Annotated[str, Form(max_length=100)] = "",
     duration_ms: Annotated[str, Form(max_length=20)] = "",
-    mode: Annotated[str, Form(max_length=10)] = "",
-    topic: Annotated[str, Form(max_length=64)] = "",
-    level: Annotated[str, Form(max_length=20)] = "",
-    tag: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Grade the shown card (plain form: 303 back to /study; htmx: the next card)."""
-    filters, cram = _form_filters(topic, level, tag), mode == "cram"
     try:
         value = int(rating) if rating.strip().lstrip("-").isdigit() else -1
         duration = int(duration_ms) if duration_ms.strip().isdigit() else None
@@ -116,61 +156,31 @@ def review_form(
             now,
             review_token=review_token,
             duration_ms=duration,
-            cram=cram,
+            cram=scope.cram,
         )
     except reviews.StudyError as error:
-        return _study_page(
-            request,
-            session,
-            ctx,
-            filters,
-            now,
-            cram=cram,
-            error=error.message,
-            status_code=error.status_code,
-        )
+        return _refused(request, session, ctx, now, scope, error)
     if is_htmx(request):
-        return _study_page(request, session, ctx, filters, now, cram=cram)
-    return RedirectResponse(_back_to_study(filters, cram), status_code=303)
+        return _study_page(request, session, ctx, scope.filters, now, cram=scope.cram)
+    return RedirectResponse(_back_to_study(scope.filters, scope.cram), status_code=303)
 
 
 @router.post("/study/undo", response_class=HTMLResponse)
 def undo_form(
-    request: Request,
-    session: SessionDep,
-    ctx: ContextDep,
-    now: NowDep,
-    mode: Annotated[str, Form(max_length=10)] = "",
-    topic: Annotated[str, Form(max_length=64)] = "",
-    level: Annotated[str, Form(max_length=20)] = "",
-    tag: Annotated[str, Form(max_length=100)] = "",
+    request: Request, session: SessionDep, ctx: ContextDep, now: NowDep, scope: ScopeDep
 ) -> Response:
     """Undo the last answer: its card comes back with exactly its previous state."""
-    filters, cram = _form_filters(topic, level, tag), mode == "cram"
     try:
         undone = reviews.undo_last(session, ctx, now)
     except reviews.StudyError as error:
-        return _study_page(
-            request,
-            session,
-            ctx,
-            filters,
-            now,
-            cram=cram,
-            error=error.message,
-            status_code=error.status_code,
-        )
+        return _refused(request, session, ctx, now, scope, error)
     if is_htmx(request):
+        message = f"Undid your answer to {undone.card_id}."
         return _study_page(
-            request,
-            session,
-            ctx,
-            filters,
-            now,
-            cram=cram,
-            message=f"Undid your answer to {undone.card_id}.",
+            request, session, ctx, scope.filters, now, cram=scope.cram, message=message
         )
-    return RedirectResponse(_back_to_study(filters, cram, undone=undone.card_id), status_code=303)
+    back = _back_to_study(scope.filters, scope.cram, undone=undone.card_id)
+    return RedirectResponse(back, status_code=303)
 
 
 def _flag_form(
@@ -178,10 +188,9 @@ def _flag_form(
     session: SessionDep,
     ctx: UserContext,
     now: datetime,
+    scope: StudyScope,
     card_id: str,
     action: str,
-    filters: Filters,
-    cram: bool,
     next_url: str,
 ) -> Response:
     try:
@@ -190,28 +199,15 @@ def _flag_form(
         else:
             reviews.set_suspended(session, ctx, card_id, action == "suspend", now)
     except reviews.StudyError as error:
-        return _study_page(
-            request,
-            session,
-            ctx,
-            filters,
-            now,
-            cram=cram,
-            error=error.message,
-            status_code=error.status_code,
-        )
+        return _refused(request, session, ctx, now, scope, error)
     if next_url.startswith("/") and not next_url.startswith(("//", "/\\")):
         return RedirectResponse(next_url, status_code=303)
     if is_htmx(request):
         done = {"bury": "Buried", "suspend": "Suspended", "unsuspend": "Unsuspended"}[action]
         return _study_page(
-            request, session, ctx, filters, now, cram=cram, message=f"{done} {card_id}."
+            request, session, ctx, scope.filters, now, cram=scope.cram, message=f"{done} {card_id}."
         )
-    return RedirectResponse(_back_to_study(filters, cram), status_code=303)
-
-
-FlagForm = Annotated[str, Form(max_length=100)]
-OptionalForm = Annotated[str, Form(max_length=200)]
+    return RedirectResponse(_back_to_study(scope.filters, scope.cram), status_code=303)
 
 
 @router.post("/study/suspend", response_class=HTMLResponse)
@@ -220,25 +216,12 @@ def suspend_form(
     session: SessionDep,
     ctx: ContextDep,
     now: NowDep,
-    card_id: FlagForm,
-    mode: OptionalForm = "",
-    topic: OptionalForm = "",
-    level: OptionalForm = "",
-    tag: OptionalForm = "",
-    next: OptionalForm = "",
+    scope: ScopeDep,
+    card_id: CardIdForm,
+    next: NextForm = "",
 ) -> Response:
     """Suspend a card: it is never shown until unsuspended."""
-    return _flag_form(
-        request,
-        session,
-        ctx,
-        now,
-        card_id,
-        "suspend",
-        _form_filters(topic, level, tag),
-        mode == "cram",
-        next,
-    )
+    return _flag_form(request, session, ctx, now, scope, card_id, "suspend", next)
 
 
 @router.post("/study/unsuspend", response_class=HTMLResponse)
@@ -247,11 +230,12 @@ def unsuspend_form(
     session: SessionDep,
     ctx: ContextDep,
     now: NowDep,
-    card_id: FlagForm,
-    next: OptionalForm = "/settings#suspended",
+    card_id: CardIdForm,
+    next: NextForm = "/settings#suspended",
 ) -> Response:
     """Bring a suspended card back into the queue."""
-    return _flag_form(request, session, ctx, now, card_id, "unsuspend", Filters(), False, next)
+    scope = StudyScope(Filters(), cram=False)
+    return _flag_form(request, session, ctx, now, scope, card_id, "unsuspend", next)
 
 
 @router.post("/study/bury", response_class=HTMLResponse)
@@ -260,25 +244,12 @@ def bury_form(
     session: SessionDep,
     ctx: ContextDep,
     now: NowDep,
-    card_id: FlagForm,
-    mode: OptionalForm = "",
-    topic: OptionalForm = "",
-    level: OptionalForm = "",
-    tag: OptionalForm = "",
-    next: OptionalForm = "",
+    scope: ScopeDep,
+    card_id: CardIdForm,
+    next: NextForm = "",
 ) -> Response:
     """Bury a card until the next study day starts."""
-    return _flag_form(
-        request,
-        session,
-        ctx,
-        now,
-        card_id,
-        "bury",
-        _form_filters(topic, level, tag),
-        mode == "cram",
-        next,
-    )
+    return _flag_form(request, session, ctx, now, scope, card_id, "bury", next)
 
 
 @router.get("/stats", response_class=HTMLResponse)
