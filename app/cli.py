@@ -11,7 +11,7 @@ import typer
 from app.accounts.cli import users_app
 from app.config import Settings
 from app.content.loader import ContentError, read_bank, sync_bank
-from app.db import make_engine, make_sessionmaker, migrate
+from app.db import make_engine, migrated_session
 from app.dbcopy import db_app
 from app.export.cli import export_app, import_app
 from app.study.cli import study_app
@@ -55,11 +55,9 @@ def content_load(
 ) -> None:
     """Migrate the database and sync the bank into it (only what changed is written)."""
     settings = Settings()
-    engine = make_engine(settings)
-    migrate(settings, engine)
     bank = read_bank(_content_dir(path, settings))
     try:
-        with make_sessionmaker(engine)() as session:
+        with migrated_session(settings) as session:
             report = sync_bank(session, bank, skip_invalid=skip_invalid)
     except ContentError as error:
         for problem in error.problems:

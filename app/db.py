@@ -126,6 +126,18 @@ def migrate(settings: Settings, engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+@contextmanager
+def migrated_session(settings: Settings) -> Iterator[Session]:
+    """A session on the database upgraded to head, for a CLI command; disposed afterwards."""
+    engine = make_engine(settings)
+    try:
+        migrate(settings, engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def schema_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

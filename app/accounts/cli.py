@@ -9,7 +9,7 @@ import typer
 
 from app.accounts.users import AccountError, create_user, set_password
 from app.config import Settings
-from app.db import make_engine, make_sessionmaker, migrate
+from app.db import migrated_session
 
 users_app = typer.Typer(help="Accounts of a study-group server.", no_args_is_help=True)
 
@@ -25,17 +25,12 @@ def _read_password() -> str:
 def users_add(name: Annotated[str, typer.Argument(help="The new account's name.")]) -> None:
     """Create an account (password prompted twice, or read from stdin when piped)."""
     password = _read_password()
-    settings = Settings()
-    engine = make_engine(settings)
     try:
-        migrate(settings, engine)
-        with make_sessionmaker(engine)() as session:
+        with migrated_session(Settings()) as session:
             user = create_user(session, name, password)
     except AccountError as error:
         typer.echo(f"No account created: {error.message}.", err=True)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     typer.echo(f"created account {user.name!r} (id {user.id})")
 
 
@@ -43,15 +38,10 @@ def users_add(name: Annotated[str, typer.Argument(help="The new account's name."
 def users_passwd(name: Annotated[str, typer.Argument(help="The account's name.")]) -> None:
     """Set an account's password (prompted twice, or read from stdin when piped)."""
     password = _read_password()
-    settings = Settings()
-    engine = make_engine(settings)
     try:
-        migrate(settings, engine)
-        with make_sessionmaker(engine)() as session:
+        with migrated_session(Settings()) as session:
             user = set_password(session, name, password)
     except AccountError as error:
         typer.echo(f"Password not changed: {error.message}.", err=True)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     typer.echo(f"password set for {user.name!r}")

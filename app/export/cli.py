@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from app.config import Settings
-from app.db import make_engine, make_sessionmaker, migrate
+from app.db import migrated_session
 from app.export.anki import write_apkg
 from app.export.bank import UnknownTopic, deck_name, export_cards
 from app.export.csv_export import cards_csv
@@ -36,13 +36,6 @@ def import_() -> None:
     """Import a progress backup made by dlcards export progress."""
 
 
-def _session():  # type: ignore[no-untyped-def]
-    settings = Settings()
-    engine = make_engine(settings)
-    migrate(settings, engine)
-    return settings, engine, make_sessionmaker(engine)()
-
-
 def _cards(session, topic: str | None):  # type: ignore[no-untyped-def]
     try:
         return export_cards(session, topic)
@@ -57,10 +50,8 @@ def export_anki(
     topic: TopicOption = None,
 ) -> None:
     """Write an Anki deck: question on the front; answer (MathJax math) and key points behind."""
-    _, engine, session = _session()
-    with session:
+    with migrated_session(Settings()) as session:
         count = write_apkg(_cards(session, topic), deck_name(topic), out)
-    engine.dispose()
     typer.echo(f"wrote {count} note(s) to {out}")
 
 
@@ -70,11 +61,9 @@ def export_csv(
     topic: TopicOption = None,
 ) -> None:
     """Write the cards as CSV (id, topic, level, question, answer, key points, tags, refs)."""
-    _, engine, session = _session()
-    with session:
+    with migrated_session(Settings()) as session:
         cards = _cards(session, topic)
         out.write_text(cards_csv(cards), encoding="utf-8", newline="")
-    engine.dispose()
     typer.echo(f"wrote {len(cards)} card(s) to {out}")
 
 
@@ -84,10 +73,8 @@ def export_progress_command(
     user: UserOption = LOCAL_USER_ID,
 ) -> None:
     """Write your review logs, settings and flags as a JSON backup."""
-    _, engine, session = _session()
-    with session:
+    with migrated_session(Settings()) as session:
         data = export_progress(session, user, datetime.now(UTC))
-    engine.dispose()
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     typer.echo(f"wrote {len(data['review_logs'])} review(s) to {out}")
 
@@ -103,15 +90,13 @@ def import_progress_command(
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         typer.echo(f"cannot read {source}: {error}; nothing was imported", err=True)
         raise typer.Exit(1) from None
-    settings, engine, session = _session()
+    settings = Settings()
     try:
-        with session:
+        with migrated_session(settings) as session:
             count = import_progress(session, user, data, datetime.now(UTC), settings.timezone)
     except ImportRefused as error:
         for problem in error.problems:
             typer.echo(f"{source}: {problem}", err=True)
         typer.echo("Nothing was imported.", err=True)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     typer.echo(f"imported {count} review(s) from {source}; card states rebuilt from them")

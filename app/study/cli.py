@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from app.config import Settings
-from app.db import make_engine, make_sessionmaker, migrate
+from app.db import migrated_session
 from app.study.preferences import user_context
 from app.study.rebuild import rebuild_all
 
@@ -35,16 +35,13 @@ def rebuild(
     """Recompute every card state from review_logs alone (memory states with current FSRS
     parameters; states, steps and due dates as logged unless --reschedule)."""
     settings = Settings()
-    engine = make_engine(settings)
-    migrate(settings, engine)
-    with make_sessionmaker(engine)() as session:
+    with migrated_session(settings) as session:
         report = rebuild_all(
             session,
             lambda s, user_id: user_context(s, user_id, settings.timezone),
             write=not check,
             reschedule=reschedule,
         )
-    engine.dispose()
     verb = "differ from" if check else "rewritten from"
     typer.echo(
         f"{report.users} user(s), {report.cards} card(s), {report.reviews} answer(s) replayed; "
