@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, migrate
 from app.main import create_app
+from tests.clock import Clock
 
 FIXTURE_BANK = Path(__file__).parent / "fixtures" / "bank"
 TEST_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -68,6 +69,12 @@ def fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A settable "now" for apps whose get_now dependency a test overrides."""
+    return Clock()
 
 
 @pytest.fixture

@@ -4,46 +4,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-import app.quiz.models  # noqa: F401  (the interview tables, until app.models imports them)
 from app.models import Card, Topic
 from app.quiz.deps import get_rng
-from app.quiz.routes import router as quiz_router
 from app.study.deps import get_fuzzing, get_now
-
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The injected "now": tests move it forward to time out questions."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-def _has_quiz_routes(app: FastAPI) -> bool:
-    return any(getattr(r, "path", None) == "/study/typed" for r in app.routes)
+from tests.clock import Clock
 
 
 @pytest.fixture
 def quiz_app(app: FastAPI, clock: Clock) -> FastAPI:
-    if not _has_quiz_routes(app):
-        app.include_router(quiz_router)
     app.dependency_overrides[get_now] = lambda: clock.now
     app.dependency_overrides[get_fuzzing] = lambda: False
     app.dependency_overrides[get_rng] = lambda: random.Random(7)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.models import ReviewLog, ReviewState
 from app.quiz.models import Interview
-from tests.quiz.conftest import GOOD_ANSWER, Clock, add_topic_cards
+from tests.clock import Clock
+from tests.quiz.conftest import GOOD_ANSWER, add_topic_cards
 
 
 def test_full_interview_through_the_json_api(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ReviewLog, ReviewState
-from tests.quiz.conftest import Clock
+from tests.clock import Clock
 
 NEURON = "what-is-a-neuron"
 ANSWER = "It applies a nonlinear activation function; its parameters are learned in training."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import LOCAL_USER_ID, Card, Topic
 from app.study.deps import get_fuzzing, get_now
 from app.study.preferences import StudySettings, UserContext
-
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+from tests.clock import Clock
 
 
 @pytest.fixture
@@ -75,22 +73,6 @@ def make_ctx(zone: str = "UTC", *, fuzz: bool = False, **settings: object) -> Us
         zone,  # type: ignore[arg-type]
         enable_fuzzing=fuzz,
     )
-
-
-class Clock:
-    """The injected "now" of a test app; tests move it forward to simulate days of study."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

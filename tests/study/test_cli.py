@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from app.models import ReviewState
 from app.study import reviews
 from app.study.cli import study_app
-from tests.study.conftest import T0, add_cards, make_ctx
+from tests.clock import T0
+from tests.study.conftest import add_cards, make_ctx
 
 
 @pytest.fixture

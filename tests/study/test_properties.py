@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Card, ReviewLog, ReviewState
 from app.study import rebuild, reviews
-from tests.study.conftest import T0, add_cards, make_ctx
+from tests.clock import T0
+from tests.study.conftest import add_cards, make_ctx
 
 CARDS = 2
 # Grades and undos weighted up, so lapses, relearning and multi-level undos happen often.

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import LOCAL_USER_ID, Card, ReviewLog, ReviewState
-from tests.study.conftest import Clock
+from tests.clock import Clock
 
 HX = {"HX-Request": "true"}
 FIRST = "what-is-a-neuron"
