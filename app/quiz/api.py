@@ -12,9 +12,9 @@ from app.models import Card
 from app.quiz import interview as iv
 from app.quiz.checks import Checklist, checklist
 from app.quiz.deps import RngDep
-from app.quiz.typed import MAX_ANSWER_CHARS, grade_typed
 from app.study import reviews
 from app.study.deps import ContextDep, NowDep, UserIdDep
+from app.study.reviews import MAX_ANSWER_CHARS
 
 router = APIRouter(prefix="/api", tags=["quiz"])
 
@@ -77,14 +77,14 @@ def typed_review(
 ) -> dict[str, Any]:
     """Record the confirmed grade as an FSRS review that keeps the typed answer."""
     try:
-        result = grade_typed(
+        result = reviews.grade(
             session,
             ctx,
             body.card_id,
             body.rating,
             now,
             review_token=body.review_token,
-            answer=body.answer,
+            answer_text=body.answer,
             duration_ms=body.duration_ms,
         )
     except reviews.StudyError as error:

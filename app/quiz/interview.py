@@ -22,9 +22,9 @@ from app.db import begin_write
 from app.models import Card
 from app.quiz.checks import Checklist, check_card, checklist
 from app.quiz.models import Interview, InterviewQuestion
-from app.quiz.typed import MAX_ANSWER_CHARS, store_answer_text
 from app.study import reviews
 from app.study.preferences import UserContext
+from app.study.reviews import MAX_ANSWER_CHARS
 
 MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 20, 5
 MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 30, 1800, 120
@@ -304,12 +304,11 @@ def schedule(
                 now,
                 review_token=review_token(interview, question),
                 duration_ms=int(taken.total_seconds() * 1000) if taken else None,
+                answer_text=question.answer_text,
             )
         except reviews.StudyError as error:
             skipped.append((question.position, error.message))
             continue
-        if not result.duplicate and question.answer_text:
-            store_answer_text(session, result.review_id, question.answer_text)
         recorded.append(result)
         begin_write(session, interview.user_id)
         question.rating, question.review_id = result.rating, result.review_id

@@ -23,8 +23,8 @@ from app.models import Card, Topic
 from app.quiz import interview as iv
 from app.quiz.checks import parse_marks
 from app.quiz.deps import RngDep
-from app.quiz.typed import MAX_ANSWER_CHARS
 from app.study.deps import ContextDep, NowDep, UserIdDep
+from app.study.reviews import MAX_ANSWER_CHARS
 from app.web import LEVELS, is_htmx, render
 
 router = APIRouter()

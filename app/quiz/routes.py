@@ -21,11 +21,11 @@ from app.models import Card
 from app.quiz.api import router as api_router
 from app.quiz.checks import checklist, parse_marks
 from app.quiz.interview_routes import router as interview_router
-from app.quiz.typed import MAX_ANSWER_CHARS, grade_typed
 from app.study import reviews, store, view
 from app.study.deps import ContextDep, FiltersDep, NowDep
 from app.study.preferences import UserContext
 from app.study.queue import Filters
+from app.study.reviews import MAX_ANSWER_CHARS
 from app.study.scheduler import RATING_LABELS, Rating, format_interval, preview
 from app.web import is_htmx, render
 
@@ -158,14 +158,14 @@ async def review_form(
     rating = int(text["rating"]) if text["rating"].isdigit() else -1
     duration = duration_since(str(form.get("revealed_ms", ""))[:20], now)
     try:
-        grade_typed(
+        reviews.grade(
             session,
             ctx,
             text["card_id"],
             rating,
             now,
             review_token=text["review_token"],
-            answer=answer,
+            answer_text=answer,
             duration_ms=duration,
         )
     except reviews.StudyError as error:

@@ -22,6 +22,7 @@ from app.study.scheduler import CRAM, RATINGS, Rating, State, format_interval, r
 
 MAX_DURATION_MS = 24 * 3600 * 1000
 MAX_TOKEN_LENGTH = 64
+MAX_ANSWER_CHARS = 20_000  # a typed answer kept with its review
 
 
 class StudyError(Exception):
@@ -126,8 +127,12 @@ def grade(
     review_token: str,
     duration_ms: int | None = None,
     cram: bool = False,
+    answer_text: str | None = None,
 ) -> ReviewResult:
-    """Record one answer; a token already used returns the first answer's result unchanged."""
+    """Record one answer; a token already used returns the first answer's result unchanged.
+
+    ``answer_text`` is what the user typed (typed study, mock interviews), kept on the log row.
+    """
     _check_input(rating, review_token, duration_ms)
     begin_write(session, ctx.user_id)
     try:
@@ -147,6 +152,7 @@ def grade(
         log = _record(session, ctx, card_id, row, Rating(rating), now, cram)
         log.review_token = review_token
         log.duration_ms = duration_ms
+        log.answer_text = (answer_text or "").strip()[:MAX_ANSWER_CHARS] or None
         session.flush()
         result = _result(log)
         session.commit()
