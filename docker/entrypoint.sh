@@ -2,4 +2,4 @@
 # Container start: migrate the database on the volume, load the bank, serve.
 # The tests run this same script outside Docker with a temporary data folder.
 set -eu
-python -m app serve "$@"
+exec python -m app serve "$@"
