@@ -24,6 +24,15 @@ class DemoParams(BaseModel):
 
 
 @dataclass(frozen=True)
+class Prediction:
+    """A question about what a change will do, the preset that shows it, and the answer."""
+
+    question: str
+    preset: str  # a key of the demo's examples
+    answer: str  # Markdown, shown only when the user asks to reveal it
+
+
+@dataclass(frozen=True)
 class Demo:
     slug: str
     title: str
@@ -34,6 +43,8 @@ class Demo:
     explain: str  # Markdown: what to look for
     # Named parameter sets: "maximum" (largest inputs, for bench and bound tests) and presets.
     examples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # "Predict, then reveal": a change for the user to guess the outcome of, before trying it.
+    predict: Prediction | None = None
 
     @property
     def template(self) -> str:

@@ -68,6 +68,12 @@ def explain_html(slug: str) -> str:
     return render_markdown(demo.explain)
 
 
+@cache
+def predict_html(slug: str) -> str:
+    demo = get_demo_or_404(slug)
+    return render_markdown(demo.predict.answer) if demo.predict else ""
+
+
 @router.get("/demos", response_class=HTMLResponse)
 def demo_index(request: Request, session: SessionDep) -> HTMLResponse:
     """Every demo with its one-line summary and the cards that link to it."""
@@ -137,6 +143,7 @@ def _demo_response(
         "result": result,
         "view": view,
         "explain_html": explain_html(slug),
+        "predict_html": predict_html(slug),
         "cards": cards_by_demo(session).get(slug, []),
         "fragment": fragment,
         "query": query,

@@ -39,6 +39,16 @@ def test_registry_finds_the_demos_of_issue_4():
         assert demo.slug == slug and demo.title and demo.summary and demo.explain
 
 
+@pytest.mark.parametrize("slug", [s for s in SLUGS if DEMOS[s].predict])
+def test_prediction_names_a_preset_and_the_page_hides_its_answer(slug, client):
+    prediction = DEMOS[slug].predict
+    assert prediction.question and prediction.answer
+    assert prediction.preset in DEMOS[slug].examples
+    page = client.get(f"/demos/{slug}", headers=HTML)
+    assert page.status_code == 200
+    assert "Predict, then reveal" in page.text and "<details>" in page.text
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_defaults_compute_finite_json_and_render(slug):
     demo = DEMOS[slug]
