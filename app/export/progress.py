@@ -9,7 +9,8 @@ imported logs, exactly as ``dlcards study rebuild`` would.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,22 +19,47 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.content.schema import KEBAB_PATTERN
 from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState, User
 from app.study import preferences, store
-from app.study.preferences import StudySettings, user_context
+from app.study.preferences import MAX_STEPS, StudySettings, user_context
 from app.study.rebuild import rebuild_user
+from app.study.reviews import MAX_ANSWER_CHARS, MAX_DURATION_MS
+from app.study.scheduler import parameters_problem
 
 FORMAT = "dlcards-progress"
 VERSION = 1
 MAX_LOGS = 5_000_000
+MAX_FLAGS = 100_000
 Kind = Literal["learn", "review", "relearn", "cram"]
 UtcTime = Annotated[AwareDatetime, Field(description="ISO 8601 with a UTC offset")]
+CardId = Annotated[str, Field(pattern=KEBAB_PATTERN, max_length=100)]
+Step = Annotated[int, Field(ge=0, le=MAX_STEPS)]
+Stability = Annotated[float, Field(gt=0, le=1e6)]
+Difficulty = Annotated[float, Field(ge=1, le=10)]
+
+# The moments a backup may name: reviews from this century up to a small clock skew past now;
+# due dates and burials up to the longest interval past now. "now" is the importer's clock,
+# given as validation context.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
+LATEST_DUE = timedelta(days=36500 + 366)
+
+
+def _moment(value: datetime | None, info: ValidationInfo, *, ahead: timedelta) -> datetime | None:
+    if value is None:
+        return None
+    now = (info.context or {}).get("now") or datetime.now(UTC)
+    if not EARLIEST <= value <= now + ahead:
+        raise ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {now + ahead:%Y-%m-%d}")
+    return value
 
 
 class LogEntry(BaseModel):
@@ -41,36 +67,55 @@ class LogEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    card_id: str = Field(min_length=1, max_length=100)
+    card_id: CardId
     rating: int = Field(ge=1, le=4)
     reviewed_at: UtcTime
-    duration_ms: int | None = Field(None, ge=0)
+    duration_ms: int | None = Field(None, ge=0, le=MAX_DURATION_MS)
     kind: Kind
     review_token: str | None = Field(None, max_length=64)
     state_before: int | None = Field(None, ge=1, le=3)
-    step_before: int | None = None
-    stability_before: float | None = None
-    difficulty_before: float | None = None
+    step_before: Step | None = None
+    stability_before: Stability | None = None
+    difficulty_before: Difficulty | None = None
     due_before: UtcTime | None = None
     state_after: int | None = Field(None, ge=1, le=3)
-    step_after: int | None = None
-    stability_after: float | None = None
-    difficulty_after: float | None = None
+    step_after: Step | None = None
+    stability_after: Stability | None = None
+    difficulty_after: Difficulty | None = None
     due_after: UtcTime | None = None
-    answer_text: str | None = None
+    answer_text: str | None = Field(None, max_length=MAX_ANSWER_CHARS)
+
+    @field_validator("reviewed_at")
+    @classmethod
+    def _reviewed_in_range(cls, value: datetime, info: ValidationInfo) -> datetime | None:
+        return _moment(value, info, ahead=CLOCK_SKEW)
+
+    @field_validator("due_before", "due_after")
+    @classmethod
+    def _due_in_range(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return _moment(value, info, ahead=LATEST_DUE)
 
 
 class Flag(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    card_id: str = Field(min_length=1, max_length=100)
+    card_id: CardId
     suspended: bool = False
     buried_until: UtcTime | None = None
     flagged_at: UtcTime | None = Field(None, description="due of a never-reviewed flagged card")
 
+    @field_validator("buried_until", "flagged_at")
+    @classmethod
+    def _in_range(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        return _moment(value, info, ahead=LATEST_DUE)
+
 
 class Backup(BaseModel):
-    """The backup file; ``format`` and ``version`` say what it is before anything is read."""
+    """The backup file; ``format`` and ``version`` say what it is before anything is read.
+
+    Values are taken strictly as JSON types: "3" is not 3 and a Unix time is not a date (a file
+    written by this app never holds either, so a lenient reading would only hide a damaged file).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -79,8 +124,21 @@ class Backup(BaseModel):
     exported_at: UtcTime
     settings: StudySettings
     fsrs_parameters: list[float] | None = Field(None, min_length=21, max_length=21)
-    flags: list[Flag] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list, max_length=MAX_FLAGS)
     review_logs: list[LogEntry] = Field(default_factory=list, max_length=MAX_LOGS)
+
+    @field_validator("exported_at")
+    @classmethod
+    def _exported_in_range(cls, value: datetime, info: ValidationInfo) -> datetime | None:
+        return _moment(value, info, ahead=CLOCK_SKEW)
+
+    @field_validator("fsrs_parameters")
+    @classmethod
+    def _accepted_by_fsrs(cls, parameters: list[float] | None) -> list[float] | None:
+        problem = parameters_problem(parameters) if parameters is not None else None
+        if problem:
+            raise ValueError(problem)
+        return parameters
 
     @field_validator("review_logs")
     @classmethod
@@ -136,7 +194,7 @@ class ImportRefused(ValueError):
         self.problems = problems
 
 
-def _shape(data: Any) -> Backup:
+def _shape(data: Any, now: datetime) -> Backup:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused([f'not a dlcards progress backup (expected "format": "{FORMAT}")'])
     if data.get("version") != VERSION:
@@ -144,10 +202,19 @@ def _shape(data: Any) -> Backup:
             [f"backup version {data.get('version')!r} is not supported (this app reads {VERSION})"]
         )
     try:
-        return Backup.model_validate(data)
+        # Through JSON text, so strict mode reads JSON types (an ISO date is a string there);
+        # NaN and ±Infinity, which Python's json module reads, are not JSON and are refused.
+        text = json.dumps(data, allow_nan=False)
+    except ValueError:
+        problem = "the file holds NaN or Infinity, which are not JSON numbers"
+        raise ImportRefused([problem]) from None
+    try:
+        return Backup.model_validate_json(text, strict=True, context={"now": now})
     except ValidationError as error:
         problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in error.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}"
+            + (f" (got {_shown(e['input'])})" if e["type"] != "missing" else "")
+            for e in error.errors()
         ]
         shown = problems[:10]
         if len(problems) > len(shown):
@@ -155,9 +222,14 @@ def _shape(data: Any) -> Backup:
         raise ImportRefused(shown) from None
 
 
-def validate_backup(session: Session, user_id: int, data: Any) -> Backup:
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def validate_backup(session: Session, user_id: int, data: Any, now: datetime) -> Backup:
     """The backup, if it is valid and fits this database; else ImportRefused."""
-    backup = _shape(data)
+    backup = _shape(data, now)
     if session.get(User, user_id) is None:
         raise ImportRefused([f"no user {user_id} in this database"])
     cited = {log.card_id for log in backup.review_logs} | {f.card_id for f in backup.flags}
@@ -187,11 +259,12 @@ def validate_backup(session: Session, user_id: int, data: Any) -> Backup:
 def import_progress(
     session: Session, user_id: int, data: Any, now: datetime, default_zone: str | None = None
 ) -> int:
-    """Validate, then write settings, flags and logs in one transaction and rebuild the states.
+    """Validate, then write settings, flags and logs and rebuild the states, in one transaction.
 
-    Returns the number of review logs imported; raises ImportRefused with nothing changed.
+    Returns the number of review logs imported; raises ImportRefused with nothing changed: a
+    replay that fails (a state FSRS cannot continue from) rolls back the logs with it.
     """
-    backup = validate_backup(session, user_id, data)
+    backup = validate_backup(session, user_id, data, now)
     begin_write(session, user_id)
     try:
         preferences.save(session, user_id, backup.settings)
@@ -202,9 +275,15 @@ def import_progress(
         for flag in backup.flags:
             row = store.ensure_row(session, user_id, flag.card_id, flag.flagged_at or now)
             row.suspended, row.buried_until = flag.suspended, flag.buried_until
+        session.flush()
+        report = rebuild_user(
+            session, user_context(session, user_id, default_zone), now=now, commit=False
+        )
+        if report.broken:
+            card_id, reason = report.broken[0][1:]
+            raise ImportRefused([f"review_logs for {card_id} cannot be replayed: {reason}"])
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    rebuild_user(session, user_context(session, user_id, default_zone), now=now)
     return len(backup.review_logs)

@@ -47,7 +47,17 @@ def rebuild(
         f"{report.users} user(s), {report.cards} card(s), {report.reviews} answer(s) replayed; "
         f"{len(report.mismatched)} stored state(s) {verb} the log."
     )
+    for user_id, problem in report.parameter_problems:
+        typer.echo(
+            f"  user {user_id}: stored FSRS parameters refused ({problem}); defaults used",
+            err=True,
+        )
+    for user_id, card_id, reason in report.broken[:20]:
+        typer.echo(f"  user {user_id}: {card_id}: cannot be replayed: {reason}", err=True)
+    if report.broken:
+        typer.echo(f"{len(report.broken)} card(s) could not be replayed (kept).", err=True)
     if check and report.mismatched:
         for user_id, card_id in report.mismatched[:20]:
             typer.echo(f"  user {user_id}: {card_id}", err=True)
+    if check and (report.mismatched or report.broken or report.parameter_problems):
         raise typer.Exit(1)

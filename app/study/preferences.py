@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import UserSettings
 from app.study.days import StudyCalendar, is_valid_zone, machine_zone_name
-from app.study.scheduler import SchedulerConfig
+from app.study.scheduler import SchedulerConfig, parameters_problem
 
 MINUTES_PER_DAY = 1440
 MAX_STEPS = 10
@@ -153,6 +153,11 @@ class UserContext:
         self.zone_name = settings.timezone or default_zone or machine_zone_name()
         self.calendar = StudyCalendar.of(self.zone_name, settings.day_starts_at_hour)
         base = SchedulerConfig()
+        # Parameters stored by an older version may be out of fsrs's bounds: schedule with the
+        # defaults rather than fail every page, and say so (settings page, rebuild --check).
+        self.parameters_problem = parameters_problem(parameters) if parameters else None
+        if self.parameters_problem:
+            parameters = None
         self.config = SchedulerConfig(
             desired_retention=settings.desired_retention,
             learning_steps_minutes=tuple(settings.learning_steps_minutes),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -139,39 +140,42 @@ def counts(session: Session, ctx: UserContext, filters: Filters, now: datetime) 
 
 
 def next_card(
-    session: Session, ctx: UserContext, filters: Filters, now: datetime, *, ahead: bool = False
+    session: Session,
+    ctx: UserContext,
+    filters: Filters,
+    now: datetime,
+    *,
+    ahead: bool = False,
+    skip: Collection[str] = (),
 ) -> NextCard | None:
     """The card to show now, or None when today's work (within the limits) is done.
 
     With ``ahead`` the user asked to study ahead: the soonest-due scheduled card is shown.
+    ``skip`` names cards to pass over (their stored state cannot be scheduled).
     """
-    card = session.scalars(
-        _learning(ctx, filters, now, now).order_by(ReviewState.due).limit(1)
-    ).first()
+
+    def first(query):  # type: ignore[no-untyped-def]
+        if skip:
+            query = query.where(Card.id.not_in(list(skip)))
+        return session.scalars(query.limit(1)).first()
+
+    card = first(_learning(ctx, filters, now, now).order_by(ReviewState.due))
     if card is not None:
         return NextCard(card, "learning")
     usage = usage_today(session, ctx, now)
     if usage.reviews_done < ctx.settings.reviews_per_day:
-        card = session.scalars(
-            _reviews(ctx, filters, now).order_by(ReviewState.due).limit(1)
-        ).first()
+        card = first(_reviews(ctx, filters, now).order_by(ReviewState.due))
         if card is not None:
             return NextCard(card, "review")
     if usage.new_done < ctx.settings.new_per_day:
-        card = session.scalars(
-            _new(ctx, filters, now).order_by(Card.position, Card.id).limit(1)
-        ).first()
+        card = first(_new(ctx, filters, now).order_by(Card.position, Card.id))
         if card is not None:
             return NextCard(card, "new")
-    card = session.scalars(
-        _learning(ctx, filters, now, now + LEARN_AHEAD).order_by(ReviewState.due).limit(1)
-    ).first()
+    card = first(_learning(ctx, filters, now, now + LEARN_AHEAD).order_by(ReviewState.due))
     if card is not None:
         return NextCard(card, "learning")
     if ahead:
-        card = session.scalars(
-            _scheduled(ctx, filters, now).order_by(ReviewState.due).limit(1)
-        ).first()
+        card = first(_scheduled(ctx, filters, now).order_by(ReviewState.due))
         if card is not None:
             return NextCard(card, "ahead")
     return None

@@ -22,7 +22,7 @@ from app.db import begin_write
 from app.models import ReviewLog, ReviewState, User
 from app.study import store
 from app.study.preferences import UserContext
-from app.study.scheduler import CRAM, NEW_CARD, CardState, State, review
+from app.study.scheduler import CRAM, NEW_CARD, SCHEDULING_ERRORS, CardState, State, review
 
 BATCH = 5000
 
@@ -35,11 +35,22 @@ class RebuildReport:
     cards: int = 0
     reviews: int = 0
     mismatched: list[tuple[int, str]] = field(default_factory=list)
+    # Cards whose log FSRS cannot replay (a date or state an older version let in), with why;
+    # they are reported and left as stored, never a crash for the other cards and users.
+    broken: list[tuple[int, str, str]] = field(default_factory=list)
+    parameter_problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Unreplayable:
+    """A card whose answers could not be replayed, and why."""
+
+    reason: str
 
 
 def replayed_states(
     session: Session, ctx: UserContext, *, reschedule: bool = False
-) -> Iterator[tuple[str, CardState]]:
+) -> Iterator[tuple[str, CardState | Unreplayable]]:
     """Each reviewed card's state, replayed from its non-cram answers in the order applied."""
     rows = session.execute(
         select(
@@ -55,17 +66,22 @@ def replayed_states(
         .execution_options(yield_per=BATCH)
     )
     for card_id, answers in groupby(rows, key=lambda r: r.card_id):
-        state = NEW_CARD
+        state: CardState | Unreplayable = NEW_CARD
         key = ctx.fuzz_key(card_id)
         for answer in answers:
-            state = review(ctx.config, state, answer.rating, answer.reviewed_at, key).after
-            if not reschedule and answer.state_after is not None and answer.due_after:
-                state = replace(
-                    state,
-                    state=State(answer.state_after),
-                    step=answer.step_after,
-                    due=answer.due_after,
-                )
+            if isinstance(state, Unreplayable):
+                continue  # drain the group
+            try:
+                state = review(ctx.config, state, answer.rating, answer.reviewed_at, key).after
+                if not reschedule and answer.state_after is not None and answer.due_after:
+                    state = replace(
+                        state,
+                        state=State(answer.state_after),
+                        step=answer.step_after,
+                        due=answer.due_after,
+                    )
+            except SCHEDULING_ERRORS as error:
+                state = Unreplayable(f"review at {answer.reviewed_at}: {error}")
         yield card_id, state
 
 
@@ -76,12 +92,18 @@ def rebuild_user(
     write: bool = True,
     reschedule: bool = False,
     now: datetime | None = None,
+    commit: bool = True,
 ) -> RebuildReport:
-    """Replay one user's log; with ``write`` store the replayed states (flags are kept)."""
+    """Replay one user's log; with ``write`` store the replayed states (flags are kept).
+
+    ``commit=False`` writes inside the caller's transaction (an import that rolls back whole).
+    """
     now = now or datetime.now(UTC)
-    if write:
+    if write and commit:
         begin_write(session, ctx.user_id)
     report = RebuildReport(users=1)
+    if ctx.parameters_problem:
+        report.parameter_problems.append((ctx.user_id, ctx.parameters_problem))
     rows = {
         row.card_id: row
         for row in session.scalars(select(ReviewState).where(ReviewState.user_id == ctx.user_id))
@@ -89,6 +111,9 @@ def rebuild_user(
     replayed: set[str] = set()
     for card_id, state in replayed_states(session, ctx, reschedule=reschedule):
         replayed.add(card_id)
+        if isinstance(state, Unreplayable):
+            report.broken.append((ctx.user_id, card_id, state.reason))
+            continue
         report.cards += 1
         report.reviews += state.reps
         row = rows.get(card_id)
@@ -104,7 +129,7 @@ def rebuild_user(
                 store.set_new(row, now)
                 if store.is_new_row_removable(row):
                     session.delete(row)
-    if write:
+    if write and commit:
         session.commit()
     return report
 
@@ -126,4 +151,6 @@ def rebuild_all(
         total.cards += report.cards
         total.reviews += report.reviews
         total.mismatched.extend(report.mismatched)
+        total.broken.extend(report.broken)
+        total.parameter_problems.extend(report.parameter_problems)
     return total

@@ -18,7 +18,15 @@ from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState
 from app.study import store
 from app.study.preferences import UserContext
-from app.study.scheduler import CRAM, RATINGS, Rating, State, format_interval, review
+from app.study.scheduler import (
+    CRAM,
+    RATINGS,
+    SCHEDULING_ERRORS,
+    Rating,
+    State,
+    format_interval,
+    review,
+)
 
 MAX_DURATION_MS = 24 * 3600 * 1000
 MAX_TOKEN_LENGTH = 64
@@ -149,7 +157,13 @@ def grade(
         row = store.get_row(session, ctx.user_id, card_id)
         if row is not None and row.suspended:
             raise Conflict(f"card {card_id!r} is suspended; unsuspend it to study it")
-        log = _record(session, ctx, card_id, row, Rating(rating), now, cram)
+        try:
+            log = _record(session, ctx, card_id, row, Rating(rating), now, cram)
+        except SCHEDULING_ERRORS as error:
+            raise Conflict(
+                f"card {card_id!r} has a stored state that cannot be scheduled ({error}); "
+                "run `dlcards study rebuild --check`"
+            ) from None
         log.review_token = review_token
         log.duration_ms = duration_ms
         log.answer_text = (answer_text or "").strip()[:MAX_ANSWER_CHARS] or None

@@ -33,6 +33,9 @@ KIND_BY_STATE = {
     State.Relearning: "relearn",
 }
 CRAM = "cram"
+# What fsrs raises for a state it cannot continue from (a missing stability read back from a
+# stored NaN, a due date past year 9999): study passes such a card over, rebuild reports it.
+SCHEDULING_ERRORS = (ValueError, OverflowError, ArithmeticError, TypeError, AssertionError)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,20 @@ def fuzzed_days(days: int, unit: float, maximum: int) -> int:
     high = min(round(days + delta), maximum)
     low = min(max(2, round(days - delta)), high)
     return min(round(unit * (high - low + 1) + low), maximum)
+
+
+def parameters_problem(parameters: Sequence[float]) -> str | None:
+    """Why ``fsrs`` would refuse these parameters (count, NaN, bounds), or None if it accepts them.
+
+    The package's own check decides, so the bounds are always the ones the scheduler uses.
+    """
+    try:
+        fsrs.Scheduler(parameters=tuple(float(p) for p in parameters))
+    except (ValueError, TypeError, OverflowError) as error:
+        first, *details = [line.strip() for line in str(error).splitlines() if line.strip()]
+        shown = "; ".join(details[:3]) + ("; …" if len(details) > 3 else "")
+        return f"{first.rstrip(':')}: {shown}" if shown else first
+    return None
 
 
 @lru_cache(maxsize=64)

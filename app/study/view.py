@@ -13,7 +13,7 @@ from app.study import queue, store
 from app.study.preferences import UserContext
 from app.study.queue import Counts, Filters
 from app.study.reviews import new_review_token
-from app.study.scheduler import RATING_LABELS, format_interval, preview
+from app.study.scheduler import RATING_LABELS, SCHEDULING_ERRORS, format_interval, preview
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class StudyView:
     next_due: datetime | None = None
     due_tomorrow: int = 0
     new_tomorrow: int = 0
+    # Cards passed over because their stored state cannot be scheduled (an older version's
+    # damage); `dlcards study rebuild --check` names them too.
+    skipped: list[str] = field(default_factory=list)
 
     def query(self, **extra: str) -> dict[str, str]:
         """The filters and mode as query parameters, to come back to the same queue."""
@@ -62,6 +65,7 @@ class StudyView:
         if self.card is None:
             return {
                 "card": None,
+                "skipped": self.skipped,
                 "counts": counts,
                 "next_due": self.next_due.isoformat() if self.next_due else None,
                 "due_tomorrow": self.due_tomorrow,
@@ -90,7 +94,11 @@ class StudyView:
                 for g in self.grades
             },
             "counts": counts,
+            "skipped": self.skipped,
         }
+
+
+MAX_SKIPPED = 20  # damaged cards passed over in one request before giving up on the queue
 
 
 def build(
@@ -106,11 +114,22 @@ def build(
     view = StudyView(
         filters=filters, counts=queue.counts(session, ctx, filters, now), cram=cram, ahead=ahead
     )
-    nxt = (
-        queue.next_cram_card(session, ctx, filters, now)
-        if cram
-        else queue.next_card(session, ctx, filters, now, ahead=ahead)
-    )
+    if cram:
+        nxt = queue.next_cram_card(session, ctx, filters, now)
+    else:
+        while True:
+            nxt = queue.next_card(session, ctx, filters, now, ahead=ahead, skip=view.skipped)
+            if nxt is None:
+                break
+            state = store.card_state(store.get_row(session, ctx.user_id, nxt.card.id))
+            try:
+                intervals = preview(ctx.config, state, now, ctx.fuzz_key(nxt.card.id))
+                break
+            except SCHEDULING_ERRORS:
+                view.skipped.append(nxt.card.id)
+                if len(view.skipped) >= MAX_SKIPPED:
+                    nxt = None
+                    break
     if nxt is None:
         view.next_due = queue.next_due(session, ctx, filters, now)
         view.due_tomorrow = queue.due_tomorrow(session, ctx, filters, now)
@@ -121,7 +140,5 @@ def build(
     if cram:
         view.grades = [Grade(int(r), name, None) for r, name in RATING_LABELS.items()]
     else:
-        state = store.card_state(store.get_row(session, ctx.user_id, nxt.card.id))
-        intervals = preview(ctx.config, state, now, ctx.fuzz_key(nxt.card.id))
         view.grades = [Grade(int(r), RATING_LABELS[r], ivl) for r, ivl in intervals.items()]
     return view

@@ -117,20 +117,20 @@ def test_malformed_or_mismatched_backup_changes_nothing(
     message: str,
 ) -> None:
     study_a_while(loaded)
-    backup = json.loads(json.dumps(export_progress(loaded, USER, T0)))
+    backup = json.loads(json.dumps(export_progress(loaded, USER, T0 + timedelta(days=16))))
     fresh = other_database()
     with pytest.raises(ImportRefused) as refused:
-        import_progress(fresh, USER, _broken(backup, change), T0, "UTC")
+        import_progress(fresh, USER, _broken(backup, change), T0 + timedelta(days=16), "UTC")
     assert message in str(refused.value)
     assert _counts(fresh) == (0, 0, 0)
 
 
 def test_import_into_a_database_with_progress_is_refused(loaded: Session) -> None:
     study_a_while(loaded)
-    backup = export_progress(loaded, USER, T0)
+    backup = export_progress(loaded, USER, T0 + timedelta(days=16))
     before = _counts(loaded)
     with pytest.raises(ImportRefused, match="already holds 9 review"):
-        import_progress(loaded, USER, backup, T0, "UTC")
+        import_progress(loaded, USER, backup, T0 + timedelta(days=16), "UTC")
     assert _counts(loaded) == before
 
 
