@@ -20,7 +20,7 @@ from app.db import SessionDep, schema_revision
 from app.demos.links import demo_href
 from app.demos.registry import get_demo
 from app.models import Card
-from app.study.deps import NowDep, UserIdDep
+from app.deps import NowDep, UserIdDep
 from app.study.stats import dashboard
 from app.web import LEVELS, render
 

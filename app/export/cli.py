@@ -14,7 +14,7 @@ from app.db import migrated_session
 from app.export.anki import write_apkg
 from app.export.bank import UnknownTopic, deck_name, export_cards
 from app.export.csv_export import cards_csv
-from app.export.progress import ImportRefused, export_progress, import_progress
+from app.export.progress import ImportRefused, export_progress, import_progress, parse_backup
 from app.models import LOCAL_USER_ID
 
 export_app = typer.Typer(no_args_is_help=True)
@@ -86,8 +86,8 @@ def import_progress_command(
 ) -> None:
     """Import a backup into a fresh install and rebuild the schedule (nothing changes on error)."""
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = parse_backup(source.read_bytes())
+    except (OSError, ImportRefused) as error:
         typer.echo(f"cannot read {source}: {error}; nothing was imported", err=True)
         raise typer.Exit(1) from None
     settings = Settings()

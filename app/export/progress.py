@@ -194,6 +194,21 @@ class ImportRefused(ValueError):
         self.problems = problems
 
 
+def parse_backup(raw: bytes) -> Any:
+    """The JSON value of a backup file; ImportRefused for text that is not UTF-8 JSON.
+
+    Nesting deeper than Python's recursion limit (``[`` × 100,000) is refused the same way.
+    """
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ImportRefused(["not a UTF-8 text file"]) from None
+    except json.JSONDecodeError as error:
+        raise ImportRefused([f"not a JSON file: {error}"]) from None
+    except RecursionError:
+        raise ImportRefused(["not a backup: the JSON is nested too deeply"]) from None
+
+
 def _shape(data: Any, now: datetime) -> Backup:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused([f'not a dlcards progress backup (expected "format": "{FORMAT}")'])

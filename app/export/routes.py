@@ -8,15 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.db import SessionDep
+from app.deps import NowDep, UserIdDep
 from app.export.anki import apkg_bytes
 from app.export.bank import UnknownTopic, deck_name, export_cards
 from app.export.csv_export import cards_csv
-from app.export.progress import ImportRefused, export_progress, import_progress
+from app.export.progress import ImportRefused, export_progress, import_progress, parse_backup
 from app.models import Card, Topic
-from app.study.deps import NowDep, UserIdDep
 from app.web import render
 
 router = APIRouter()
@@ -95,14 +96,15 @@ async def import_form(
         raw = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(raw) > MAX_UPLOAD_BYTES:
         return _page(request, session, problems=["the file is too large"], status_code=422)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        problems = [f"not a JSON file: {error}"]
-        return _page(request, session, problems=problems, status_code=422)
     zone = request.app.state.settings.timezone
+
+    def parse_and_import() -> int:
+        return import_progress(session, user_id, parse_backup(raw), now, zone)
+
     try:
-        count = import_progress(session, user_id, data, now, zone)
+        # Parsing and replaying a large backup takes seconds: off the event loop, so the
+        # server keeps answering everyone else meanwhile.
+        count = await run_in_threadpool(parse_and_import)
     except ImportRefused as error:
         return _page(request, session, problems=error.problems, status_code=422)
     return RedirectResponse(f"/export?imported={count}", status_code=303)

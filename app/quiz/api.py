@@ -13,7 +13,7 @@ from app.quiz import interview as iv
 from app.quiz.checks import Checklist, checklist
 from app.quiz.deps import RngDep
 from app.study import reviews
-from app.study.deps import ContextDep, NowDep, UserIdDep
+from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.study.reviews import MAX_ANSWER_CHARS
 
 router = APIRouter(prefix="/api", tags=["quiz"])
@@ -92,7 +92,7 @@ def typed_review(
     return result.as_json()
 
 
-def _interview(session: SessionDep, user_id: int, interview_id: int) -> iv.Interview:
+def _interview(session: SessionDep, user_id: int, interview_id: RowId) -> iv.Interview:
     try:
         return iv.get_interview(session, user_id, interview_id)
     except iv.InterviewError as error:
@@ -134,7 +134,7 @@ def list_interviews(session: SessionDep, user_id: UserIdDep) -> list[dict[str, A
 
 @router.get("/interviews/{interview_id}")
 def current(
-    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int
+    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: RowId
 ) -> dict[str, Any]:
     """The interview and its current question (whose clock starts now if not started)."""
     interview = _interview(session, user_id, interview_id)
@@ -160,7 +160,7 @@ def current(
 
 @router.post("/interviews/{interview_id}/answers")
 def post_answer(
-    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int, body: AnswerIn
+    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: RowId, body: AnswerIn
 ) -> dict[str, Any]:
     """Answer the current question; after the deadline it is kept but marked over time."""
     interview = _interview(session, user_id, interview_id)
@@ -179,7 +179,7 @@ def post_answer(
 
 
 @router.get("/interviews/{interview_id}/summary")
-def summary(session: SessionDep, user_id: UserIdDep, interview_id: int) -> dict[str, Any]:
+def summary(session: SessionDep, user_id: UserIdDep, interview_id: RowId) -> dict[str, Any]:
     """Scores per question and per topic, the weakest topics, and each checklist."""
     interview = _interview(session, user_id, interview_id)
     result = iv.summarize(session, interview)
@@ -212,7 +212,7 @@ def summary(session: SessionDep, user_id: UserIdDep, interview_id: int) -> dict[
 
 @router.post("/interviews/{interview_id}/schedule")
 def schedule(
-    session: SessionDep, ctx: ContextDep, now: NowDep, interview_id: int, body: ScheduleIn
+    session: SessionDep, ctx: ContextDep, now: NowDep, interview_id: RowId, body: ScheduleIn
 ) -> dict[str, Any]:
     """Record the confirmed grades (and flipped marks) as FSRS reviews, once per question."""
     interview = _interview(session, ctx.user_id, interview_id)

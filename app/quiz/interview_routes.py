@@ -7,6 +7,7 @@ clock: an answer posted after the deadline is recorded as over time whatever the
 
 from __future__ import annotations
 
+import math
 from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any
@@ -19,11 +20,11 @@ from sqlalchemy import select
 from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.demos.plot import bar_chart
+from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.models import Card, Topic
 from app.quiz import interview as iv
 from app.quiz.checks import parse_marks
 from app.quiz.deps import RngDep
-from app.study.deps import ContextDep, NowDep, UserIdDep
 from app.study.reviews import MAX_ANSWER_CHARS
 from app.web import LEVELS, is_htmx, render
 
@@ -31,7 +32,7 @@ router = APIRouter()
 CHART_INTERVIEWS = 30
 
 
-def interview_or_404(session: SessionDep, user_id: int, interview_id: int) -> iv.Interview:
+def interview_or_404(session: SessionDep, user_id: int, interview_id: RowId) -> iv.Interview:
     try:
         return iv.get_interview(session, user_id, interview_id)
     except iv.InterviewError as error:
@@ -71,10 +72,12 @@ def setup_page(request: Request, session: SessionDep, user_id: UserIdDep) -> HTM
 
 
 def _minutes_to_seconds(text: str) -> int | str:
+    """Whole seconds, or the text itself for the model to refuse (not a number, inf, NaN)."""
     try:
-        return round(float(text) * 60)
+        minutes = float(text)
     except ValueError:
         return text
+    return round(minutes * 60) if math.isfinite(minutes) and abs(minutes) < 1e6 else text
 
 
 @router.post("/interview", response_class=HTMLResponse)
@@ -166,7 +169,7 @@ def _question_page(
 
 @router.get("/interview/{interview_id}", response_class=HTMLResponse)
 def question_page(
-    request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int
+    request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: RowId
 ) -> Response:
     """The current question with its countdown (its clock starts when first shown)."""
     interview = interview_or_404(session, user_id, interview_id)
@@ -184,7 +187,7 @@ def answer_form(
     session: SessionDep,
     user_id: UserIdDep,
     now: NowDep,
-    interview_id: int,
+    interview_id: RowId,
     position: Annotated[int, Form(ge=1, le=iv.MAX_QUESTIONS)],
     answer: Annotated[str, Form(max_length=MAX_ANSWER_CHARS)] = "",
 ) -> Response:
@@ -208,7 +211,7 @@ def answer_form(
 
 @router.post("/interview/{interview_id}/end", response_class=HTMLResponse)
 def end_form(
-    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: int
+    session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: RowId
 ) -> RedirectResponse:
     """Stop the interview now; unanswered questions count as skipped."""
     interview = interview_or_404(session, user_id, interview_id)
@@ -222,7 +225,7 @@ def summary_page(
     request: Request,
     session: SessionDep,
     user_id: UserIdDep,
-    interview_id: int,
+    interview_id: RowId,
     scheduled: int = 0,
     saved: bool = False,
 ) -> Response:
@@ -254,7 +257,7 @@ async def summary_form(
     session: SessionDep,
     ctx: ContextDep,
     now: NowDep,
-    interview_id: int,
+    interview_id: RowId,
 ) -> Response:
     """Save flipped marks; with "schedule", record the confirmed grades as FSRS reviews."""
     interview = interview_or_404(session, ctx.user_id, interview_id)

@@ -22,7 +22,8 @@ from app.quiz.api import router as api_router
 from app.quiz.checks import checklist, parse_marks
 from app.quiz.interview_routes import router as interview_router
 from app.study import reviews, store, view
-from app.study.deps import ContextDep, FiltersDep, NowDep
+from app.deps import ContextDep, NowDep
+from app.study.deps import FiltersDep
 from app.study.preferences import UserContext
 from app.study.queue import Filters
 from app.study.reviews import MAX_ANSWER_CHARS

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.study import preferences, reviews, stats, view
-from app.study.deps import ContextDep, FiltersDep, NowDep
+from app.deps import ContextDep, NowDep
+from app.study.deps import FiltersDep
 
 router = APIRouter(prefix="/api", tags=["study"])
 

@@ -19,7 +19,8 @@ from app.db import SessionDep
 from app.study import charts, optimize, preferences, rebuild, reviews, stats, view
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
-from app.study.deps import ContextDep, FiltersDep, NowDep
+from app.deps import ContextDep, NowDep
+from app.study.deps import FiltersDep
 from app.study.preferences import UserContext
 from app.study.queue import Filters
 from app.web import is_htmx, render

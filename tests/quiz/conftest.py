@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Card, Topic
 from app.quiz.deps import get_rng
-from app.study.deps import get_fuzzing, get_now
+from app.deps import get_fuzzing, get_now
 from tests.clock import Clock
 
 

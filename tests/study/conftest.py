@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.models import LOCAL_USER_ID, Card, Topic
-from app.study.deps import get_fuzzing, get_now
+from app.deps import get_fuzzing, get_now
 from app.study.preferences import StudySettings, UserContext
 from tests.clock import Clock
 

@@ -1,0 +1,53 @@
+"""Request dependencies every feature shares: the clock, the user, their study context, ids.
+
+They live on the ground floor (they import settings, the database and accounts, no feature
+routes), so cards, study, interviews and exports depend on them without depending on each other.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from app.accounts.deps import current_user_id
+from app.db import SessionDep
+from app.study.preferences import UserContext, user_context
+
+# The largest id a database row can have (a signed 64-bit integer, on SQLite and PostgreSQL):
+# a larger one in a path is a 422, never an OverflowError in the driver.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id (1 … 2⁶³ − 1)")]
+
+
+def get_now() -> datetime:
+    """The current time in UTC; tests override this dependency to simulate days of study."""
+    return datetime.now(UTC)
+
+
+def get_user_id(request: Request) -> int:
+    """The studying user: the local user, or the signed-in one in multi-user mode."""
+    return current_user_id(request)
+
+
+def get_fuzzing() -> bool:
+    """Whether intervals get FSRS fuzz (tests may turn it off for exact intervals)."""
+    return True
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+UserIdDep = Annotated[int, Depends(get_user_id)]
+
+
+def get_context(
+    request: Request,
+    session: SessionDep,
+    user_id: UserIdDep,
+    fuzzing: Annotated[bool, Depends(get_fuzzing)],
+) -> UserContext:
+    default_zone = getattr(request.app.state.settings, "timezone", None)
+    return user_context(session, user_id, default_zone, enable_fuzzing=fuzzing)
+
+
+ContextDep = Annotated[UserContext, Depends(get_context)]
