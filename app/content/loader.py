@@ -25,6 +25,7 @@ from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState, Topic, utcnow
 
 TOPICS_FILE = "topics.yaml"
+NESTED_TOO_DEEPLY = "nested too deeply to read"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.DOTALL)
 LEVEL_ORDER = {"beginner": 0, "intermediate": 1, "advanced": 2}
 MIN_ANSWER_WORDS = 20
@@ -128,8 +129,18 @@ def _read_topics(path: Path, problems: list[Problem]) -> list[TopicEntry]:
     except FileNotFoundError:
         problems.append(Problem(str(path), 0, "topics", "file not found"))
         return []
+    except OSError as error:
+        problems.append(Problem(str(path), 0, "topics", f"cannot be read ({error.strerror})"))
+        return []
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        problems.append(Problem(str(path), line, "file", "not valid UTF-8"))
+        return []
     except yaml.YAMLError as error:
         problems.append(Problem(str(path), _yaml_line(error), "yaml", _yaml_message(error)))
+        return []
+    except RecursionError:
+        problems.append(Problem(str(path), 1, "yaml", NESTED_TOO_DEEPLY))
         return []
     if not isinstance(raw, list):
         problems.append(Problem(str(path), 1, "topics", "expected a list of topics"))
@@ -152,8 +163,16 @@ def _read_card(
     try:
         raw_bytes = path.read_bytes()
         source = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(display, 1, "file", "not valid UTF-8"))
+    except OSError as error:  # a folder named x.md, a dangling link, no permission
+        problems.append(Problem(display, 0, "file", f"not a readable file ({error.strerror})"))
+        return None
+    except UnicodeDecodeError as error:
+        line = raw_bytes[: error.start].count(b"\n") + 1
+        problems.append(Problem(display, line, "file", "not valid UTF-8"))
+        return None
+    if "\0" in source:
+        line = source[: source.index("\0")].count("\n") + 1
+        problems.append(Problem(display, line, "file", "contains a NUL byte"))
         return None
     match = FRONT_MATTER.match(source)
     if match is None:
@@ -164,6 +183,9 @@ def _read_card(
         data = yaml.safe_load(front_text)
     except yaml.YAMLError as error:
         problems.append(Problem(display, _yaml_line(error) + 1, "yaml", _yaml_message(error)))
+        return None
+    except RecursionError:
+        problems.append(Problem(display, 2, "yaml", NESTED_TOO_DEEPLY))
         return None
     if not isinstance(data, dict):
         problems.append(Problem(display, 2, "front matter", "expected 'key: value' lines"))
