@@ -1,4 +1,4 @@
-"""``dlcards users add NAME``: create an account from the command line."""
+"""``dlcards users add|passwd|sign-out NAME``: accounts from the command line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from app.accounts.users import AccountError, create_user, set_password
+from app.accounts import sessions
+from app.accounts.users import AccountError, create_user, find_user, set_password
 from app.config import Settings
 from app.db import migrated_session
 
@@ -44,4 +45,16 @@ def users_passwd(name: Annotated[str, typer.Argument(help="The account's name.")
     except AccountError as error:
         typer.echo(f"Password not changed: {error.message}.", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"password set for {user.name!r}")
+    typer.echo(f"password set for {user.name!r}; its sessions were ended")
+
+
+@users_app.command("sign-out")
+def users_sign_out(name: Annotated[str, typer.Argument(help="The account's name.")]) -> None:
+    """End every session of an account (each browser must sign in again)."""
+    with migrated_session(Settings()) as session:
+        user = find_user(session, name)
+        if user is None:
+            typer.echo(f"No account named {name!r}.", err=True)
+            raise typer.Exit(1)
+        ended = sessions.end_all(session, user.id)
+    typer.echo(f"ended {ended} session(s) of {user.name!r}")

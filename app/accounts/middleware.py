@@ -1,7 +1,9 @@
 """Multi-user mode: every request but sign-in, sign-up and health needs a signed session.
 
-The cookie is checked by signature alone, so any app process answers any request; the
-signed-in user id is put in ``request.state.user_id`` for :func:`app.accounts.deps.current_user_id`.
+The cookie's signature is checked first (a forged one costs no lookup), then its session row
+in the shared database (so any app process answers any request, and a session ended by
+sign-out or a password change is refused everywhere at once); the signed-in user id is put in
+``request.state.user_id`` for :func:`app.accounts.deps.current_user_id`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from urllib.parse import quote
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.accounts import cookies
+from app.accounts import cookies, sessions
 from app.accounts.secret import session_key
 
 PUBLIC_PATHS = frozenset({"/login", "/signup", "/healthz", "/favicon.ico"})
@@ -44,7 +46,11 @@ def signed_in_user(scope: Scope) -> int | None:
     except Exception:  # a malformed Cookie header signs nobody in
         return None
     morsel = jar.get(cookies.COOKIE_NAME)
-    return cookies.verify(key, morsel.value if morsel else None, datetime.now(UTC))
+    value = morsel.value if morsel else None
+    user_id = cookies.verify(key, value, datetime.now(UTC))
+    if user_id is None or value is None:
+        return None
+    return user_id if sessions.is_live(scope["app"].state.engine, user_id, value) else None
 
 
 class RequireSignIn:

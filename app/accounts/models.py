@@ -43,6 +43,22 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SignInSession(Base):
+    """One signed-in browser: the SHA-256 of its cookie, so a session can be ended server-side.
+
+    The cookie's signature is checked first (a forgery never costs a lookup); then the row must
+    exist: signing out deletes it, a password change deletes the user's others, and
+    ``dlcards users sign-out NAME`` deletes them all.
+    """
+
+    __tablename__ = "sign_in_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AppSecret(Base):
     """A secret generated once and shared by every app process (the session signing key)."""
 

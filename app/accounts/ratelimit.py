@@ -2,6 +2,10 @@
 
 A name or an address with too many failed sign-ins in the window is refused before the
 password is checked, whether or not the account exists (so the refusal reveals nothing).
+Each attempt is counted *before* its password is checked, in the write transaction that
+decided to let it through, so a concurrent burst cannot slip more checks past the limit than
+it allows (a success then takes its count back). Sign-ups whose name is taken count the same
+way, so probing for account names is limited like guessing passwords.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from app.accounts.models import LoginFailure
@@ -70,12 +74,22 @@ def check(session: Session, account: str, address: str, now: datetime) -> Refusa
     return None
 
 
-def record_failure(session: Session, account: str, address: str, now: datetime) -> None:
-    """Count one failed sign-in (and forget failures older than the window); commits."""
+# PostgreSQL: the transaction-scoped advisory lock that serializes the count-then-insert of
+# attempts across processes (SQLite's write transaction already does).
+ATTEMPT_LOCK_KEY = 4_417_205_032
+
+
+def attempt(session: Session, account: str, address: str, now: datetime) -> Refusal | None:
+    """Refuse, or let one attempt through and count it as a failure until it succeeds; commits."""
     begin_write(session)
-    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
-    session.add(LoginFailure(account=normalized(account), address=address[:64], at=now))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ATTEMPT_LOCK_KEY})
+    refusal = check(session, account, address, now)
+    if refusal is None:
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
+        session.add(LoginFailure(account=normalized(account), address=address[:64], at=now))
     session.commit()
+    return refusal
 
 
 def clear_account(session: Session, account: str) -> None:

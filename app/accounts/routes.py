@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from app.accounts import cookies, ratelimit
+from app.accounts import cookies, ratelimit, sessions
 from app.accounts.middleware import app_session_key, signed_in_user
 from app.accounts.users import AccountError, authenticate, create_user
 from app.db import SessionDep
@@ -31,13 +32,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _signed_in(request: Request, user_id: int, target: str) -> Response:
+def _signed_in(request: Request, session: Session, user_id: int, target: str) -> Response:
     settings = request.app.state.settings
-    expires = cookies.expiry(datetime.now(UTC), settings.session_days)
+    now = datetime.now(UTC)
+    expires = cookies.expiry(now, settings.session_days)
+    value = cookies.sign(app_session_key(request.app), user_id, expires)
+    sessions.start(session, user_id, value, now, expires)
     response = RedirectResponse(safe_next(target), status_code=303)
     response.set_cookie(
         cookies.COOKIE_NAME,
-        cookies.sign(app_session_key(request.app), user_id, expires),
+        value,
         max_age=settings.session_days * 86400,
         path="/",
         httponly=True,
@@ -79,19 +83,18 @@ def login(
     """Sign in; a wrong name or password gets one message that does not say which."""
     now = datetime.now(UTC)
     address = client_address(request)
-    refusal = ratelimit.check(session, name, address, now)
+    refusal = ratelimit.attempt(session, name, address, now)
     if refusal is not None:
         return _login_page(
             request, name=name, error=refusal.message, target=next, status_code=429
         )
     user = authenticate(session, name, password)
-    if user is None:
-        ratelimit.record_failure(session, name, address, now)
+    if user is None:  # the attempt stays counted as a failure
         return _login_page(
             request, name=name, error=WRONG_CREDENTIALS, target=next, status_code=401
         )
     ratelimit.clear_account(session, name)
-    return _signed_in(request, user.id, next)
+    return _signed_in(request, session, user.id, next)
 
 
 def _signup_allowed(request: Request) -> None:
@@ -116,6 +119,14 @@ def signup(
 ) -> Response:
     """Create an account and sign in to it."""
     _signup_allowed(request)
+    now = datetime.now(UTC)
+    address = client_address(request)
+    refusal = ratelimit.check(session, name, address, now)
+    if refusal is not None:
+        errors = {"name": refusal.message}
+        return render(
+            request, "accounts/signup.html", {"name": name, "errors": errors}, status_code=429
+        )
     errors: dict[str, str] = {}
     if password != confirm:
         errors["confirm"] = "the two passwords differ"
@@ -124,16 +135,21 @@ def signup(
             user = create_user(session, name.strip(), password)
         except AccountError as error:
             errors[error.field] = error.message
+            if error.taken:  # probing for names is limited like guessing passwords
+                ratelimit.attempt(session, name, address, now)
     if errors:
         return render(
             request, "accounts/signup.html", {"name": name, "errors": errors}, status_code=422
         )
-    return _signed_in(request, user.id, "/")
+    return _signed_in(request, session, user.id, "/")
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    """Sign out: the session cookie is removed from this browser."""
+def logout(request: Request, session: SessionDep) -> Response:
+    """Sign out: this session ends on the server, and its cookie leaves this browser."""
+    value = request.cookies.get(cookies.COOKIE_NAME)
+    if value:
+        sessions.end(session, value)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
         cookies.COOKIE_NAME,

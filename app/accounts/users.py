@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Password
+from app.accounts.models import Password, SignInSession
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.db import begin_write
 from app.models import LOCAL_USER_ID, User, utcnow
@@ -21,10 +21,11 @@ RESERVED_NAMES = frozenset({"local"})  # the laptop user, who never signs in
 class AccountError(ValueError):
     """A refused account change, with a message for the form (``field`` names the input)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, taken: bool = False) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.taken = taken  # the name belongs to an account already
 
 
 def name_problem(name: str) -> str | None:
@@ -52,7 +53,7 @@ def create_user(session: Session, name: str, password: str) -> User:
     begin_write(session)
     if find_user(session, name) is not None:
         session.rollback()
-        raise AccountError("name", f"the name {name!r} is taken")
+        raise AccountError("name", f"the name {name!r} is taken", taken=True)
     user = User(name=name)
     session.add(user)
     try:
@@ -61,12 +62,15 @@ def create_user(session: Session, name: str, password: str) -> User:
         session.commit()
     except IntegrityError:  # the same name was taken by a concurrent sign-up
         session.rollback()
-        raise AccountError("name", f"the name {name!r} is taken") from None
+        raise AccountError("name", f"the name {name!r} is taken", taken=True) from None
     return user
 
 
 def set_password(session: Session, name: str, password: str) -> User:
-    """Give an existing account a new password (e.g. one made by ``db copy --as-user``); commits."""
+    """Give an existing account a new password (e.g. one made by ``db copy --as-user``); commits.
+
+    Every session of the account ends with it: a copied cookie stops working.
+    """
     user = find_user(session, name)
     if user is None or user.id == LOCAL_USER_ID:
         raise AccountError("name", f"no account named {name!r}")
@@ -80,6 +84,7 @@ def set_password(session: Session, name: str, password: str) -> User:
         session.add(Password(user_id=user.id, hash=password_hash))
     else:
         stored.hash, stored.changed_at = password_hash, utcnow()
+    session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
     session.commit()
     return user
 

@@ -19,8 +19,8 @@ from app.cards.search import search_cards
 from app.db import SessionDep, schema_revision
 from app.demos.links import demo_href
 from app.demos.registry import get_demo
-from app.models import Card
 from app.deps import NowDep, UserIdDep
+from app.models import Card
 from app.study.stats import dashboard
 from app.web import LEVELS, render
 

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.cards.routes import demo_links
 from app.db import SessionDep
+from app.deps import ContextDep, NowDep
 from app.models import Card
 from app.quiz.api import router as api_router
 from app.quiz.checks import checklist, parse_marks
 from app.quiz.interview_routes import router as interview_router
 from app.study import reviews, store, view
-from app.deps import ContextDep, NowDep
 from app.study.deps import FiltersDep
 from app.study.preferences import UserContext
 from app.study.queue import Filters

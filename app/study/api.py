@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
-from app.study import preferences, reviews, stats, view
 from app.deps import ContextDep, NowDep
+from app.study import preferences, reviews, stats, view
 from app.study.deps import FiltersDep
 
 router = APIRouter(prefix="/api", tags=["study"])

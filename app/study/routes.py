@@ -16,10 +16,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.cards.routes import demo_links
 from app.db import SessionDep
+from app.deps import ContextDep, NowDep
 from app.study import charts, optimize, preferences, rebuild, reviews, stats, view
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
-from app.deps import ContextDep, NowDep
 from app.study.deps import FiltersDep
 from app.study.preferences import UserContext
 from app.study.queue import Filters
