@@ -21,6 +21,7 @@ from app.accounts.routes import router as accounts_router
 from app.config import Settings
 from app.content.loader import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
+from app.openapi import ERROR_RESPONSES, use_one_error_shape
 from app.security import SameOriginMiddleware
 from app.web import make_templates, render
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.multi_user:
         app.include_router(accounts_router)
     _add_error_pages(app)
+    use_one_error_shape(app)
     return app
 
 

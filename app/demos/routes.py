@@ -20,6 +20,7 @@ from app.demos.forms import form_fields, parse_query
 from app.demos.links import demo_href
 from app.demos.registry import Demo, all_demos, get_demo
 from app.models import Card
+from app.openapi import form_body, text_field
 from app.web import is_htmx, render
 
 router = APIRouter()
@@ -108,10 +109,16 @@ def demo_page(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
     return _demo_response(request, session, slug, _query(request))
 
 
-@router.post("/demos/{slug}", response_class=HTMLResponse)
+DEMO_FORM = form_body(
+    {"*": text_field("The demo's parameters, as on its page (see /api/demos/{slug})")}
+)
+
+
+@router.post("/demos/{slug}", response_class=HTMLResponse, openapi_extra=DEMO_FORM)
 async def demo_page_posted(request: Request, session: SessionDep, slug: str) -> HTMLResponse:
     """The same page for a form too long for a URL (pasted documents); not a deep link."""
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         raise HTTPException(status_code=413, detail="The form is too large")
     body = (await request.body())[: MAX_FORM_BYTES + 1]
     if len(body) > MAX_FORM_BYTES:

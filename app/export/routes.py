@@ -18,6 +18,7 @@ from app.export.bank import UnknownTopic, deck_name, export_cards
 from app.export.csv_export import cards_csv
 from app.export.progress import ImportRefused, export_progress, import_progress, parse_backup
 from app.models import Card, Topic
+from app.openapi import form_body
 from app.web import render
 
 router = APIRouter()
@@ -60,7 +61,11 @@ def export_page(request: Request, session: SessionDep, imported: int | None = No
     return _page(request, session, message=message)
 
 
-@router.get("/export/anki")
+def _file(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": what, "content": {media_type: {"schema": {"type": "string"}}}}}
+
+
+@router.get("/export/anki", responses=_file("application/octet-stream", "An Anki .apkg deck"))
 def export_anki(session: SessionDep, topic: TopicQuery = None) -> Response:
     """The bank (or one topic) as an Anki .apkg deck."""
     body = apkg_bytes(_cards(session, topic), deck_name(topic))
@@ -68,7 +73,7 @@ def export_anki(session: SessionDep, topic: TopicQuery = None) -> Response:
     return Response(body, media_type="application/octet-stream", headers=_attachment(name))
 
 
-@router.get("/export/csv")
+@router.get("/export/csv", responses=_file("text/csv", "The cards as CSV"))
 def export_csv(session: SessionDep, topic: TopicQuery = None) -> Response:
     """The bank (or one topic) as CSV."""
     name = f"dlcards-{topic}.csv" if topic else "dlcards.csv"
@@ -76,7 +81,7 @@ def export_csv(session: SessionDep, topic: TopicQuery = None) -> Response:
     return Response(body, media_type="text/csv; charset=utf-8", headers=_attachment(name))
 
 
-@router.get("/export/progress")
+@router.get("/export/progress", responses=_file("application/json", "A progress backup"))
 def export_progress_file(session: SessionDep, user_id: UserIdDep, now: NowDep) -> Response:
     """Your review logs, settings and flags as a JSON backup file."""
     body = json.dumps(export_progress(session, user_id, now), ensure_ascii=False, indent=1)
@@ -84,7 +89,14 @@ def export_progress_file(session: SessionDep, user_id: UserIdDep, now: NowDep) -
     return Response(body, media_type="application/json", headers=_attachment(name))
 
 
-@router.post("/import/progress", response_class=HTMLResponse)
+BACKUP_FORM = form_body(
+    {"backup": {"type": "string", "format": "binary", "description": "A progress backup"}},
+    ("backup",),
+    media_type="multipart/form-data",
+)
+
+
+@router.post("/import/progress", response_class=HTMLResponse, openapi_extra=BACKUP_FORM)
 async def import_form(
     request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep
 ) -> Response:

@@ -22,6 +22,7 @@ from app.db import SessionDep
 from app.demos.plot import bar_chart
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.models import Card, Topic
+from app.openapi import form_body, text_field
 from app.quiz import interview as iv
 from app.quiz.checks import parse_marks
 from app.quiz.deps import RngDep
@@ -80,7 +81,25 @@ def _minutes_to_seconds(text: str) -> int | str:
     return round(minutes * 60) if math.isfinite(minutes) and abs(minutes) < 1e6 else text
 
 
-@router.post("/interview", response_class=HTMLResponse)
+START_FORM = form_body(
+    {
+        "topics": {"type": "array", "items": {"type": "string"}, "description": "Topic ids"},
+        "level": text_field("beginner, intermediate, advanced, or empty for all"),
+        "questions": text_field("How many questions"),
+        "minutes": text_field("Minutes per question"),
+    },
+    ("questions", "minutes"),
+)
+SUMMARY_FORM = form_body(
+    {
+        "mark-N": text_field("Key points marked covered for question N (repeated)"),
+        "rating-N": text_field("Grade to schedule for question N", enum=["1", "2", "3", "4"]),
+        "schedule": text_field("Present: also record the grades as FSRS reviews"),
+    }
+)
+
+
+@router.post("/interview", response_class=HTMLResponse, openapi_extra=START_FORM)
 async def start_form(
     request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep, rng: RngDep
 ) -> Response:
@@ -251,7 +270,9 @@ def summary_page(
     return render(request, "interview/summary.html", context)
 
 
-@router.post("/interview/{interview_id}/summary", response_class=HTMLResponse)
+@router.post(
+    "/interview/{interview_id}/summary", response_class=HTMLResponse, openapi_extra=SUMMARY_FORM
+)
 async def summary_form(
     request: Request,
     session: SessionDep,

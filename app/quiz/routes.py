@@ -19,6 +19,7 @@ from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
 from app.models import Card
+from app.openapi import form_body, text_field
 from app.quiz.api import router as api_router
 from app.quiz.checks import checklist, parse_marks
 from app.quiz.interview_routes import router as interview_router
@@ -147,7 +148,22 @@ def check_form(
     return render(request, TEMPLATE, context, block="typed")
 
 
-@router.post("/study/typed/review", response_class=HTMLResponse)
+TYPED_REVIEW_FORM = form_body(
+    {
+        "card_id": text_field("The card answered"),
+        "review_token": text_field("The token the question page gave (makes a retry harmless)"),
+        "rating": text_field("1 Again, 2 Hard, 3 Good, 4 Easy", enum=["1", "2", "3", "4"]),
+        "answer": text_field("What the user typed", maxLength=20_000),
+        "revealed_ms": text_field("Epoch milliseconds when the answer was checked"),
+        "topic": text_field("Queue filter to come back to"),
+        "level": text_field("Queue filter to come back to"),
+        "tag": text_field("Queue filter to come back to"),
+    },
+    ("card_id", "review_token", "rating"),
+)
+
+
+@router.post("/study/typed/review", response_class=HTMLResponse, openapi_extra=TYPED_REVIEW_FORM)
 async def review_form(
     request: Request, session: SessionDep, ctx: ContextDep, now: NowDep
 ) -> Response:

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
+from app.openapi import form_body, text_field
 from app.study import charts, optimize, preferences, rebuild, reviews, stats, view
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
@@ -318,7 +319,15 @@ def settings_page(
 SETTINGS_FIELDS = tuple(preferences.StudySettings.model_fields)
 
 
-@router.post("/settings", response_class=HTMLResponse)
+SETTINGS_FORM = form_body(
+    {
+        name: text_field(field.description or name.replace("_", " "))
+        for name, field in preferences.StudySettings.model_fields.items()
+    }
+)
+
+
+@router.post("/settings", response_class=HTMLResponse, openapi_extra=SETTINGS_FORM)
 async def settings_form(request: Request, session: SessionDep, ctx: ContextDep) -> Response:
     """Save settings; out-of-range values show the form again with errors, nothing saved."""
     form = await request.form()
