@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.sqlite_only  # the container's database is a SQLite file on /data
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]  # the container: a SQLite file on /data
 
 
 def test_dockerfile_passes_hadolint() -> None:

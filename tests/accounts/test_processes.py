@@ -21,6 +21,8 @@ from app.study.rebuild import rebuild_user
 from bench.processes import app_processes, grading_race
 from tests.study.conftest import add_cards
 
+pytestmark = pytest.mark.slow
+
 ACCOUNTS = [("ada", "ada's long password"), ("bob", "bob's long password")]
 SECONDS = 8.0
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from app.config import Settings
@@ -25,15 +23,12 @@ from app.main import create_app
 from app.models import Card, ReviewLog
 from app.study.preferences import user_context
 from app.study.rebuild import rebuild_user
+from tests.servers import running
+
+pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 SECONDS = 6.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LockedErrors(logging.Handler):
@@ -53,26 +48,16 @@ class LockedErrors(logging.Handler):
 def server(settings: Settings) -> Iterator[tuple[str, Settings, list[str], LockedErrors]]:
     """uvicorn serving the fixture bank (three cards: maximal contention) on the suite's
     database: a SQLite file, or PostgreSQL in that run."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
     handler = LockedErrors()
     for name in ("uvicorn.error", "dlcards", "sqlalchemy"):
         logging.getLogger(name).addHandler(handler)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert uv.started
-    engine = make_engine(settings)
-    with make_sessionmaker(engine)() as session:
-        card_ids = list(session.scalars(select(Card.id).where(Card.retired.is_(False))))
-    engine.dispose()
-    assert len(card_ids) >= 3
-    yield f"http://127.0.0.1:{port}", settings, card_ids, handler
-    uv.should_exit = True
-    thread.join(10)
+    with running(create_app(settings)) as url:
+        engine = make_engine(settings)
+        with make_sessionmaker(engine)() as session:
+            card_ids = list(session.scalars(select(Card.id).where(Card.retired.is_(False))))
+        engine.dispose()
+        assert len(card_ids) >= 3
+        yield url, settings, card_ids, handler
     for name in ("uvicorn.error", "dlcards", "sqlalchemy"):
         logging.getLogger(name).removeHandler(handler)
 
