@@ -101,6 +101,7 @@ def serve(
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+    typer.echo(f"database: {settings.database_url_shown}; question bank: {settings.content_dir}")
     typer.echo(f"dlcards is serving on http://{settings.host}:{settings.port}/")
     if workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

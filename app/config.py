@@ -7,6 +7,9 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from app.paths import default_content_dir, default_database_url
 
 
 class Settings(BaseSettings):
@@ -15,11 +18,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DLCARDS_", env_file=".env", extra="ignore")
 
     database_url: str = Field(
-        "sqlite:///./data/dlcards.db", description="SQLAlchemy URL of the database."
+        default_factory=default_database_url,
+        description="SQLAlchemy URL of the database (default: ./data/dlcards.db in a checkout, "
+        "the user data folder when installed).",
     )
     host: str = Field("127.0.0.1", description="Address `dlcards serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `dlcards serve` listens on.")
-    content_dir: Path = Field(Path("content"), description="Folder of the question bank.")
+    content_dir: Path = Field(
+        default_factory=default_content_dir,
+        description="Folder of the question bank (default: ./content, or the installed bank).",
+    )
     timezone: str | None = Field(
         None, description="IANA zone of the study day (default: the machine's local zone)."
     )
@@ -53,6 +61,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
+
+    @property
+    def database_url_shown(self) -> str:
+        """The database URL with any password hidden, for start-up messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def sqlite_path(self) -> Path | None:

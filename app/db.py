@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 from alembic import command
@@ -15,8 +14,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+from app.paths import ALEMBIC_INI, MIGRATIONS_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -76,8 +75,8 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(settings: Settings) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["settings"] = settings
     return config
 

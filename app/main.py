@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,10 +21,10 @@ from app.config import Settings
 from app.content.loader import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
 from app.openapi import ERROR_RESPONSES, use_one_error_shape
+from app.paths import STATIC_DIR
 from app.security import SameOriginMiddleware
 from app.web import make_templates, render
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 logger = logging.getLogger("dlcards")
 
 

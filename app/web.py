@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+from app.paths import TEMPLATES_DIR
 
 LEVELS = ("beginner", "intermediate", "advanced")
 
