@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.demos.plot import PAIR_WIDTH, Series, bar_chart, fmt, line_plot
 from app.demos.registry import Demo, DemoParams
@@ -69,10 +69,62 @@ class RecurrentWeights(DemoParams):
     b_hh: Vector = Field(description="Hidden-to-hidden bias, gates·hidden values")
 
 
+def _width(rows: Any) -> int | None:
+    """The length of the first row of a matrix given as JSON, else None."""
+    if isinstance(rows, list) and rows and isinstance(rows[0], list):
+        return len(rows[0])
+    return None
+
+
 class CellParams(DemoParams):
-    """Shared by both cells; ``GATES`` names the gate blocks in PyTorch's order."""
+    """Shared by both cells; ``GATES`` names the gate blocks in PyTorch's order.
+
+    ``input_size`` and ``hidden`` are inferred from the arrays given (x, sequence, h, c, the
+    weights), so a call in PyTorch's layout needs no sizes; a size given that the arrays
+    contradict is refused by the array's own check, which names the size.
+    """
 
     GATES: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _infer_sizes(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        weights = data.get("weights") if isinstance(data.get("weights"), dict) else {}
+        x, h, c = (data.get(k) for k in ("x", "h", "c"))
+        inferred = {
+            "input_size": next(
+                (
+                    n
+                    for n in (
+                        len(x) if isinstance(x, list) else None,
+                        _width(data.get("sequence")),
+                        _width(weights.get("w_ih")),
+                    )
+                    if n
+                ),
+                None,
+            ),
+            "hidden": next(
+                (
+                    n
+                    for n in (
+                        len(h) if isinstance(h, list) else None,
+                        len(c) if isinstance(c, list) else None,
+                        _width(weights.get("w_hh")),
+                    )
+                    if n
+                ),
+                None,
+            ),
+        }
+        missing = {
+            name: size
+            for name, size in inferred.items()
+            if size is not None and data.get(name) in (None, "")
+        }
+        return {**data, **missing} if missing else data
 
     hidden: int = Field(3, ge=1, le=MAX_HIDDEN, description="Hidden size H")
     input_size: int = Field(2, ge=1, le=MAX_INPUT, description="Input size I")

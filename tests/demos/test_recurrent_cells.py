@@ -105,9 +105,10 @@ def test_default_sequence_is_the_catalogue_one_and_weights_are_seeded_like_pytor
 @pytest.mark.parametrize(
     ("params", "field", "words"),
     [
-        ({"x": [1, 2, 3]}, "x", "needs 2 values (input_size), got 3"),
-        ({"h": [1]}, "h", "needs 3 values (hidden), got 1"),
-        ({"c": [1]}, "c", "needs 3 values"),
+        ({"input_size": 2, "x": [1, 2, 3]}, "x", "needs 2 values (input_size), got 3"),
+        ({"hidden": 3, "h": [1]}, "h", "needs 3 values (hidden), got 1"),
+        ({"h": [1, 2, 3], "c": [1]}, "c", "needs 3 values"),
+        ({"x": [1, 2, 3], "weights": zeros(4)}, "weights", "row of w_ih needs 3 values"),
         ({"input_size": 3, "sequence": [[1, 2]]}, "sequence", "needs 3 values"),
         ({"hidden": 9}, "hidden", "less than or equal to 8"),
         ({"weights": {**zeros(4), "w_hh": [[0, 0, 0]] * 11}}, "weights", "w_hh needs 12 rows"),
@@ -120,6 +121,40 @@ def test_bad_shapes_name_the_parameter(params, field, words):
         LSTMParams(**params)
     messages = [(e["loc"][0], e["msg"]) for e in error.value.errors()]
     assert any(loc == field and words in msg for loc, msg in messages), messages
+
+
+def test_sizes_are_inferred_from_arrays_in_pytorch_layout():
+    """x of 3, h and c of 4, weights (16 × 3, 16 × 4): no input_size or hidden needed."""
+    w = {
+        "w_ih": [[0.0] * 3] * 16,
+        "w_hh": [[0.0] * 4] * 16,
+        "b_ih": [0.0] * 16,
+        "b_hh": [0.0] * 16,
+    }
+    params = LSTMParams(x=[1, 2, 3], h=[0, 0, 0, 0], c=[1, 1, 1, 1], weights=w)
+    assert (params.input_size, params.hidden) == (3, 4)
+    (step,) = compute_lstm(params)["steps"]
+    # all pre-activations 0: i = f = o = 0.5, g = 0, so c' = 0.5 · 1 and h' = 0.5 · tanh(0.5)
+    assert step["c"] == [0.5] * 4
+    assert step["h"] == pytest.approx([0.5 * math.tanh(0.5)] * 4)
+    gru = GRUParams(
+        x=[1, 2, 3],
+        h=[0.5] * 4,
+        weights={
+            **w,
+            "w_ih": [[0.0] * 3] * 12,
+            "w_hh": [[0.0] * 4] * 12,
+            "b_ih": [0.0] * 12,
+            "b_hh": [0.0] * 12,
+        },
+    )
+    assert (gru.input_size, gru.hidden) == (3, 4)
+
+
+def test_sizes_are_inferred_through_the_json_api(client):
+    response = client.post("/api/demos/gru-cell", json={"x": [1, 0, 0], "h": [0, 0, 0, 0]})
+    assert response.status_code == 200
+    assert len(response.json()["steps"][0]["h"]) == 4
 
 
 def test_maximum_examples_are_valid():
