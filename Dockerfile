@@ -28,6 +28,7 @@ ENV PATH=/venv/bin:$PATH \
 USER 10001
 VOLUME ["/data"]
 EXPOSE 8000
+# The check asks the port the server was told to use (DLCARDS_PORT), not a fixed 8000.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('DLCARDS_PORT', '8000')}/healthz\", timeout=4)"]
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
