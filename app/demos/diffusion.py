@@ -43,8 +43,8 @@ class DiffusionParams(DemoParams):
         "linear", description="β schedule: linear, or cosine (squaredcos_cap_v2)"
     )
     timesteps: int = Field(1000, ge=2, le=MAX_TIMESTEPS, description="Training timesteps T")
-    beta_start: float = Field(0.0001, gt=0, le=0.5, description="First β (linear schedule)")
-    beta_end: float = Field(0.02, gt=0, le=MAX_BETA, description="Last β (linear schedule)")
+    beta_start: float = Field(0.0001, ge=1e-6, le=0.5, description="First β (linear schedule)")
+    beta_end: float = Field(0.02, ge=1e-6, le=MAX_BETA, description="Last β (linear schedule)")
     sampler: Literal["ddpm", "ddim"] = Field(
         "ddim", description="DDPM (stochastic, posterior variance) or DDIM (η = 0)"
     )
@@ -182,9 +182,9 @@ def sample(
     shown_at = steps if params.step is None else params.step
     shown = x.copy() if shown_at == 0 else None
     trace = [x[:, :TRACED].T.copy()]
-    # float32 ᾱ can underflow to 0 for extreme linear schedules (diffusers would then divide
-    # by zero); the sampler floors it at ABAR_FLOOR
-    abar = np.maximum(alphas_cumprod.astype(float), ABAR_FLOOR)
+    # float32 ᾱ can underflow to 0 (or round to 1) at extreme schedules, where diffusers would
+    # divide by zero; the sampler keeps it inside [ABAR_FLOOR, 1 − ABAR_FLOOR]
+    abar = np.clip(alphas_cumprod.astype(float), ABAR_FLOOR, 1 - ABAR_FLOOR)
     for i, t in enumerate(ts.tolist()):
         a_t = abar[t]
         a_prev = abar[t - gap] if t - gap >= 0 else 1.0
