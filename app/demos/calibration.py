@@ -19,6 +19,7 @@ from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_SAMPLES = 2000
 MAX_CLASSES = 20
+DEFAULT_SAMPLES, DEFAULT_CLASSES = 1000, 10  # of the seeded classifier
 T_RANGE = (0.05, 20.0)  # the fitted temperature is searched in this range
 FIT_STEPS = 100  # at most; Newton usually converges in under ten
 CURVE_POINTS = 13  # temperatures of the NLL curve on the page
@@ -33,8 +34,12 @@ class CalibrationParams(DemoParams):
         "overconfident",
         description="Seeded classifier: logits 2.5×, 1× or 0.5× the calibrated ones",
     )
-    samples: int = Field(1000, ge=10, le=MAX_SAMPLES, description="Seeded: examples n")
-    classes: int = Field(10, ge=2, le=MAX_CLASSES, description="Seeded: classes C")
+    samples: int | None = Field(
+        None, ge=10, le=MAX_SAMPLES, description="Examples n (default 1000; else from logits)"
+    )
+    classes: int | None = Field(
+        None, ge=2, le=MAX_CLASSES, description="Classes C (default 10; else from logits)"
+    )
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the classifier's outputs")
     bins: int = Field(
         15,
@@ -63,9 +68,17 @@ class CalibrationParams(DemoParams):
 
     @field_validator("logits")
     @classmethod
-    def _rectangular(cls, logits: list[list[float]] | None) -> list[list[float]] | None:
-        if logits is not None and any(len(r) != len(logits[0]) for r in logits):
+    def _rectangular(
+        cls, logits: list[list[float]] | None, info: ValidationInfo
+    ) -> list[list[float]] | None:
+        if logits is None:
+            return logits
+        if any(len(r) != len(logits[0]) for r in logits):
             raise ValueError(f"must be rectangular: every row needs {len(logits[0])} values")
+        for name, size in (("samples", len(logits)), ("classes", len(logits[0]))):
+            given = info.data.get(name)
+            if given is not None and given != size:
+                raise ValueError(f"logits gives {name} = {size}, but {name} = {given} was given")
         return logits
 
     @field_validator("labels")
@@ -89,11 +102,12 @@ class CalibrationParams(DemoParams):
 def seeded(params: CalibrationParams) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated logits l ~ N(0, 2²), labels ~ softmax(l), reported as k·l."""
     rng = np.random.default_rng(params.seed)
-    true = 2.0 * rng.standard_normal((params.samples, params.classes))
+    n, c = params.samples or DEFAULT_SAMPLES, params.classes or DEFAULT_CLASSES
+    true = 2.0 * rng.standard_normal((n, c))
     probs = softmax(true)
     cdf = np.cumsum(probs, axis=1)
-    u = rng.random((params.samples, 1))
-    labels = np.minimum((cdf < u).sum(axis=1), params.classes - 1)
+    u = rng.random((n, 1))
+    labels = np.minimum((cdf < u).sum(axis=1), c - 1)
     return SHARPNESS[params.model] * true, labels
 
 

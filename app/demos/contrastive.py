@@ -20,6 +20,7 @@ from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_BATCH = 64
 MAX_DIM = 256
+DEFAULT_BATCH, DEFAULT_DIM = 8, 16  # of the seeded batch
 SHOWN = 16  # rows and columns of the similarity table on the page
 TEMPERATURES = np.geomspace(0.01, 10, 61)
 
@@ -37,8 +38,12 @@ def _rectangular(rows: list[list[float]] | None) -> list[list[float]] | None:
 
 
 class ContrastiveParams(DemoParams):
-    batch: int = Field(8, ge=2, le=MAX_BATCH, description="Pairs in the batch n (seeded a, b)")
-    dim: int = Field(16, ge=1, le=MAX_DIM, description="Embedding dimension d (seeded a, b)")
+    batch: int | None = Field(
+        None, ge=2, le=MAX_BATCH, description="Pairs n of the seeded batch (default 8; else from a)"
+    )
+    dim: int | None = Field(
+        None, ge=1, le=MAX_DIM, description="Embedding dimension d (default 16; else from a)"
+    )
     noise: float = Field(
         0.8, ge=0, le=10, description="Seeded: how far each b_i is from its a_i (noise std)"
     )
@@ -65,8 +70,14 @@ class ContrastiveParams(DemoParams):
 
     @field_validator("a")
     @classmethod
-    def _a_shape(cls, a: Any) -> Any:
-        return _rectangular(a)
+    def _a_shape(cls, a: Any, info: ValidationInfo) -> Any:
+        a = _rectangular(a)
+        if a is not None:
+            for name, size in (("batch", len(a)), ("dim", len(a[0]))):
+                given = info.data.get(name)
+                if given is not None and given != size:
+                    raise ValueError(f"a gives {name} = {size}, but {name} = {given} was given")
+        return a
 
     @field_validator("b")
     @classmethod
@@ -87,7 +98,7 @@ class ContrastiveParams(DemoParams):
 def seeded(params: ContrastiveParams) -> tuple[np.ndarray, np.ndarray]:
     """Pairs sharing a latent z_i; pairs 2k and 2k+1 share a part of weight hard_negatives."""
     rng = np.random.default_rng(params.seed)
-    n, d, h = params.batch, params.dim, params.hard_negatives
+    n, d, h = params.batch or DEFAULT_BATCH, params.dim or DEFAULT_DIM, params.hard_negatives
     own = rng.standard_normal((n, d))
     shared = rng.standard_normal(((n + 1) // 2, d))[np.arange(n) // 2]
     z = np.sqrt(1 - h**2) * own + h * shared

@@ -23,6 +23,7 @@ from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_TOKENS = 512
 MAX_EXPERTS = 64
+DEFAULT_TOKENS, DEFAULT_EXPERTS = 32, 8  # of the seeded logits
 SHOWN_TOKENS = 24  # rows of the routing table on the page
 COMPARED_FACTORS = (1.0, 1.25, 1.5, 2.0)
 
@@ -30,8 +31,12 @@ Logit = Annotated[float, Field(ge=-1e3, le=1e3)]
 
 
 class MoeRouterParams(DemoParams):
-    tokens: int = Field(32, ge=1, le=MAX_TOKENS, description="Seeded: tokens in the batch")
-    experts: int = Field(8, ge=2, le=MAX_EXPERTS, description="Seeded: experts E")
+    tokens: int | None = Field(
+        None, ge=1, le=MAX_TOKENS, description="Tokens in the batch (default 32; else from logits)"
+    )
+    experts: int | None = Field(
+        None, ge=2, le=MAX_EXPERTS, description="Experts E (default 8; else from logits)"
+    )
     imbalance: float = Field(
         1.0,
         ge=0,
@@ -66,15 +71,23 @@ class MoeRouterParams(DemoParams):
     @model_validator(mode="after")
     def _k_fits(self) -> MoeRouterParams:
         if self.logits is not None:
-            if any(len(r) != len(self.logits[0]) for r in self.logits):
-                raise ValueError(f"logits must be rectangular: {len(self.logits[0])} per row")
-            if self.top_k > len(self.logits[0]):
+            width = len(self.logits[0])
+            if any(len(r) != width for r in self.logits):
+                raise ValueError(f"logits must be rectangular: {width} per row")
+            for name, size in (("tokens", len(self.logits)), ("experts", width)):
+                given = getattr(self, name)
+                if given is not None and given != size:
+                    raise ValueError(
+                        f"logits gives {name} = {size}, but {name} = {given} was given"
+                    )
+            if self.top_k > width:
                 raise ValueError(
-                    f"top_k ({self.top_k}) exceeds the {len(self.logits[0])} experts "
-                    "(columns) of logits"
+                    f"top_k ({self.top_k}) exceeds the {width} experts (columns) of logits"
                 )
-        elif self.top_k > self.experts:
-            raise ValueError(f"top_k ({self.top_k}) exceeds experts ({self.experts})")
+        elif self.top_k > (self.experts or DEFAULT_EXPERTS):
+            raise ValueError(
+                f"top_k ({self.top_k}) exceeds experts ({self.experts or DEFAULT_EXPERTS})"
+            )
         return self
 
 
@@ -84,8 +97,9 @@ def logits_and_noise(params: MoeRouterParams) -> tuple[np.ndarray, np.ndarray]:
     if params.logits is not None:
         logits = np.array(params.logits, dtype=float)
     else:
-        tilt = params.imbalance * np.linspace(1, -1, params.experts)
-        logits = rng.standard_normal((params.tokens, params.experts)) + tilt
+        experts, tokens = params.experts or DEFAULT_EXPERTS, params.tokens or DEFAULT_TOKENS
+        tilt = params.imbalance * np.linspace(1, -1, experts)
+        logits = rng.standard_normal((tokens, experts)) + tilt
     return logits, params.noise_std * rng.standard_normal(logits.shape)
 
 

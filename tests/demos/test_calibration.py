@@ -126,3 +126,10 @@ def test_random_inputs_are_rejected_or_give_finite_results(n, c, bins, data):
 
 def test_presets_round_trip_and_render(client):
     assert_pages_render(client, DEMO)
+
+
+def test_a_size_that_contradicts_the_logits_names_both():
+    with pytest.raises(ValidationError) as error:
+        CalibrationParams(**GIVEN, classes=3)
+    assert "logits gives classes = 2, but classes = 3 was given" in str(error.value)
+    assert compute(CalibrationParams(**GIVEN, samples=None, classes=2))["temperature"] > 0

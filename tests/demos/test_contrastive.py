@@ -102,3 +102,10 @@ def test_random_inputs_are_rejected_or_give_finite_results(n, d, tau, normalize,
 
 def test_presets_round_trip_and_render(client):
     assert_pages_render(client, DEMO)
+
+
+def test_a_size_that_contradicts_the_arrays_names_both():
+    with pytest.raises(ValidationError) as error:
+        ContrastiveParams(a=EYE, b=EYE, batch=3)
+    assert "a gives batch = 2, but batch = 3 was given" in str(error.value)
+    assert compute(ContrastiveParams(a=EYE, b=EYE, batch=2, dim=2))["accuracy"] == 1

@@ -129,3 +129,10 @@ def test_random_inputs_are_rejected_or_give_finite_results(n, e, k, data):
 
 def test_presets_round_trip_and_render(client):
     assert_pages_render(client, DEMO)
+
+
+def test_a_size_that_contradicts_the_logits_names_both():
+    with pytest.raises(ValidationError) as error:
+        MoeRouterParams(logits=GIVEN, top_k=1, experts=3)
+    assert "logits gives experts = 2, but experts = 3 was given" in str(error.value)
+    assert compute(MoeRouterParams(logits=GIVEN, top_k=1, tokens=4, experts=2))["load"]
