@@ -177,4 +177,5 @@ class ReviewLog(Base):
 
 # Feature tables defined next to their feature join this metadata.
 import app.accounts.models  # noqa: E402, F401
+import app.plans.models  # noqa: E402, F401
 import app.quiz.models  # noqa: E402, F401

@@ -21,6 +21,7 @@ from app.demos.links import demo_href
 from app.demos.registry import get_demo
 from app.deps import NowDep, UserIdDep
 from app.models import Card
+from app.plans.summary import next_interview
 from app.study.stats import dashboard
 from app.web import LEVELS, render
 
@@ -32,8 +33,11 @@ MAX_QUERY_LENGTH = 200
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep) -> HTMLResponse:
     """Dashboard and every topic with its card count and levels."""
-    numbers = dashboard(session, user_id, now, default_zone=request.app.state.settings.timezone)
-    return render(request, "home.html", {"topics": topic_summaries(session), "dashboard": numbers})
+    zone = request.app.state.settings.timezone
+    numbers = dashboard(session, user_id, now, default_zone=zone)
+    upcoming = next_interview(session, user_id, now, default_zone=zone)
+    context = {"topics": topic_summaries(session), "dashboard": numbers, "next_interview": upcoming}
+    return render(request, "home.html", context)
 
 
 @router.get("/topics/{topic_id}", response_class=HTMLResponse)

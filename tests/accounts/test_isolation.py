@@ -7,6 +7,7 @@ and finds none of Bob's progress in her pages, stats, settings or export.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,14 +15,17 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 # Path parameters that name something a user owns, and what Bob's value is called below.
-OWNED_PARAMS = {"interview_id"}
+OWNED_PARAMS = {"interview_id", "interview_date_id"}
 # Path parameters that name shared content (the same for everyone): cards, topics, demos.
 SHARED_PARAMS = {"card_id", "topic_id", "slug"}
+IN_A_MONTH = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 # Bodies that pass validation, so a refusal can only come from the ownership check.
 BODIES: dict[str, dict[str, Any]] = {
     "/api/interviews/{interview_id}/answers": {"position": 1, "answer": "a guess"},
     "/api/interviews/{interview_id}/schedule": {"ratings": {"1": 3}},
     "/interview/{interview_id}/answer": {"position": "1", "answer": "a guess"},
+    "/api/interview-dates/{interview_date_id}": {"name": "Ada's", "at": IN_A_MONTH},
+    "/interview-dates/{interview_date_id}/edit": {"name": "Ada's", "date": IN_A_MONTH},
 }
 
 
@@ -45,7 +49,12 @@ def _bob_studies(bob: TestClient) -> dict[str, Any]:
     assert put.status_code == 200
     started = bob.post("/api/interviews", json={"questions": 5})
     assert started.status_code == 201, started.text
-    return {"tokens": tokens, "suspended": suspended, "interview_id": started.json()["id"]}
+    dated = bob.post("/api/interview-dates", json={"name": "Bob's", "at": IN_A_MONTH})
+    assert dated.status_code == 201, dated.text
+    return {
+        "tokens": tokens, "suspended": suspended, "interview_id": started.json()["id"],
+        "interview_date_id": dated.json()["id"],
+    }  # fmt: skip
 
 
 def test_every_route_with_an_id_refuses_the_other_users_ids(group_app: FastAPI, member) -> None:
@@ -71,6 +80,8 @@ def test_every_route_with_an_id_refuses_the_other_users_ids(group_app: FastAPI, 
     mine = bob.get(f"/api/interviews/{bobs['interview_id']}").json()
     assert mine["finished_at"] is None  # Ada's attempts changed nothing
     assert ada.get("/api/interviews").json() == []
+    assert ada.get("/api/interview-dates").json() == []
+    assert bob.get(f"/api/interview-dates/{bobs['interview_date_id']}").json()["name"] == "Bob's"
 
 
 def test_progress_pages_and_exports_hold_only_the_callers_data(member) -> None:

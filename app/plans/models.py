@@ -1,0 +1,29 @@
+"""The interview dates table: a user's interview moments, each with the topics it covers.
+
+``app.models`` imports this module at its end, so Alembic and the app see the table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models import Base, UTCDateTime
+
+
+class InterviewDate(Base):
+    """A day the user is preparing for: its moment, a name, and topic weights."""
+
+    __tablename__ = "interview_dates"
+    # The dashboard and the list read one user's dates in order of their moment.
+    __table_args__ = (Index("ix_interview_dates_user_id_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # [{"topic": id, "weight": float}]; empty: the whole bank, every card weighing the same.
+    topics: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,112 @@
+"""Reads and writes of interview dates, and the cards (with the user's states) each covers.
+
+Every query takes the user's id: one user never reads, changes or deletes another's dates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import HTTPException
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from app.db import begin_write
+from app.models import Card, ReviewState, Topic
+from app.plans.logic import InterviewDateIn, ScopeCard
+from app.plans.models import InterviewDate
+from app.study import store
+
+
+def weights_of(row: InterviewDate) -> dict[str, float]:
+    """Topic -> weight; empty for the whole bank."""
+    return {str(t["topic"]): float(t["weight"]) for t in row.topics}  # type: ignore[arg-type]
+
+
+def topic_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Topic.id).order_by(Topic.position, Topic.id)))
+
+
+def topic_titles(session: Session) -> dict[str, str]:
+    return {topic_id: title for topic_id, title in session.execute(select(Topic.id, Topic.title))}
+
+
+def list_dates(session: Session, user_id: int) -> list[InterviewDate]:
+    return list(
+        session.scalars(
+            select(InterviewDate)
+            .where(InterviewDate.user_id == user_id)
+            .order_by(InterviewDate.at, InterviewDate.id)
+        )
+    )
+
+
+def next_date(session: Session, user_id: int, now: datetime) -> InterviewDate | None:
+    """The soonest interview date still to come."""
+    return session.scalars(
+        select(InterviewDate)
+        .where(InterviewDate.user_id == user_id, InterviewDate.at > now)
+        .order_by(InterviewDate.at, InterviewDate.id)
+        .limit(1)
+    ).first()
+
+
+def get_date_or_404(session: Session, user_id: int, date_id: int) -> InterviewDate:
+    """The user's interview date; another user's id is a 404 like an unknown one."""
+    row = session.get(InterviewDate, date_id)
+    if row is None or row.user_id != user_id:
+        raise HTTPException(404, f"No interview date {date_id}.")
+    return row
+
+
+def _topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
+    return [{"topic": t.topic, "weight": t.weight} for t in data.topics]
+
+
+def create(
+    session: Session, user_id: int, data: InterviewDateIn, at: datetime, now: datetime
+) -> InterviewDate:
+    begin_write(session, user_id)
+    row = InterviewDate(
+        user_id=user_id, name=data.name, at=at, topics=_topics_json(data), created_at=now
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def update(session: Session, row: InterviewDate, data: InterviewDateIn, at: datetime) -> None:
+    begin_write(session, row.user_id)
+    fresh = get_date_or_404(session, row.user_id, row.id)
+    fresh.name, fresh.at, fresh.topics = data.name, at, _topics_json(data)
+    session.commit()
+
+
+def delete(session: Session, row: InterviewDate) -> None:
+    begin_write(session, row.user_id)
+    session.delete(get_date_or_404(session, row.user_id, row.id))
+    session.commit()
+
+
+def scope_cards(session: Session, user_id: int, weights: dict[str, float]) -> list[ScopeCard]:
+    """The live cards of the date's topics (all topics when none), in bank order, with states."""
+    query = (
+        select(Card, ReviewState)
+        .join(Topic, Topic.id == Card.topic_id)
+        .outerjoin(
+            ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == user_id)
+        )
+        .where(Card.retired.is_(False))
+        .order_by(Topic.position, Card.position, Card.id)
+    )
+    if weights:
+        query = query.where(Card.topic_id.in_(list(weights)))
+    return [
+        ScopeCard(
+            card_id=card.id,
+            topic=card.topic_id,
+            state=store.card_state(row),
+            suspended=bool(row is not None and row.suspended),
+        )
+        for card, row in session.execute(query)
+    ]
