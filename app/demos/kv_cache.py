@@ -59,7 +59,11 @@ class KVCacheParams(DemoParams):
     layers: int = Field(32, ge=1, le=512, description="Transformer layers")
     heads: int = Field(32, ge=1, le=512, description="Query heads per layer")
     kv_heads: int = Field(
-        32, ge=1, le=512, description="KV heads per layer: = heads is MHA, 1 is MQA, between GQA"
+        32,
+        ge=1,
+        le=512,
+        validate_default=True,
+        description="KV heads per layer: = heads is MHA, 1 is MQA, between GQA",
     )
     head_dim: int = Field(128, ge=1, le=1024, description="Dimension of each head")
     seq_len: int = Field(

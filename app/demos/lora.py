@@ -43,7 +43,7 @@ class LoRAParams(DemoParams):
         max_length=MAX_SIDE,
         description=f"Your own ΔW, m × n (≤ {MAX_SIDE} × {MAX_SIDE}); replaces the seeded one",
     )
-    rank: int = Field(4, ge=1, le=MAX_SIDE, description="LoRA rank r",
+    rank: int = Field(4, ge=1, le=MAX_SIDE, description="LoRA rank r", validate_default=True,
                       json_schema_extra={"slider": [1, 32, 1]})  # fmt: skip
     alpha: float = Field(16.0, gt=0, le=10_000, description="LoRA α (the update is scaled)")
 

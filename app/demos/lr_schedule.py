@@ -43,12 +43,20 @@ class LRScheduleParams(DemoParams):
     )
     steps: int = Field(200, ge=1, le=MAX_STEPS, description="Optimizer steps")
     warmup_steps: int = Field(
-        20, ge=0, le=MAX_STEPS, description="Linear warm-up (warmup-cosine, inverse-sqrt, wsd)"
+        20,
+        ge=0,
+        le=MAX_STEPS,
+        validate_default=True,
+        description="Linear warm-up (warmup-cosine, inverse-sqrt, wsd)",
     )
     step_size: int = Field(50, ge=1, le=MAX_STEPS, description="StepLR: steps between decays")
     gamma: float = Field(0.5, gt=0, le=1, description="StepLR: factor at each decay")
     decay_fraction: float = Field(
-        0.2, ge=0, le=1, description="wsd: share of the steps spent decaying to min_lr"
+        0.2,
+        ge=0,
+        le=1,
+        validate_default=True,
+        description="wsd: share of the steps spent decaying to min_lr",
     )
     function: Literal["none", "parabola", "bowl"] = Field(
         "bowl", description="Train SGD on this quadratic of the gradient-descent demo"
@@ -61,7 +69,9 @@ class LRScheduleParams(DemoParams):
     @classmethod
     def _warmup_fits(cls, warmup_steps: int, info: ValidationInfo) -> int:
         steps = info.data.get("steps")
-        if steps is not None and warmup_steps > steps:
+        warmed = {"warmup-cosine", "inverse-sqrt", "wsd"}
+        uses = warmed & {info.data.get("schedule"), info.data.get("compare")}
+        if steps is not None and uses and warmup_steps > steps:
             raise ValueError(f"warmup_steps = {warmup_steps} is more than steps = {steps}")
         if info.data.get("schedule") == "inverse-sqrt" and warmup_steps < 1:
             raise ValueError("warmup_steps must be at least 1 for inverse-sqrt")

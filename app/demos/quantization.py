@@ -78,7 +78,11 @@ class QuantizationParams(DemoParams):
         "tensor", description="Integer formats: one scale per tensor, per row, or per group"
     )
     group_size: int = Field(
-        8, ge=1, le=MAX_COLS, description="Values per group (must divide the row length)"
+        8,
+        ge=1,
+        le=MAX_COLS,
+        validate_default=True,
+        description="Values per group (must divide the row length)",
     )
 
     @field_validator("x")

@@ -103,6 +103,7 @@ def test_form_rows_are_split_into_heads():
     ("params", "field", "words"),
     [
         ({"heads": 32, "kv_heads": 5}, "kv_heads", "must divide heads = 32"),
+        ({"heads": 30}, "kv_heads", "kv_heads = 32 must divide heads = 30"),
         ({"q_heads": 4, "groups": 3}, "groups", "must divide q_heads = 4"),
         ({"q_heads": 3, "q": [[[1]], [[1]]], "k": [[[1]]], "v": [[[1]]]}, "q", "q_heads = 2"),
         ({"q": [[[1, 0]], [[1, 0]]], "k": [[[1]]], "v": [[[1]]]}, "k", "as q"),

@@ -64,6 +64,7 @@ def test_the_truncated_svd_beats_any_other_rank_r_product():
     [
         ({"delta_w": DIAGONAL, "rank": 4}, "rank", "exceeds min(m, n) = 3"),
         ({"m": 10, "n": 6, "rank": 7}, "rank", "min(m, n) = 6"),
+        ({"m": 2}, "rank", "rank = 4 exceeds min(m, n) = 2"),  # the default rank is checked too
         ({"delta_w": DIAGONAL, "m": 4}, "delta_w", "m = 4 was given"),
         ({"delta_w": [[1, 2], [3]]}, "delta_w", "rectangular"),
         ({"rank": 0}, "rank", "greater than or equal to 1"),

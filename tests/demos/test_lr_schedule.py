@@ -101,6 +101,7 @@ def test_a_rate_past_two_over_the_curvature_diverges():
     ("params", "field", "words"),
     [
         ({"steps": 10, "warmup_steps": 11}, "warmup_steps", "more than steps = 10"),
+        ({"steps": 10}, "warmup_steps", "warmup_steps = 20 is more than steps = 10"),
         ({"schedule": "inverse-sqrt", "warmup_steps": 0}, "warmup_steps", "at least 1"),
         ({"schedule": "wsd", "steps": 10, "warmup_steps": 8, "decay_fraction": 0.3},
          "decay_fraction", "exceed steps = 10"),
@@ -142,3 +143,7 @@ def test_random_inputs_are_rejected_or_give_finite_results(schedule, steps, warm
 
 def test_presets_round_trip_and_render(client):
     assert_pages_render(client, DEMO)
+
+
+def test_a_schedule_without_warm_up_ignores_warmup_steps():
+    assert len(lr(schedule="step", steps=10)) == 10  # the default warmup_steps (20) is unused

@@ -129,6 +129,7 @@ def test_a_vector_keeps_its_shape():
         ({"x": [[1, 2, 3]], "granularity": "group", "group_size": 2}, "group_size",
          "does not divide the rows of x (3)"),
         ({"cols": 30, "granularity": "group", "group_size": 8}, "group_size", "cols (30)"),
+        ({"cols": 30, "granularity": "group"}, "group_size", "group_size = 8 does not divide"),
         ({"x": [[1, 2], [3]]}, "x", "rectangular"),
         ({"format": "int2"}, "format", "Input should be"),
         ({"rows": 65}, "rows", "less than or equal to 64"),
