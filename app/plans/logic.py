@@ -277,16 +277,17 @@ def study_moments(
 ) -> list[tuple[date, datetime]]:
     """Each study day from today to the interview's, with the moment the plan studies on it.
 
-    Today's work happens now; every later day at the same time after the day's start (04:00
-    local by default, so DST keeps the local hour). A day whose moment is not before the
-    interview has no study.
+    Today's work happens now, every later day at the same local time (a DST change keeps the
+    hour; the 04:00 day start decides which study day it is). A day whose moment is not before
+    the interview has no study.
     """
     today = calendar.day_of(now)
-    offset = now - calendar.start_of(today)
+    local = now.astimezone(calendar.zone)
     moments = []
     for i in range((calendar.day_of(at) - today).days + 1):
         day = today + timedelta(days=i)
-        moment = now if i == 0 else calendar.start_of(day) + offset
+        wall = datetime.combine(local.date() + timedelta(days=i), local.time(), calendar.zone)
+        moment = wall.astimezone(UTC)
         if moment < at:
             moments.append((day, moment))
     return moments
