@@ -66,7 +66,12 @@ class QuantizationParams(DemoParams):
         f"{MAX_COLS}) or, through the API, a vector (≤ {MAX_ROWS}); replaces the seeded weights",
     )
     rows: int = Field(8, ge=1, le=MAX_ROWS, description="Rows of the seeded weights")
-    cols: int = Field(32, ge=1, le=MAX_COLS, description="Columns of the seeded weights")
+    cols: int = Field(
+        256,
+        ge=1,
+        le=MAX_COLS,
+        description="Columns of the seeded weights (256: any power-of-two group)",
+    )
     outliers: int = Field(2, ge=0, le=64, description="Entries of the seeded weights made outliers")
     outlier_scale: float = Field(
         20.0, ge=1, le=1000, description="How many times larger the outliers are"
@@ -370,15 +375,15 @@ DEMO = Demo(
         "fp16-overflow": {"format": "fp16", "x": [[1, 1000, 70000, -1e5]]},
     },  # fmt: skip
     predict=Prediction(
-        question="The 8 × 32 weights have two outliers 20× larger than the rest. Going from one "
-        "int8 scale for the whole tensor to one per row: by how many dB does the SQNR improve?",
+        question="The 8 × 256 weights have two outliers 20× larger than the rest. Going from "
+        "one int8 scale for the whole tensor to one per row: by how many dB does the SQNR improve?",
         preset="outlier-per-channel",
         answer=(
-            "By about 9 dB (29.7 → 38.9 dB). The largest outlier (29.5) set the one scale; "
-            "per row, the six rows without an outlier get scales 10–15× finer (their own max "
-            "|x| of 2–3, over 127), so their error falls 100× or more, and what is left is "
+            "By about 8.5 dB (22.7 → 31.3 dB). The largest outlier (48) set the one scale; per "
+            "row, the six rows without an outlier get scales 12–19× finer (their own max |x| "
+            "of 2.5–3.9, over 127), so their error falls 150× or more, and what is left is "
             "dominated by the two rows that hold the outliers. Groups of 8 confine them "
-            "further: 44 dB."
+            "further: 47 dB."
         ),
     ),
 )
