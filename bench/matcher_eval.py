@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.answers.matcher import card_context, match  # noqa: E402
 from app.content.loader import read_bank  # noqa: E402
-from app.quiz.matcher import card_context, match  # noqa: E402
 
 LABELS = ROOT / "bench" / "labels" / "matcher_labels.yaml"
 

@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
+from app.answers.checks import Checklist, checklist
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.models import Card
 from app.quiz import interview as iv
-from app.quiz.checks import Checklist, checklist
 from app.quiz.deps import RngDep
 from app.study import reviews
 from app.study.reviews import MAX_ANSWER_CHARS

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.answers.checks import Checklist, check_card, checklist
 from app.db import begin_write
 from app.models import Card
-from app.quiz.checks import Checklist, check_card, checklist
 from app.quiz.models import Interview, InterviewQuestion
 from app.study import reviews
 from app.study.preferences import UserContext

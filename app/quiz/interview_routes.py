@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.answers.checks import parse_marks
 from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.demos.plot import bar_chart
@@ -24,7 +25,6 @@ from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.quiz import interview as iv
-from app.quiz.checks import parse_marks
 from app.quiz.deps import RngDep
 from app.study.reviews import MAX_ANSWER_CHARS
 from app.web import LEVELS, is_htmx, render

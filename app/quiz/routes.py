@@ -15,13 +15,13 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from app.answers.checks import checklist, parse_marks
 from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
 from app.models import Card
 from app.openapi import form_body, text_field
 from app.quiz.api import router as api_router
-from app.quiz.checks import checklist, parse_marks
 from app.quiz.interview_routes import router as interview_router
 from app.study import reviews, store, view
 from app.study.deps import FiltersDep

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from app.quiz.matcher import (
+from app.answers.matcher import (
     AGAIN,
     GOOD,
     HARD,

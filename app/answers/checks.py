@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.answers.matcher import MatchResult, Segment, card_context, match, suggest_rating
 from app.models import Card
-from app.quiz.matcher import MatchResult, Segment, card_context, match, suggest_rating
 
 
 def check_card(card: Card, answer: str) -> MatchResult:

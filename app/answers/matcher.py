@@ -1,9 +1,9 @@
 """Does a typed answer cover each key point of a card? Local and explainable, no model download.
 
-Each text becomes a sequence of *terms*: lowercase words (the TF-IDF demo's tokenizer), British
+Each text becomes a sequence of *terms*: lowercase words, British
 spellings mapped to American ones, stop words dropped, Snowball stems, and every phrase of a
 synonym group (the card's own, plus a few universal abbreviations) collapsed into one term.
-Terms are weighted by the TF-IDF demo's smooth idf over the card's own texts (question, key
+Terms are weighted by smooth idf (app/answers/text.py) over the card's own texts (question, key
 points, answer paragraphs), so words that appear everywhere in the card count little.
 
 A key point is *covered* when the idf-weighted share of its terms found in the answer, or the
@@ -13,18 +13,15 @@ Known limits: negation ("does not use momentum") and paraphrase without shared w
 
 from __future__ import annotations
 
-import math
 import re
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
 import snowballstemmer
 
-from app.demos.tfidf import LOG, TOKEN, inverse_document_frequency, term_frequency
+from app.answers.text import WORD, Weights, cosine
 
 # Chosen on the even-numbered answers of bench/data/matcher_labels.yaml (the odd ones held out).
 COVERAGE_THRESHOLD = 0.3
@@ -101,7 +98,7 @@ class Token:
 
 def _raw_tokens(text: str) -> list[Token]:
     tokens = []
-    for match in TOKEN.finditer(text):
+    for match in WORD.finditer(text):
         word = match.group().lower()
         term = None if word in STOP_WORDS else stem(word)
         tokens.append(Token(match.start(), match.end(), term))
@@ -203,39 +200,6 @@ def suggest_rating(marks: Sequence[bool]) -> int:
     if share >= GOOD_SHARE:
         return GOOD
     return HARD if share >= HARD_SHARE else AGAIN
-
-
-class Weights:
-    """Smooth idf (the TF-IDF demo's formula) over a card's own texts."""
-
-    def __init__(self, documents: Sequence[list[str]]) -> None:
-        df = Counter(term for doc in documents for term in set(doc))
-        self.terms = {term: i for i, term in enumerate(sorted(df))}
-        counts = np.array([df[t] for t in sorted(df)], dtype=float)
-        self.n = len(documents)
-        self.idf = inverse_document_frequency(counts, self.n, "smooth", LOG["e"])
-        self.unseen = float(
-            inverse_document_frequency(np.array([0.0]), self.n, "smooth", LOG["e"])[0]
-        )
-
-    def of(self, term: str) -> float:
-        index = self.terms.get(term)
-        return self.unseen if index is None else float(self.idf[index])
-
-    def vector(self, terms: Sequence[str]) -> dict[str, float]:
-        """The text's tf-idf weights, tf = 1 + log(count) (the demo's "log" tf)."""
-        counts = Counter(terms)
-        keys = list(counts)
-        tf = term_frequency(
-            np.array([counts[k] for k in keys], float), np.array([len(terms)]), "log", LOG["e"]
-        )
-        return {k: float(w) * self.of(k) for k, w in zip(keys, tf, strict=True)}
-
-
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
-    norms = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
-    return dot / norms if norms > 0 else 0.0
 
 
 def match(
