@@ -93,6 +93,10 @@ class Card(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None: a bank card, seen by everyone; else the user whose own card this is (app.cards.own).
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True, default=None
+    )
 
 
 class User(Base):
@@ -177,5 +181,6 @@ class ReviewLog(Base):
 
 # Feature tables defined next to their feature join this metadata.
 import app.accounts.models  # noqa: E402, F401
+import app.cards.models  # noqa: E402, F401
 import app.plans.models  # noqa: E402, F401
 import app.quiz.models  # noqa: E402, F401
