@@ -87,6 +87,8 @@ class Card(Base):
     demos: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     synonyms: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    # per key point, the wrong statements that mark it contradicted (app/answers/)
+    key_point_confusions: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     source_path: Mapped[str] = mapped_column(String(500), default="")
     content_hash: Mapped[str] = mapped_column(String(64))

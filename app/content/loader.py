@@ -375,6 +375,7 @@ def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
         "demos": [link.model_dump(exclude_none=True) for link in front.demos],
         "references": front.references,
         "synonyms": front.synonyms,
+        "key_point_confusions": [list(p.confusions) for p in front.key_points],
         "aliases": front.aliases,
         "source_path": card.path,
         "content_hash": card.content_hash,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 
 KEBAB_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -23,6 +31,38 @@ class DemoLink(BaseModel):
     label: Text | None = None
 
 
+class KeyPoint(BaseModel):
+    """A key point written as a mapping: its text and the wrong statements candidates make."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text
+    # Each one, said in an answer, marks the point contradicted rather than missing.
+    confusions: list[Text] = Field(min_length=1, max_length=8)
+
+
+class PointText(str):
+    """A key point's text, a plain string everywhere, that also carries its confusions."""
+
+    confusions: tuple[str, ...]
+
+    def __new__(cls, text: str, confusions: tuple[str, ...] = ()) -> PointText:
+        point = super().__new__(cls, text)
+        point.confusions = confusions
+        return point
+
+
+def _key_point(value: Any, handler: ValidatorFunctionWrapHandler) -> PointText:
+    """A key point is a string, or ``{text, confusions}`` (a card may mix both forms)."""
+    if isinstance(value, dict):
+        point = KeyPoint.model_validate(value)
+        return PointText(point.text, tuple(point.confusions))
+    return PointText(handler(value))
+
+
+KeyPointEntry = Annotated[Text, WrapValidator(_key_point)]
+
+
 class CardFront(BaseModel):
     """The YAML front matter of one card file."""
 
@@ -33,7 +73,7 @@ class CardFront(BaseModel):
     topic: Kebab
     level: Level
     tags: list[Kebab] = Field(default_factory=list, max_length=20)
-    key_points: list[Text] = Field(min_length=1, max_length=8)
+    key_points: list[KeyPointEntry] = Field(min_length=1, max_length=8)
     follow_ups: list[Text] = Field(default_factory=list, max_length=10)
     demos: list[DemoLink] = Field(default_factory=list, max_length=10)
     references: list[Text] = Field(default_factory=list, max_length=12)
