@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.db import begin_write
 from app.models import Card, ReviewState, Topic
-from app.plans.logic import InterviewDateIn, ScopeCard
+from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, ScopeCard
 from app.plans.models import InterviewDate
 from app.study import store
+from app.study.queue import RecallTarget
 
 
 def weights_of(row: InterviewDate) -> dict[str, float]:
@@ -110,3 +111,17 @@ def scope_cards(session: Session, user_id: int, weights: dict[str, float]) -> li
         )
         for card, row in session.execute(query)
     ]
+
+
+def recall_target(session: Session, user_id: int, date_id: int, now: datetime) -> RecallTarget:
+    """What interview-date study ranks by; 404 for another user's date, 409 once it passed."""
+    row = get_date_or_404(session, user_id, date_id)
+    if row.at <= now:
+        raise HTTPException(409, f"The interview date {row.name!r} has passed.")
+    return RecallTarget(
+        id=row.id,
+        name=row.name,
+        at=row.at,
+        topics=tuple(weights_of(row).items()),
+        below=DEFAULT_TARGET,
+    )

@@ -11,25 +11,45 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Card, ReviewLog, ReviewState
+from app.study import store
 from app.study.preferences import UserContext
-from app.study.scheduler import CRAM, State
+from app.study.scheduler import CRAM, SCHEDULING_ERRORS, State, retrievability
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_STATES = (int(State.Learning), int(State.Relearning))
 
 
 @dataclass(frozen=True)
+class RecallTarget:
+    """Interview-date study: the cards of ``topics`` that FSRS predicts weakest at ``at``.
+
+    ``topics`` pairs each topic with its weight (empty: every topic, weight 1); cards whose
+    predicted recall at ``at`` is below ``below`` come first, largest weight × (1 − recall) first.
+    """
+
+    id: int
+    name: str
+    at: datetime
+    topics: tuple[tuple[str, float], ...] = ()
+    below: float = 0.9
+
+
+@dataclass(frozen=True)
 class Filters:
-    """The optional ``?topic=&level=&tag=`` filters of the study screen and API."""
+    """The optional ``?topic=&level=&tag=&interview_date=`` filters of the study screen and API."""
 
     topic: str | None = None
     level: str | None = None
     tag: str | None = None
+    interview: RecallTarget | None = None
 
     def query(self) -> dict[str, str]:
-        return {
+        params = {
             k: v for k, v in (("topic", self.topic), ("level", self.level), ("tag", self.tag)) if v
         }
+        if self.interview is not None:
+            params["interview_date"] = str(self.interview.id)
+        return params
 
 
 @dataclass(frozen=True)
@@ -56,7 +76,7 @@ class Usage:
 @dataclass(frozen=True)
 class NextCard:
     card: Card
-    queue: str  # learning | review | new | cram | ahead
+    queue: str  # learning | review | new | cram | ahead | interview
 
 
 def _card_filters(filters: Filters) -> list[ColumnElement[bool]]:
@@ -69,6 +89,8 @@ def _card_filters(filters: Filters) -> list[ColumnElement[bool]]:
         # Tags are kebab-case, so their quoted JSON text matches exactly, on SQLite and PostgreSQL.
         pattern = '%"' + filters.tag.replace("\\", "").replace("%", "").replace("_", "\\_") + '"%'
         conditions.append(cast(Card.tags, String).like(pattern, escape="\\"))
+    if filters.interview is not None and filters.interview.topics:
+        conditions.append(Card.topic_id.in_([topic for topic, _ in filters.interview.topics]))
     return conditions
 
 
@@ -162,6 +184,10 @@ def next_card(
     card = first(_learning(ctx, filters, now, now).order_by(ReviewState.due))
     if card is not None:
         return NextCard(card, "learning")
+    if filters.interview is not None:
+        card = _weakest_on_the_day(session, ctx, filters, now, skip)
+        if card is not None:
+            return NextCard(card, "interview")
     usage = usage_today(session, ctx, now)
     if usage.reviews_done < ctx.settings.reviews_per_day:
         card = first(_reviews(ctx, filters, now).order_by(ReviewState.due))
@@ -179,6 +205,42 @@ def next_card(
         if card is not None:
             return NextCard(card, "ahead")
     return None
+
+
+def _weakest_on_the_day(
+    session: Session, ctx: UserContext, filters: Filters, now: datetime, skip: Collection[str]
+) -> Card | None:
+    """The review card, due or not ("advance"), that matters most for the interview date.
+
+    Its recall at the interview's moment is FSRS's retrievability of its stored state; the
+    answer is then an ordinary review, so the schedule stays what FSRS makes of it.
+    """
+    target = filters.interview
+    assert target is not None
+    weights = dict(target.topics)
+    rows = session.execute(
+        select(Card.id, Card.topic_id, Card.position, ReviewState)
+        .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
+        .where(
+            ReviewState.reps > 0,
+            ReviewState.state == int(State.Review),
+            _available(now),
+            *_card_filters(filters),
+        )
+    )
+    best: tuple[float, float, int, str] | None = None
+    for card_id, topic, position, row in rows:
+        if card_id in skip:
+            continue
+        try:
+            recall = retrievability(ctx.config, store.card_state(row), target.at)
+        except SCHEDULING_ERRORS:
+            continue
+        if not recall < target.below:  # NaN from a damaged stability is passed over too
+            continue
+        key = (-weights.get(topic, 1.0) * (1 - recall), recall, position, card_id)
+        best = key if best is None or key < best else best
+    return None if best is None else session.get(Card, best[3])
 
 
 def next_cram_card(

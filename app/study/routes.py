@@ -6,7 +6,7 @@ the same POST answers with the study fragment, so the next card swaps in without
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.cards.routes import demo_links
 from app.db import SessionDep
-from app.deps import ContextDep, NowDep
+from app.deps import MAX_ROW_ID, ContextDep, NowDep, UserIdDep
 from app.openapi import form_body, text_field
+from app.plans.queries import recall_target
 from app.study import charts, optimize, preferences, rebuild, reviews, stats, view
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
@@ -100,12 +101,20 @@ class StudyScope:
 
 
 def study_scope(
+    session: SessionDep,
+    user_id: UserIdDep,
+    now: NowDep,
     mode: Annotated[str, Form(max_length=10)] = "",
     topic: Annotated[str, Form(max_length=64)] = "",
     level: Annotated[str, Form(max_length=20)] = "",
     tag: Annotated[str, Form(max_length=100)] = "",
+    interview_date: Annotated[str, Form(max_length=20)] = "",
 ) -> StudyScope:
-    return StudyScope(_form_filters(topic, level, tag), mode == "cram")
+    filters = _form_filters(topic, level, tag)
+    date_id = int(interview_date) if interview_date.isdigit() else 0
+    if 0 < date_id <= MAX_ROW_ID:
+        filters = replace(filters, interview=recall_target(session, user_id, date_id, now))
+    return StudyScope(filters, mode == "cram")
 
 
 ScopeDep = Annotated[StudyScope, Depends(study_scope)]

@@ -83,7 +83,7 @@ class StudyView:
                 "url": f"/cards/{card.id}",
             },
             "queue": self.queue,
-            "mode": "cram" if self.cram else "study",
+            "mode": "cram" if self.cram else "interview" if self.filters.interview else "study",
             "review_token": self.review_token,
             "intervals": {
                 str(g.rating): {

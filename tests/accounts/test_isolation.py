@@ -82,6 +82,7 @@ def test_every_route_with_an_id_refuses_the_other_users_ids(group_app: FastAPI, 
     assert ada.get("/api/interviews").json() == []
     assert ada.get("/api/interview-dates").json() == []
     assert bob.get(f"/api/interview-dates/{bobs['interview_date_id']}").json()["name"] == "Bob's"
+    assert ada.get(f"/study?interview_date={bobs['interview_date_id']}").status_code == 404
 
 
 def test_progress_pages_and_exports_hold_only_the_callers_data(member) -> None:
