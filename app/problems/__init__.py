@@ -1,0 +1,1 @@
+"""Practice problems: numeric exercises drawn afresh from the demos' own functions."""
