@@ -104,49 +104,58 @@ def given_or_seeded(params: FlashAttentionParams) -> tuple[np.ndarray, np.ndarra
 def flash_forward(
     q: np.ndarray, k: np.ndarray, v: np.ndarray, block: int, causal: bool
 ) -> dict[str, Any]:
-    """Tiled attention with the online softmax; the steps record each tile's running stats."""
+    """Tiled attention with the online softmax; the steps record each tile's running stats.
+
+    Rows are independent, so one pass over the key blocks updates every query block at once
+    (FlashAttention-1's loop order); the steps are then listed in FlashAttention-2's order,
+    query block by query block, with the same numbers. A query block's tile that the causal
+    mask skips would leave its state unchanged: its scores are all −inf here.
+    """
     length, keys = q.shape[0], k.shape[0]
     scale = 1.0 / math.sqrt(q.shape[1])
-    out = np.empty((length, v.shape[1]))
+    m = np.full(length, -np.inf)  # running max of each row's scores
+    row_sum = np.zeros(length)  # running sum l of exp(score − m)
+    acc = np.zeros((length, v.shape[1]))  # running Σ exp(score − m) · v
+    rows = np.arange(length)[:, None]
+    after: list[dict[str, list]] = []  # per key block: every row's state after it
+    for c0 in range(0, keys, block):
+        c1 = min(c0 + block, keys)
+        s = q @ k[c0:c1].T * scale
+        if causal:
+            s = np.where(np.arange(c0, c1)[None, :] > rows, -np.inf, s)
+        tile_max = s.max(axis=1)
+        m_new = np.maximum(m, tile_max)
+        # A row whose scores are all masked so far keeps m = −inf; its factors are 0.
+        safe = np.where(np.isfinite(m_new), m_new, 0.0)
+        correction = np.where(np.isfinite(m), np.exp(m - safe), 0.0)
+        p = np.exp(s - safe[:, None])
+        row_sum = correction * row_sum + p.sum(axis=1)
+        acc = correction[:, None] * acc + p @ v[c0:c1]
+        rose = np.isfinite(m) & (m_new > m)
+        m = m_new
+        after.append({"m": m.tolist(), "l": row_sum.tolist(), "tile_max": tile_max.tolist(),
+                      "rose": rose.tolist(), "cols": [c0, c1]})  # fmt: skip
     steps, skipped = [], []
     for r0 in range(0, length, block):
         r1 = min(r0 + block, length)
-        qi = q[r0:r1]
-        m = np.full(r1 - r0, -np.inf)  # running max of each row's scores
-        row_sum = np.zeros(r1 - r0)  # running sum l of exp(score − m)
-        acc = np.zeros((r1 - r0, v.shape[1]))  # running Σ exp(score − m) · v
-        for c0 in range(0, keys, block):
-            c1 = min(c0 + block, keys)
+        for j, state in enumerate(after):
+            c0, c1 = state["cols"]
             if causal and c0 > r1 - 1:  # every key of the tile is after every query
-                skipped.append([r0 // block, c0 // block])
+                skipped.append([r0 // block, j])
                 continue
-            s = qi @ k[c0:c1].T * scale
-            if causal:
-                rows, cols = np.arange(r0, r1)[:, None], np.arange(c0, c1)[None, :]
-                s = np.where(cols > rows, -np.inf, s)
-            m_new = np.maximum(m, s.max(axis=1))
-            # A row whose scores are all masked so far keeps m = −inf; its factors are 0.
-            safe = np.where(np.isfinite(m_new), m_new, 0.0)
-            correction = np.where(np.isfinite(m), np.exp(m - safe), 0.0)
-            p = np.exp(s - safe[:, None])
-            row_sum = correction * row_sum + p.sum(axis=1)
-            acc = correction[:, None] * acc + p @ v[c0:c1]
-            rescaled = bool(np.any(np.isfinite(m) & (m_new > m)))
-            m = m_new
             steps.append(
                 {
                     "q_block": r0 // block,
-                    "k_block": c0 // block,
+                    "k_block": j,
                     "rows": [r0, r1],
                     "cols": [c0, c1],
-                    "m": m.tolist(),
-                    "l": row_sum.tolist(),
-                    "tile_max": s.max(axis=1).tolist(),
-                    "rescaled": rescaled,
+                    "m": state["m"][r0:r1],
+                    "l": state["l"][r0:r1],
+                    "tile_max": state["tile_max"][r0:r1],
+                    "rescaled": any(state["rose"][r0:r1]),
                 }
             )
-        out[r0:r1] = acc / row_sum[:, None]
-    return {"output": out, "steps": steps, "skipped": skipped}
+    return {"output": acc / row_sum[:, None], "steps": steps, "skipped": skipped}
 
 
 def traffic(length: int, keys: int, d: int, dv: int, tiles: list[dict[str, Any]]) -> dict:
