@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
-from app.study import preferences, reviews, stats, view
+from app.study import preferences, reviews, stats, view, workload
 from app.study.deps import FiltersDep
 
 router = APIRouter(prefix="/api", tags=["study"])
@@ -120,3 +121,23 @@ def put_settings(
     session.commit()
     saved = preferences.user_context(session, ctx.user_id, request.app.state.settings.timezone)
     return _settings_json(settings, saved.zone_name, list(ctx.config.parameters))
+
+
+@router.get("/settings/workload")
+def get_workload(
+    session: SessionDep,
+    ctx: ContextDep,
+    days: Annotated[int, Query(description="30, 90, 180 or 365")] = workload.DEFAULT_DAYS,
+) -> dict[str, Any]:
+    """Reviews per day and cards memorized after N days at desired retention 0.70-0.97 (fsrs-rs)."""
+    if days not in workload.DAYS:
+        raise HTTPException(422, f"days must be one of {', '.join(map(str, workload.DAYS))}")
+    result = workload.user_workload(session, ctx, days)
+    return {
+        "days": result.days,
+        "deck_size": result.deck_size,
+        "new_limit": result.new_limit,
+        "review_limit": result.review_limit,
+        "desired_retention": ctx.settings.desired_retention,
+        "points": [asdict(p) for p in result.points],
+    }

@@ -19,7 +19,7 @@ from app.db import SessionDep
 from app.deps import MAX_ROW_ID, ContextDep, NowDep, UserIdDep
 from app.openapi import form_body, text_field
 from app.plans.queries import recall_target
-from app.study import charts, optimize, preferences, rebuild, reviews, stats, view
+from app.study import charts, optimize, preferences, rebuild, reviews, stats, view, workload
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
 from app.study.deps import FiltersDep
@@ -287,9 +287,11 @@ def _settings_page(
     errors: dict[str, str] | None = None,
     message: str | None = None,
     optimization: optimize.Optimization | None = None,
+    workload_days: int = workload.DEFAULT_DAYS,
     status_code: int = 200,
 ) -> HTMLResponse:
     settings = ctx.settings
+    simulated = workload.user_workload(session, ctx, workload_days)
     values = form or {
         **settings.model_dump(),
         "timezone": settings.timezone or "",
@@ -306,6 +308,9 @@ def _settings_page(
         "custom_parameters": preferences.fsrs_parameters(session, ctx.user_id) is not None,
         "optimization": optimization,
         "suspended": reviews.suspended_cards(session, ctx),
+        "workload": simulated,
+        "workload_charts": workload.workload_charts(simulated, settings.desired_retention),
+        "workload_ranges": workload.DAYS,
     }
     return render(request, "settings/settings.html", context, status_code=status_code)
 
@@ -317,12 +322,14 @@ def settings_page(
     ctx: ContextDep,
     saved: bool = False,
     optimized: bool = False,
+    workload_days: int = workload.DEFAULT_DAYS,
 ) -> HTMLResponse:
-    """Desired retention, daily limits, day start, time zone, steps; optimize FSRS."""
+    """Desired retention (with its simulated workload), limits, day start, zone, steps; optimize."""
     message = ("Settings saved." if saved else None) or (
         "New FSRS parameters applied; memory states recomputed with them." if optimized else None
     )
-    return _settings_page(request, session, ctx, message=message)
+    days = workload_days if workload_days in workload.DAYS else workload.DEFAULT_DAYS
+    return _settings_page(request, session, ctx, message=message, workload_days=days)
 
 
 SETTINGS_FIELDS = tuple(preferences.StudySettings.model_fields)
@@ -341,6 +348,8 @@ async def settings_form(request: Request, session: SessionDep, ctx: ContextDep) 
     """Save settings; out-of-range values show the form again with errors, nothing saved."""
     form = await request.form()
     values = {name: str(form.get(name, ""))[:200] for name in SETTINGS_FIELDS}
+    # A form from before the order setting existed keeps the order in use.
+    values["new_card_order"] = values["new_card_order"] or ctx.settings.new_card_order
     settings, errors = preferences.validate(dict(values))
     if settings is None:
         return _settings_page(request, session, ctx, form=values, errors=errors, status_code=422)
