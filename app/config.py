@@ -11,6 +11,8 @@ from sqlalchemy.engine import make_url
 
 from app.paths import default_content_dir, default_database_url
 
+DEFAULT_LEECH_THRESHOLD = 8  # Anki's default: forgotten 8 times, a card needs another approach
+
 
 class Settings(BaseSettings):
     """Every setting has a default that needs nothing; the README documents each one."""
@@ -53,6 +55,13 @@ class Settings(BaseSettings):
     )
     session_days: int = Field(
         30, ge=1, le=365, description="Days a sign-in lasts before the user must sign in again."
+    )
+    leech_threshold: int = Field(
+        DEFAULT_LEECH_THRESHOLD, ge=1, le=1000,
+        description="Lapses (a review answered Again) after which a card is a leech.",
+    )  # fmt: skip
+    leech_suspend: bool = Field(
+        False, description="Suspend a card when it becomes a leech (else only list it)."
     )
 
     @field_validator("allowed_hosts", mode="before")

@@ -46,8 +46,10 @@ def get_context(
     user_id: UserIdDep,
     fuzzing: Annotated[bool, Depends(get_fuzzing)],
 ) -> UserContext:
-    default_zone = getattr(request.app.state.settings, "timezone", None)
-    return user_context(session, user_id, default_zone, enable_fuzzing=fuzzing)
+    settings = request.app.state.settings
+    ctx = user_context(session, user_id, settings.timezone, enable_fuzzing=fuzzing)
+    ctx.leech_threshold, ctx.leech_suspend = settings.leech_threshold, settings.leech_suspend
+    return ctx
 
 
 ContextDep = Annotated[UserContext, Depends(get_context)]

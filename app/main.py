@@ -79,6 +79,7 @@ def _include_routers(app: FastAPI) -> None:
     from app.cards.routes import router as cards_router
     from app.demos.routes import router as demos_router
     from app.export.routes import router as export_router
+    from app.leeches.routes import router as leeches_router
     from app.plans.routes import router as plans_router
     from app.quiz.routes import router as quiz_router
     from app.study.routes import router as study_router
@@ -87,6 +88,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(study_router)
     app.include_router(quiz_router)
     app.include_router(plans_router)
+    app.include_router(leeches_router)
     app.include_router(demos_router)
     app.include_router(export_router)
 

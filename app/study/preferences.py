@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
+from app.config import DEFAULT_LEECH_THRESHOLD
 from app.models import UserSettings
 from app.study.days import StudyCalendar, is_valid_zone, machine_zone_name
 from app.study.scheduler import SchedulerConfig, parameters_problem
@@ -138,6 +139,10 @@ def validate(data: dict[str, Any]) -> tuple[StudySettings | None, dict[str, str]
 
 class UserContext:
     """Everything study code needs to know about a user: settings, scheduler, calendar."""
+
+    # The app's leech rule (DLCARDS_LEECH_*), set by the request dependency.
+    leech_threshold: int = DEFAULT_LEECH_THRESHOLD
+    leech_suspend: bool = False
 
     def __init__(
         self,

@@ -214,6 +214,8 @@ def _record(
         if row is None:
             row = store.ensure_row(session, ctx.user_id, card_id, now)
         store.write_state(row, after)
+        if ctx.leech_suspend and after.lapses > before.lapses == ctx.leech_threshold - 1:
+            row.suspended = True  # it just became a leech: a demo, not another repetition
     session.add(log)
     return log
 
@@ -270,6 +272,8 @@ def _restore(session: Session, ctx: UserContext, log: ReviewLog, now: datetime) 
         .limit(1)
     ).first()
     lapse = log.state_before == int(State.Review) and log.rating == int(Rating.Again)
+    if lapse and ctx.leech_suspend and row.lapses == ctx.leech_threshold:
+        row.suspended = False  # the answer that made it a leech (and suspended it) is undone
     row.state = log.state_before
     row.step = log.step_before
     row.stability = log.stability_before
