@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
-from app.study import preferences, reviews, stats, view, workload
+from app.study import calibration, preferences, reviews, stats, view, workload
 from app.study.deps import FiltersDep
 
 router = APIRouter(prefix="/api", tags=["study"])
@@ -87,10 +87,13 @@ def get_stats(
     now: NowDep,
     days: Annotated[int, Query(description="30, 90 or 365")] = 30,
 ) -> dict[str, Any]:
-    """Everything /stats charts, as numbers."""
+    """Everything /stats charts, as numbers (with predicted vs actual recall in bins)."""
     if days not in stats.RANGES:
         raise HTTPException(422, f"days must be one of {', '.join(map(str, stats.RANGES))}")
-    return stats.study_stats(session, ctx, now, days)
+    return {
+        **stats.study_stats(session, ctx, now, days),
+        "calibration": calibration.calibration(session, ctx),
+    }
 
 
 def _settings_json(

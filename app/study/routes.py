@@ -19,7 +19,17 @@ from app.db import SessionDep
 from app.deps import MAX_ROW_ID, ContextDep, NowDep, UserIdDep
 from app.openapi import form_body, text_field
 from app.plans.queries import recall_target
-from app.study import charts, optimize, preferences, rebuild, reviews, stats, view, workload
+from app.study import (
+    calibration,
+    charts,
+    optimize,
+    preferences,
+    rebuild,
+    reviews,
+    stats,
+    view,
+    workload,
+)
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
 from app.study.deps import FiltersDep
@@ -274,7 +284,9 @@ def stats_page(
     """Charts of reviews, forecast, states, retention, intervals, and per-topic mastery."""
     days = days if days in STATS_RANGES else 30
     data = stats.study_stats(session, ctx, now, days)
-    context = {"data": data, "charts": charts.stats_charts(data), "ranges": STATS_RANGES}
+    data["calibration"] = calibration.calibration(session, ctx)
+    shown = [*charts.stats_charts(data), calibration.calibration_chart(data["calibration"])]
+    context = {"data": data, "charts": shown, "ranges": STATS_RANGES}
     return render(request, "stats/stats.html", context, block="stats")
 
 
