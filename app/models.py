@@ -90,6 +90,8 @@ class Card(Base):
     # per key point, the wrong statements that mark it contradicted (app/answers/)
     key_point_confusions: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A practice problem's spec (generator, ranges, question template); None for a plain card.
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     source_path: Mapped[str] = mapped_column(String(500), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -179,6 +181,8 @@ class ReviewLog(Base):
     difficulty_after: Mapped[float | None] = mapped_column(Float, nullable=True)
     due_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A practice problem's draw: {"seed", "params", "correct"}, next to the typed answer_text.
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 # Feature tables defined next to their feature join this metadata.

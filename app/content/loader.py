@@ -377,6 +377,7 @@ def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
         "synonyms": front.synonyms,
         "key_point_confusions": [list(p.confusions) for p in front.key_points],
         "aliases": front.aliases,
+        "problem": front.problem.model_dump() if front.problem else None,
         "source_path": card.path,
         "content_hash": card.content_hash,
         "position": position,

@@ -12,6 +12,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     WrapValidator,
     field_validator,
+    model_validator,
 )
 
 KEBAB_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -29,6 +30,37 @@ class DemoLink(BaseModel):
     demo: Kebab
     params: dict[str, Any] = Field(default_factory=dict)
     label: Text | None = None
+
+
+class ProblemSpec(BaseModel):
+    """A practice problem: the generator that draws its numbers, narrowed ranges, the question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    generator: Kebab
+    question: Text  # a template: {name} placeholders filled from each draw
+    ranges: dict[Kebab | str, tuple[float, float]] = Field(default_factory=dict, max_length=20)
+
+    @model_validator(mode="after")
+    def _generator_accepts(self) -> ProblemSpec:
+        from app.problems.registry import (
+            GENERATORS,
+            placeholders,
+            range_errors,
+            template_fields,
+        )
+
+        generator = GENERATORS.get(self.generator)
+        if generator is None:
+            raise ValueError(f"unknown generator {self.generator!r}")
+        errors = range_errors(generator, self.ranges)
+        unknown = template_fields(self.question) - placeholders(self.generator)
+        if unknown:
+            known = ", ".join(sorted(placeholders(self.generator)))
+            errors.append(f"question names unknown {sorted(unknown)} (known: {known})")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
 
 
 class KeyPoint(BaseModel):
@@ -81,6 +113,7 @@ class CardFront(BaseModel):
         default_factory=list, max_length=30
     )
     aliases: list[Kebab] = Field(default_factory=list, max_length=10)
+    problem: ProblemSpec | None = None
 
     @field_validator("aliases")
     @classmethod
