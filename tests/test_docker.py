@@ -1,7 +1,7 @@
-"""The container: its Dockerfile lints clean, and its start command serves.
+"""The container's files: the Dockerfile lints clean, and its start command serves.
 
-No container registry is reachable here, so the image is not built; the entrypoint script
-runs outside Docker with the container's environment and a temporary /data-like folder.
+The entrypoint script runs outside Docker with the container's environment and a temporary
+/data-like folder; tests/test_docker_image.py builds and runs the image itself.
 """
 
 from __future__ import annotations

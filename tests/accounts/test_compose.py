@@ -31,14 +31,19 @@ def test_postgres_profile_has_a_healthy_database_and_replicas() -> None:
     assert group["command"][:1] == ["--workers"]
 
 
-@pytest.mark.skipif(
-    shutil.which("docker") is None
-    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
-    reason="docker compose is not installed",
-)
+def _compose_command() -> list[str] | None:
+    """`docker compose` (the plugin) or Debian's `docker-compose`, whichever is installed."""
+    if shutil.which("docker") and subprocess.run(
+        ["docker", "compose", "version"], capture_output=True
+    ).returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+@pytest.mark.skipif(_compose_command() is None, reason="no compose tool is installed")
 def test_docker_compose_accepts_the_file() -> None:
     result = subprocess.run(
-        ["docker", "compose", "--profile", "postgres", "config", "--quiet"],
+        [*(_compose_command() or []), "--profile", "postgres", "config", "--quiet"],
         cwd=ROOT, capture_output=True, text=True,
         env={"DLCARDS_POSTGRES_PASSWORD": "example", "PATH": "/usr/bin:/usr/local/bin"},
     )  # fmt: skip
