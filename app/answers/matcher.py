@@ -1,14 +1,26 @@
 """Does a typed answer cover each key point of a card? Local and explainable, no model download.
 
-Each text becomes a sequence of *terms*: lowercase words, British
-spellings mapped to American ones, stop words dropped, Snowball stems, and every phrase of a
-synonym group (the card's own, plus a few universal abbreviations) collapsed into one term.
-Terms are weighted by smooth idf (app/answers/text.py) over the card's own texts (question, key
-points, answer paragraphs), so words that appear everywhere in the card count little.
+Each text becomes a sequence of *terms*: lowercase words, British spellings mapped to American
+ones, stop words dropped, Snowball stems, formula operators in words or symbols as one term each
+("divided by" = "/", "square root of" = "√"), and every phrase of a synonym group (the card's
+own, plus a few universal abbreviations) collapsed into one term. Terms are weighted by smooth
+idf (app/answers/text.py) over the card's own texts, so words found everywhere in the card count
+little.
 
-A key point is *covered* when the idf-weighted share of its terms found in the answer, or the
-best TF-IDF cosine between the key point and one sentence of the answer, reaches its threshold.
-Known limits: negation ("does not use momentum") and paraphrase without shared words.
+A key point gets one of four marks:
+
+- *contradicted*: a clause of the answer shares the point's words but says the opposite
+  (app/answers/rules.py: negation, direction, swapped roles, divide vs multiply), and no clause
+  states it the right way more fully; or the answer says one of the point's authored
+  confusions (the wrong statements a card lists under the point);
+- *covered*: otherwise, when the idf-weighted share of its terms found in the answer, or the
+  best TF-IDF cosine between the point and one sentence of the answer, reaches its threshold;
+- *partly*: some of its weight is there, short of the threshold;
+- *missing*: none of that.
+
+The suggested grade counts covered points, is capped at Hard when any point is contradicted,
+and is Again when the answer is too short to judge. Known limit: paraphrase without shared
+words ("you can't use it for real-time tasks" for "not for streaming").
 """
 
 from __future__ import annotations
@@ -18,19 +30,43 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 import snowballstemmer
 
-from app.answers.text import WORD, Weights, cosine
+from app.answers.rules import (
+    CONTRAST_OF,
+    DIVIDE,
+    OPERATOR_WORDS,
+    ROOT,
+    Clause,
+    Word,
+    annotate,
+    direction_flip,
+    negation_flip,
+    operator_flip,
+    role_swap,
+)
+from app.answers.text import Weights, cosine
 
-# Chosen on the even-numbered answers of bench/data/matcher_labels.yaml (the odd ones held out).
+# Chosen on the tuning cards of bench/labels/matcher_eval_set.yaml (the held-out ones untouched).
 COVERAGE_THRESHOLD = 0.3
 COSINE_THRESHOLD = 0.25
+PARTLY_THRESHOLD = 0.15
 MIN_SHARED_TERMS = 2  # one shared word ("t", "mask") is not evidence enough
+# A clause is compared with a clause of the key point when it holds this share of its weight.
+CLAUSE_SHARE = 0.3
+CONFUSION_SHARE = 0.7  # an answer clause holding this share of a confusion clause says it
+OWN_SHARE = 0.5  # ... and this share of the weight of its words that the key point lacks
+MIN_ANSWER_TERMS = 3  # fewer content words than this is too short to judge
 GOOD_SHARE, HARD_SHARE = 0.8, 0.5  # suggested grade: Good from 80 % covered, Hard from 50 %
 AGAIN, HARD, GOOD = 1, 2, 3
 MAX_ANSWER_CHARS = 20_000
-SENTENCE_END = re.compile(r"[.;:!?\n]+")
+SENTENCE_END = re.compile(r"[.;:!?\n]+(?:\s|$)|\n")
+CLAUSE_BREAK = re.compile(r"[,;:!?\n]|\.(?:\s|$)")
+CLAUSE_WORDS = frozenset(["but", "whereas", "while", "although", "however", "and"])
+TOKEN = re.compile(r"(?<![\w)])[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?![\w.])|\w+|[√/÷·×*]")
+Status = Literal["covered", "partly", "contradicted", "missing"]
 
 # A short English stop-word list (function words carry no content).
 STOP_WORDS = frozenset(
@@ -61,6 +97,8 @@ UNIVERSAL_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("cross entropy", "cross-entropy", "crossentropy"),
     ("backpropagation", "backprop", "back-propagation", "back propagation"),
     ("zero", "0"),
+    ("one", "1"),
+    ("two", "2"),
 )
 
 _SPELLINGS = (
@@ -89,19 +127,28 @@ def stem(word: str) -> str:
 
 @dataclass(frozen=True)
 class Token:
-    """One word of a text: where it is, and its term (None for a stop word)."""
+    """One word of a text: where it is, its lowercase form and its term (None: a stop word)."""
 
     start: int
     end: int
     term: str | None
+    word: str = ""
 
 
 def _raw_tokens(text: str) -> list[Token]:
-    tokens = []
-    for match in WORD.finditer(text):
+    tokens: list[Token] = []
+    for match in TOKEN.finditer(text):
         word = match.group().lower()
-        term = None if word in STOP_WORDS else stem(word)
-        tokens.append(Token(match.start(), match.end(), term))
+        if word in OPERATOR_WORDS:
+            term: str | None = OPERATOR_WORDS[word]
+        elif word == "root" and tokens and tokens[-1].word == "square":
+            tokens[-1] = Token(tokens[-1].start, tokens[-1].end, ROOT, "square")
+            term = None
+        elif word == "over" and tokens and tokens[-1].word in ("one", "1"):
+            term = DIVIDE
+        else:
+            term = None if word in STOP_WORDS else stem(word)
+        tokens.append(Token(match.start(), match.end(), term, word))
     return tokens
 
 
@@ -137,37 +184,86 @@ def _phrase(text: str) -> tuple[str, ...]:
     return tuple(t.term for t in _raw_tokens(text) if t.term)
 
 
-def terms_of(text: str, synonyms: Synonyms) -> list[Token]:
-    """The text's content tokens with synonym phrases collapsed (each word keeps its place)."""
-    tokens = [t for t in _raw_tokens(text[:MAX_ANSWER_CHARS]) if t.term]
-    terms = [t.term for t in tokens]
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(t.term for t in _raw_tokens(text) if t.term)
+
+
+def all_tokens(text: str, synonyms: Synonyms) -> list[Token]:
+    """Every word of the text, stop words included, with synonym phrases collapsed."""
+    tokens = _raw_tokens(text[:MAX_ANSWER_CHARS])
+    content = [i for i, t in enumerate(tokens) if t.term]
+    terms = [tokens[i].term for i in content]
     out = list(tokens)
-    i = 0
-    while i < len(tokens):
-        for phrase, label in synonyms.by_first.get(terms[i] or "", ()):  # longest first
-            if tuple(terms[i : i + len(phrase)]) == phrase:
-                for j in range(i, i + len(phrase)):
-                    out[j] = Token(tokens[j].start, tokens[j].end, label)
-                i += len(phrase) - 1
+    k = 0
+    while k < len(content):
+        for phrase, label in synonyms.by_first.get(terms[k] or "", ()):  # longest first
+            if tuple(terms[k : k + len(phrase)]) == phrase:
+                for j in content[k : k + len(phrase)]:
+                    out[j] = Token(tokens[j].start, tokens[j].end, label, tokens[j].word)
+                k += len(phrase) - 1
                 break
-        i += 1
+        k += 1
     return out
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in SENTENCE_END.split(text) if s.strip()]
+def terms_of(text: str, synonyms: Synonyms) -> list[Token]:
+    """The text's content tokens with synonym phrases collapsed (each word keeps its place)."""
+    return [t for t in all_tokens(text, synonyms) if t.term]
+
+
+def _pieces(text: str, tokens: list[Token], breaks: re.Pattern[str], words: frozenset[str]):
+    """Split tokens where the text between two of them holds a break, or before a break word
+    (never inside parentheses: "(sparsity, feature selection)" belongs to its clause)."""
+    pieces: list[list[Token]] = [[]]
+    previous_end, depth = 0, 0
+    for token in tokens:
+        gap = text[previous_end : token.start]
+        depth = max(0, depth + gap.count("(") - gap.count(")"))
+        if pieces[-1] and not depth and (breaks.search(gap) or token.word in words):
+            pieces.append([])
+        pieces[-1].append(token)
+        previous_end = token.end
+    return [p for p in pieces if p]
+
+
+def _merged(pieces: list[list[Token]]) -> list[list[Token]]:
+    """Pieces with fewer than two content words join the previous one ("0 and 1" stays one)."""
+    out: list[list[Token]] = []
+    for piece in pieces:
+        if out and sum(1 for t in piece if t.term) < 2:
+            out[-1] = out[-1] + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def clauses(text: str, tokens: list[Token]) -> list[Clause]:
+    """The text's clauses, each word marked negated or not and signed by direction words."""
+    return [
+        Clause(annotate([Word(t.word, t.term, t.start, t.end) for t in piece], text))
+        for piece in _merged(_pieces(text, tokens, CLAUSE_BREAK, CLAUSE_WORDS))
+    ]
 
 
 @dataclass(frozen=True)
 class PointResult:
-    """One key point: covered or not, why (the two scores), and the answer words it matched."""
+    """One key point: its mark, why (the two scores, the reason), and the words it matched."""
 
     index: int
     text: str
-    covered: bool
+    status: Status
     coverage: float
     cosine: float
     matched: tuple[str, ...]  # the answer's words that matched, in answer order
+    reason: str = ""  # why contradicted: the rule, or the confusion the answer said
+
+    @property
+    def covered(self) -> bool:
+        return self.status == "covered"
+
+    @property
+    def contradicted(self) -> bool:
+        return self.status == "contradicted"
 
 
 @dataclass(frozen=True)
@@ -182,6 +278,7 @@ class Segment:
 class MatchResult:
     points: list[PointResult]
     segments: list[Segment] = field(default_factory=list)
+    too_short: bool = False
 
     @property
     def covered_count(self) -> int:
@@ -189,17 +286,113 @@ class MatchResult:
 
     @property
     def suggested_rating(self) -> int:
-        return suggest_rating([p.covered for p in self.points])
+        return suggest_rating(
+            [p.covered for p in self.points],
+            [p.contradicted for p in self.points],
+            too_short=self.too_short,
+        )
 
 
-def suggest_rating(marks: Sequence[bool]) -> int:
-    """Good (3) from 80 % of points covered, Hard (2) from 50 %, else Again (1)."""
+def suggest_rating(
+    marks: Sequence[bool], contradicted: Sequence[bool] = (), *, too_short: bool = False
+) -> int:
+    """Good (3) from 80 % of points covered, Hard (2) from 50 %, else Again (1).
+
+    At most Hard while a point marked contradicted is not ticked covered (the user may still
+    tick it: they decide), and Again for an answer too short to judge.
+    """
+    if too_short:
+        return AGAIN
     if not marks:
         return GOOD
     share = sum(marks) / len(marks)
-    if share >= GOOD_SHARE:
-        return GOOD
-    return HARD if share >= HARD_SHARE else AGAIN
+    rating = GOOD if share >= GOOD_SHARE else HARD if share >= HARD_SHARE else AGAIN
+    if any(c and not m for c, m in zip(contradicted, marks, strict=False)):
+        rating = min(rating, HARD)
+    return rating
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A piece of text ready for comparison: clauses, unique terms and their total weight."""
+
+    text: str
+    clauses: list[Clause]
+    terms: set[str]
+
+
+@lru_cache(maxsize=8192)
+def _prepared(text: str, groups: tuple[tuple[str, ...], ...]) -> _Text:
+    """A key point or confusion, prepared once per card (cards rarely change)."""
+    tokens = all_tokens(text, _synonyms(groups))
+    return _Text(text, clauses(text, tokens), {t.term for t in tokens if t.term})
+
+
+def _share(terms: set[str], found: set[str], weights: Weights) -> float:
+    total = sum(weights.of(t) for t in terms)
+    return sum(weights.of(t) for t in terms & found) / total if total else 0.0
+
+
+def _compare(
+    part: Clause, answer: list[Clause], weights: Weights, own: set[str] = frozenset()
+) -> tuple[float, float, str]:
+    """The best share of ``part`` an answer clause states the same way, the best one it states
+    the opposite way, and why (negation, direction, roles, operators).
+
+    With ``own`` (a confusion's words that its key point lacks), a clause agrees only when it
+    holds at least half of their weight: sharing the key point's words is not saying the
+    confusion.
+    """
+    part_terms = part.terms
+    own = own & part_terms
+    agree, flipped, why = 0.0, 0.0, ""
+    for clause in answer:
+        shared = part_terms & clause.extended
+        share = _share(part_terms, shared, weights)
+        if share < CLAUSE_SHARE:
+            continue
+        if own and _share(own, shared, weights) < OWN_SHARE:
+            continue
+        if own and any(CONTRAST_OF.get(t) and t not in clause.terms for t in part_terms):
+            continue  # "L1 is a Gaussian prior" is said only by a clause that names L1
+        reason = (
+            negation_flip(part, clause, shared)
+            or direction_flip(part, clause, shared)
+            or role_swap(part, clause, shared)
+            or operator_flip(part, clause)
+        )
+        if reason and share > flipped:
+            flipped, why = share, reason
+        elif not reason:
+            agree = max(agree, share)
+    return agree, flipped, why
+
+
+def contradiction(point: _Text, answer: list[Clause], weights: Weights) -> str:
+    """Why a clause of the answer says the opposite of a clause of the point ("" if none).
+
+    A clause of the point is contradicted when the answer clause that flips it holds more of
+    its weight than every answer clause that agrees with it.
+    """
+    for part in point.clauses:
+        agree, flipped, why = _compare(part, answer, weights)
+        if flipped > agree:
+            return why
+    return ""
+
+
+def states(claim: _Text, answer: list[Clause], weights: Weights, point_terms: set[str]) -> bool:
+    """Does the answer say ``claim`` (an authored confusion), every clause of it the same way?
+
+    The same rules as for key points, so "L2 … Gaussian, L1 … Laplace" does not say "L1 is a
+    Gaussian prior"; and the clause that says it must hold the confusion's own words.
+    """
+    own = claim.terms - point_terms
+    for part in claim.clauses:
+        agree, flipped, _ = _compare(part, answer, weights, own)
+        if agree < CONFUSION_SHARE or flipped > agree:
+            return False
+    return True
 
 
 def match(
@@ -207,30 +400,37 @@ def match(
     key_points: Sequence[str],
     synonyms: Iterable[Sequence[str]] = (),
     context: Sequence[str] = (),
+    confusions: Sequence[Sequence[str]] = (),
 ) -> MatchResult:
-    """Mark each key point covered / not covered by ``answer``.
+    """Mark each key point covered, partly, contradicted or missing in ``answer``.
 
     Args:
         answer: the user's typed answer.
         key_points: the card's key points, in order.
         synonyms: the card's equivalence groups, e.g. ``[["ReLU", "rectified linear"]]``.
         context: more of the card's texts (question, answer paragraphs) for the idf weights.
+        confusions: per key point, the wrong statements that mark it contradicted.
 
     Returns:
         One result per key point, and the answer cut into segments for highlighting.
     """
-    groups = _synonyms(tuple(tuple(g) for g in synonyms))
-    answer_tokens = terms_of(answer, groups)
+    key = tuple(tuple(g) for g in synonyms)
+    groups = _synonyms(key)
+    answer = answer[:MAX_ANSWER_CHARS]
+    tokens = all_tokens(answer, groups)
+    answer_tokens = [t for t in tokens if t.term]
+    points = [_prepared(p, key) for p in key_points]
     point_terms = [[t.term for t in terms_of(p, groups)] for p in key_points]
     context_terms = [[t.term for t in terms_of(c, groups)] for c in context]
     weights = Weights([*point_terms, *context_terms])
-    answer_set = {t.term for t in answer_tokens}
-    windows = [
-        weights.vector([t.term for t in terms_of(s, groups)])
-        for s in _sentences(answer[:MAX_ANSWER_CHARS])
-    ]
+    answer_clauses = clauses(answer, tokens)
+    sentence_tokens = _pieces(answer, tokens, SENTENCE_END, frozenset())
+    answer_set = {t.term for t in answer_tokens if t.term}
+    for clause in answer_clauses:
+        answer_set |= clause.extended
+    windows = [weights.vector([t.term for t in s if t.term]) for s in sentence_tokens]
     results = []
-    for index, (text, terms) in enumerate(zip(key_points, point_terms, strict=True)):
+    for index, (text, terms, point) in enumerate(zip(key_points, point_terms, points, strict=True)):
         unique = set(terms)
         total = sum(weights.of(t) for t in unique)
         found = sum(weights.of(t) for t in unique & answer_set)
@@ -238,14 +438,28 @@ def match(
         vector = weights.vector(terms) if terms else {}
         best = max((cosine(vector, w) for w in windows), default=0.0)
         shared = len(unique & answer_set)
-        covered = shared >= min(MIN_SHARED_TERMS, len(unique)) and (
-            coverage >= COVERAGE_THRESHOLD or best >= COSINE_THRESHOLD
-        )
+        enough = shared >= min(MIN_SHARED_TERMS, len(unique))
+        own = [_prepared(c, key) for c in (confusions[index] if index < len(confusions) else ())]
+        said = next((c for c in own if states(c, answer_clauses, weights, unique)), None)
+        if said is not None:
+            reason = f"says a known confusion: “{said.text}”"
+        else:
+            reason = contradiction(point, answer_clauses, weights) if enough else ""
+        status: Status
+        if reason:
+            status = "contradicted"
+        elif enough and (coverage >= COVERAGE_THRESHOLD or best >= COSINE_THRESHOLD):
+            status = "covered"
+        elif enough and coverage >= PARTLY_THRESHOLD:
+            status = "partly"
+        else:
+            status = "missing"
         matched = tuple(
             dict.fromkeys(answer[t.start : t.end] for t in answer_tokens if t.term in unique)
         )
-        results.append(PointResult(index + 1, text, covered, coverage, best, matched))
-    return MatchResult(results, _segments(answer, answer_tokens, point_terms))
+        results.append(PointResult(index + 1, text, status, coverage, best, matched, reason))
+    too_short = len(answer_tokens) < MIN_ANSWER_TERMS
+    return MatchResult(results, _segments(answer, answer_tokens, point_terms), too_short)
 
 
 def _segments(answer: str, tokens: list[Token], point_terms: list[list[str]]) -> list[Segment]:
