@@ -213,17 +213,20 @@ def _weakest_on_the_day(
     """The review card, due or not ("advance"), that matters most for the interview date.
 
     Its recall at the interview's moment is FSRS's retrievability of its stored state; the
-    answer is then an ordinary review, so the schedule stays what FSRS makes of it.
+    answer is then an ordinary review, so the schedule stays what FSRS makes of it. Cards
+    answered today are left for another day: a same-day repetition adds little stability.
     """
     target = filters.interview
     assert target is not None
     weights = dict(target.topics)
+    today, _ = ctx.calendar.day_bounds(now)
     rows = session.execute(
         select(Card.id, Card.topic_id, Card.position, ReviewState)
         .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
         .where(
             ReviewState.reps > 0,
             ReviewState.state == int(State.Review),
+            ReviewState.last_review < today,
             _available(now),
             *_card_filters(filters),
         )
