@@ -14,6 +14,7 @@ from app.content.loader import ContentError, read_bank, sync_bank
 from app.db import make_engine, migrated_session
 from app.dbcopy import db_app
 from app.export.cli import export_app, import_app
+from app.progress import timed
 from app.study.cli import study_app
 
 cli = typer.Typer(help="dlcards: deep-learning interview flashcards.", no_args_is_help=True)
@@ -55,9 +56,11 @@ def content_load(
 ) -> None:
     """Migrate the database and sync the bank into it (only what changed is written)."""
     settings = Settings()
-    bank = read_bank(_content_dir(path, settings))
+    with timed() as clock:
+        bank = read_bank(_content_dir(path, settings))
+    typer.echo(f"read {len(bank.cards)} card file(s) in {clock['elapsed']:.1f} s", err=True)
     try:
-        with migrated_session(settings) as session:
+        with migrated_session(settings) as session, timed() as clock:
             report = sync_bank(session, bank, skip_invalid=skip_invalid)
     except ContentError as error:
         for problem in error.problems:
@@ -66,7 +69,7 @@ def content_load(
         raise typer.Exit(1) from None
     for problem in bank.problems:
         typer.echo(f"skipped: {problem}", err=True)
-    typer.echo(f"loaded: {report}")
+    typer.echo(f"loaded: {report} in {clock['elapsed']:.1f} s")
 
 
 @cli.command()

@@ -32,5 +32,22 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// Forms that start long work (an import, an optimization) say so while the request runs:
+// the button is disabled (no second submit) and a status line names what is happening.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.busy || event.defaultPrevented) return;
+  const button = form.querySelector("button[type=submit]");
+  if (button) button.disabled = true;
+  let status = form.querySelector(".busy-status");
+  if (!status) {
+    status = document.createElement("p");
+    status.className = "busy-status meta";
+    status.setAttribute("role", "status");
+    form.append(status);
+  }
+  status.textContent = form.dataset.busy;
+});
+
 document.addEventListener("DOMContentLoaded", () => typesetMath(document));
 document.addEventListener("htmx:afterSettle", (event) => typesetMath(event.target));

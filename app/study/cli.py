@@ -8,8 +8,9 @@ import typer
 
 from app.config import Settings
 from app.db import migrated_session
+from app.progress import Progress, timed
 from app.study.preferences import user_context
-from app.study.rebuild import rebuild_all
+from app.study.rebuild import rebuild_all, reviewed_cards
 
 study_app = typer.Typer(no_args_is_help=True)
 
@@ -35,17 +36,22 @@ def rebuild(
     """Recompute every card state from review_logs alone (memory states with current FSRS
     parameters; states, steps and due dates as logged unless --reschedule)."""
     settings = Settings()
-    with migrated_session(settings) as session:
-        report = rebuild_all(
-            session,
-            lambda s, user_id: user_context(s, user_id, settings.timezone),
-            write=not check,
-            reschedule=reschedule,
-        )
+    with migrated_session(settings) as session, timed() as clock:
+        progress = Progress("replaying cards", reviewed_cards(session))
+        try:
+            report = rebuild_all(
+                session,
+                lambda s, user_id: user_context(s, user_id, settings.timezone),
+                write=not check,
+                reschedule=reschedule,
+                on_card=progress.advance,
+            )
+        finally:
+            progress.close()
     verb = "differ from" if check else "rewritten from"
     typer.echo(
         f"{report.users} user(s), {report.cards} card(s), {report.reviews} answer(s) replayed; "
-        f"{len(report.mismatched)} stored state(s) {verb} the log."
+        f"{len(report.mismatched)} stored state(s) {verb} the log ({clock['elapsed']:.1f} s)."
     )
     for user_id, problem in report.parameter_problems:
         typer.echo(

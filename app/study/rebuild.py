@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import begin_write
@@ -85,6 +85,12 @@ def replayed_states(
         yield card_id, state
 
 
+def reviewed_cards(session: Session) -> int:
+    """How many (user, card) pairs have answers: the units of work of a rebuild."""
+    pairs = select(ReviewLog.user_id, ReviewLog.card_id).distinct().subquery()
+    return int(session.scalar(select(func.count()).select_from(pairs)) or 0)
+
+
 def rebuild_user(
     session: Session,
     ctx: UserContext,
@@ -93,6 +99,7 @@ def rebuild_user(
     reschedule: bool = False,
     now: datetime | None = None,
     commit: bool = True,
+    on_card: Callable[[], None] | None = None,
 ) -> RebuildReport:
     """Replay one user's log; with ``write`` store the replayed states (flags are kept).
 
@@ -110,6 +117,8 @@ def rebuild_user(
     }
     replayed: set[str] = set()
     for card_id, state in replayed_states(session, ctx, reschedule=reschedule):
+        if on_card is not None:
+            on_card()
         replayed.add(card_id)
         if isinstance(state, Unreplayable):
             report.broken.append((ctx.user_id, card_id, state.reason))
@@ -140,12 +149,17 @@ def rebuild_all(
     *,
     write: bool = True,
     reschedule: bool = False,
+    on_card: Callable[[], None] | None = None,
 ) -> RebuildReport:
     """Rebuild every user's states; ``context_of`` gives each user's settings and scheduler."""
     total = RebuildReport()
     for user_id in session.scalars(select(User.id).order_by(User.id)).all():
         report = rebuild_user(
-            session, context_of(session, user_id), write=write, reschedule=reschedule
+            session,
+            context_of(session, user_id),
+            write=write,
+            reschedule=reschedule,
+            on_card=on_card,
         )
         total.users += 1
         total.cards += report.cards
