@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         default_factory=default_content_dir,
         description="Folder of the question bank (default: ./content, or the installed bank).",
     )
+    user_content_dir: Path | None = Field(
+        None,
+        description="Folder of users' own card files (default: own-cards/ next to the SQLite "
+        "database, else ./data/own-cards); one sub-folder per user id in multi-user mode.",
+    )
     timezone: str | None = Field(
         None, description="IANA zone of the study day (default: the machine's local zone)."
     )
@@ -75,6 +80,14 @@ class Settings(BaseSettings):
     def database_url_shown(self) -> str:
         """The database URL with any password hidden, for start-up messages."""
         return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def own_cards_dir(self) -> Path:
+        """Where own card files live: the setting, else next to the database (the data volume)."""
+        if self.user_content_dir is not None:
+            return self.user_content_dir
+        database = self.sqlite_path
+        return (database.parent if database else Path("data")) / "own-cards"
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -17,6 +17,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.accounts.middleware import RequireSignIn
 from app.accounts.routes import router as accounts_router
+from app.cards.own import sync_all_users
 from app.config import Settings
 from app.content.loader import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
@@ -35,6 +36,7 @@ def prepare_database(settings: Settings, engine: Engine) -> None:
         if settings.load_content_on_start:
             with make_sessionmaker(engine)() as session:
                 report = load_content(session, settings.content_dir)
+                sync_all_users(session, settings)
             logger.info("content: %s", report)
 
 
@@ -76,18 +78,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
+    from app.cards.own_routes import router as own_cards_router
     from app.cards.routes import router as cards_router
     from app.demos.routes import router as demos_router
     from app.export.routes import router as export_router
     from app.leeches.routes import router as leeches_router
     from app.plans.routes import router as plans_router
+    from app.problems.routes import router as problems_router
     from app.quiz.routes import router as quiz_router
     from app.study.routes import router as study_router
 
+    app.include_router(own_cards_router)  # before cards_router: /cards/new is not a card id
     app.include_router(cards_router)
     app.include_router(study_router)
     app.include_router(quiz_router)
     app.include_router(plans_router)
+    app.include_router(problems_router)
     app.include_router(leeches_router)
     app.include_router(demos_router)
     app.include_router(export_router)

@@ -1,4 +1,4 @@
-"""Read-only queries over topics and cards (retired cards are never shown)."""
+"""Read-only queries over topics and cards: what the viewer sees (app.cards.visibility)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import HTTPException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.cards.visibility import visible_to
 from app.models import Card, Topic
 
 
@@ -19,11 +20,11 @@ class TopicSummary:
     levels: dict[str, int]
 
 
-def topic_summaries(session: Session) -> list[TopicSummary]:
-    """Every topic in bank order with its number of cards per level."""
+def topic_summaries(session: Session, user_id: int) -> list[TopicSummary]:
+    """Every topic in bank order with its number of cards per level (own cards included)."""
     rows = session.execute(
         select(Card.topic_id, Card.level, func.count())
-        .where(Card.retired.is_(False))
+        .where(visible_to(user_id))
         .group_by(Card.topic_id, Card.level)
     ).all()
     levels: dict[str, Counter[str]] = {}
@@ -44,26 +45,31 @@ def get_topic_or_404(session: Session, topic_id: str) -> Topic:
     return topic
 
 
-def get_card_or_404(session: Session, card_id: str) -> Card:
-    card = session.get(Card, card_id)
-    if card is None or card.retired:
+def get_card_or_404(session: Session, card_id: str, user_id: int) -> Card:
+    card = session.scalar(select(Card).where(Card.id == card_id, visible_to(user_id)))
+    if card is None:
         raise HTTPException(404, f"No card {card_id!r}.")
     return card
 
 
 def topic_cards(
-    session: Session, topic_id: str, *, level: str | None = None, tag: str | None = None
+    session: Session,
+    topic_id: str,
+    user_id: int,
+    *,
+    level: str | None = None,
+    tag: str | None = None,
 ) -> list[Card]:
-    query = select(Card).where(Card.topic_id == topic_id, Card.retired.is_(False))
+    query = select(Card).where(Card.topic_id == topic_id, visible_to(user_id))
     if level:
         query = query.where(Card.level == level)
     cards = session.scalars(query.order_by(Card.position)).all()
     return [c for c in cards if tag in c.tags] if tag else list(cards)
 
 
-def neighbours(session: Session, card: Card) -> tuple[Card | None, Card | None]:
-    """The previous and next card of the same topic, in bank order."""
-    base = select(Card).where(Card.topic_id == card.topic_id, Card.retired.is_(False))
+def neighbours(session: Session, card: Card, user_id: int) -> tuple[Card | None, Card | None]:
+    """The previous and next card of the same topic, in bank order (own cards after)."""
+    base = select(Card).where(Card.topic_id == card.topic_id, visible_to(user_id))
     previous = session.scalars(
         base.where(Card.position < card.position).order_by(Card.position.desc()).limit(1)
     ).first()
@@ -71,6 +77,12 @@ def neighbours(session: Session, card: Card) -> tuple[Card | None, Card | None]:
         base.where(Card.position > card.position).order_by(Card.position).limit(1)
     ).first()
     return previous, following
+
+
+def visible_ids(session: Session, user_id: int, ids: list[str]) -> set[str]:
+    """Those of ``ids`` the user may see (search hits are filtered with it)."""
+    query = select(Card.id).where(Card.id.in_(ids), visible_to(user_id))
+    return set(session.scalars(query)) if ids else set()
 
 
 def card_count(session: Session) -> int:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.cards.notes import get_note
 from app.cards.queries import (
     card_count,
     get_card_or_404,
@@ -14,8 +15,11 @@ from app.cards.queries import (
     neighbours,
     topic_cards,
     topic_summaries,
+    visible_ids,
 )
+from app.cards.reports import Reason
 from app.cards.search import search_cards
+from app.content.markdown import render_markdown
 from app.db import SessionDep, schema_revision
 from app.demos.links import demo_href
 from app.demos.registry import get_demo
@@ -36,7 +40,8 @@ def home(request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep)
     zone = request.app.state.settings.timezone
     numbers = dashboard(session, user_id, now, default_zone=zone)
     upcoming = next_interview(session, user_id, now, default_zone=zone)
-    context = {"topics": topic_summaries(session), "dashboard": numbers, "next_interview": upcoming}
+    topics = topic_summaries(session, user_id)
+    context = {"topics": topics, "dashboard": numbers, "next_interview": upcoming}
     return render(request, "home.html", context)
 
 
@@ -44,6 +49,7 @@ def home(request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep)
 def topic_page(
     request: Request,
     session: SessionDep,
+    user_id: UserIdDep,
     topic_id: str,
     level: Annotated[str | None, Query(max_length=20)] = None,
     tag: Annotated[str | None, Query(max_length=100)] = None,
@@ -51,10 +57,13 @@ def topic_page(
     """A topic's cards, filterable by level and tag."""
     topic = get_topic_or_404(session, topic_id)
     level = level if level in LEVELS else None
-    all_cards = topic_cards(session, topic_id)
+    all_cards = topic_cards(session, topic_id, user_id)
     tags = sorted({t for c in all_cards for t in c.tags})
-    cards = topic_cards(session, topic_id, level=level, tag=tag or None)
-    context = {"topic": topic, "cards": cards, "tags": tags, "level": level, "tag": tag}
+    cards = topic_cards(session, topic_id, user_id, level=level, tag=tag or None)
+    context = {
+        "topic": topic, "cards": cards, "tags": tags, "level": level, "tag": tag,
+        "user_id": user_id,
+    }  # fmt: skip
     return render(request, "cards/topic.html", context, block="card_list")
 
 
@@ -75,11 +84,15 @@ def demo_links(card: Card) -> list[dict[str, Any]]:
 
 @router.get("/cards/{card_id}", response_class=HTMLResponse)
 def card_page(
-    request: Request, session: SessionDep, card_id: str, reveal: bool = False
+    request: Request,
+    session: SessionDep,
+    user_id: UserIdDep,
+    card_id: str,
+    reveal: bool = False,
 ) -> HTMLResponse:
     """A card: the question, and the answer once revealed (htmx swap or plain link)."""
-    card = get_card_or_404(session, card_id)
-    previous, following = neighbours(session, card)
+    card = get_card_or_404(session, card_id, user_id)
+    previous, following = neighbours(session, card, user_id)
     topic = get_topic_or_404(session, card.topic_id)
     context = {
         "card": card,
@@ -88,6 +101,10 @@ def card_page(
         "previous": previous,
         "next": following,
         "demo_links": demo_links(card),
+        "note_html": render_markdown(note) if (note := get_note(session, user_id, card.id)) else "",
+        "note": note,
+        "user_id": user_id,
+        "reasons": [r.value for r in Reason],
     }
     return render(request, "cards/card.html", context, block="answer")
 
@@ -96,10 +113,13 @@ def card_page(
 def search_page(
     request: Request,
     session: SessionDep,
+    user_id: UserIdDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
 ) -> HTMLResponse:
     """Full-text search with ranked, highlighted results."""
     hits = search_cards(session, q)
+    shown = visible_ids(session, user_id, [hit.card_id for hit in hits])
+    hits = [hit for hit in hits if hit.card_id in shown]
     return render(request, "cards/search.html", {"q": q, "hits": hits}, block="results")
 
 

@@ -3,7 +3,8 @@
 Parsing never stops at the first bad file: every problem is collected as a
 ``Problem(path, line, field, message)`` so ``dlcards content check`` can list them all.
 Syncing writes only what changed (by content hash); a card whose file is gone is retired,
-never deleted, so its review history stays.
+never deleted, so its review history stays. A user's own cards (app.cards.own) are card files
+of the same format in that user's folder, read by ``read_user_bank`` and synced with an owner.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.DOTALL)
 LEVEL_ORDER = {"beginner": 0, "intermediate": 1, "advanced": 2}
 MIN_ANSWER_WORDS = 20
 MAX_ANSWER_WORDS = 600
+# Own cards (imported from Anki, written in a hurry) may be as short as one word.
+MIN_OWN_ANSWER_WORDS = 1
+# Positions of own cards start here, after every bank card, so bank order stays as it was.
+OWN_POSITION_BASE = 1_000_000
 # Bump when rendering changes, so every card's stored HTML is rebuilt on the next load.
 RENDER_VERSION = "1"
 
@@ -100,10 +105,29 @@ def read_bank(content_dir: Path) -> Bank:
         bank.problems.append(Problem(str(content_dir), 0, "content_dir", "folder not found"))
         return bank
     bank.topics = _read_topics(content_dir / TOPICS_FILE, bank.problems)
-    topic_ids = {t.id for t in bank.topics}
+    _read_cards(bank, content_dir, {t.id for t in bank.topics}, MIN_ANSWER_WORDS)
+    return bank
+
+
+def read_user_bank(folder: Path, known_topics: set[str]) -> Bank:
+    """A user's own card files: topics are the known ones plus the folder's optional topics.yaml.
+
+    Folders whose name starts with a dot (``.retired``) are not read.
+    """
+    bank = Bank()
+    if not folder.is_dir():
+        return bank
+    if (folder / TOPICS_FILE).exists():
+        bank.topics = _read_topics(folder / TOPICS_FILE, bank.problems)
+    _read_cards(bank, folder, known_topics | {t.id for t in bank.topics}, MIN_OWN_ANSWER_WORDS)
+    return bank
+
+
+def _read_cards(bank: Bank, content_dir: Path, topic_ids: set[str], min_words: int) -> None:
     seen: dict[str, str] = {}
-    for path in sorted(content_dir.glob("*/*.md")):
-        card = _read_card(path, content_dir, topic_ids, bank.problems)
+    paths = [p for p in content_dir.glob("*/*.md") if not p.parent.name.startswith(".")]
+    for path in sorted(paths):
+        card = _read_card(path, content_dir, topic_ids, bank.problems, min_words)
         if card is None:
             continue
         first = seen.get(card.front.id)
@@ -120,7 +144,6 @@ def read_bank(content_dir: Path) -> Bank:
         seen[card.front.id] = card.path
         bank.cards.append(card)
     _check_aliases(bank, content_dir)
-    return bank
 
 
 def _read_topics(path: Path, problems: list[Problem]) -> list[TopicEntry]:
@@ -157,7 +180,11 @@ def _read_topics(path: Path, problems: list[Problem]) -> list[TopicEntry]:
 
 
 def _read_card(
-    path: Path, content_dir: Path, topic_ids: set[str], problems: list[Problem]
+    path: Path,
+    content_dir: Path,
+    topic_ids: set[str],
+    problems: list[Problem],
+    min_words: int = MIN_ANSWER_WORDS,
 ) -> ParsedCard | None:
     display = str(path)
     try:
@@ -213,9 +240,9 @@ def _read_card(
     elif front.topic not in topic_ids:
         report("topic", f"unknown topic {front.topic!r}: add it to {TOPICS_FILE}")
     words = len(body.split())
-    if not MIN_ANSWER_WORDS <= words <= MAX_ANSWER_WORDS:
+    if not min_words <= words <= MAX_ANSWER_WORDS:
         body_line = source[: match.start(2)].count("\n") + 1
-        expected = f"{MIN_ANSWER_WORDS}-{MAX_ANSWER_WORDS}"
+        expected = f"{min_words}-{MAX_ANSWER_WORDS}"
         problems.append(
             Problem(display, body_line, "answer", f"{words} words; expected {expected}")
         )
@@ -299,28 +326,47 @@ def _yaml_message(error: yaml.YAMLError) -> str:
     return str(getattr(error, "problem", None) or error).strip()
 
 
-def sync_bank(session: Session, bank: Bank, *, skip_invalid: bool = False) -> LoadReport:
-    """Write the parsed bank to the database; refuse (change nothing) if it has problems."""
+def sync_bank(
+    session: Session, bank: Bank, *, skip_invalid: bool = False, owner_id: int | None = None
+) -> LoadReport:
+    """Write the parsed bank to the database; refuse (change nothing) if it has problems.
+
+    With ``owner_id`` the bank is that user's own cards: only their rows are compared, retired
+    or renamed, their topics never overwrite existing ones, and an alias that names a bank card
+    (a fork) moves only this user's history, leaving the bank card to everyone else.
+    """
     if bank.problems and not skip_invalid:
         raise ContentError(bank.problems)
     report = LoadReport(skipped=len(bank.problems))
     existing_topics = {t.id: t for t in session.scalars(select(Topic))}
-    existing_cards = {c.id: c for c in session.scalars(select(Card))}
-    plan = _plan(bank, existing_topics, existing_cards, report)
+    mine = Card.owner_id.is_(None) if owner_id is None else Card.owner_id == owner_id
+    existing_cards = {c.id: c for c in session.scalars(select(Card).where(mine))}
+    if owner_id is not None:
+        _refuse_taken_ids(session, bank, existing_cards, report)
+    base = 0 if owner_id is None else OWN_POSITION_BASE
+    plan = _plan(bank, existing_topics, existing_cards, report, base)
+    if owner_id is not None:
+        plan = _own_plan(session, bank, existing_topics, existing_cards, report, owner_id, plan)
     if not plan:
         session.rollback()
         return report
-    begin_write(session)
+    begin_write(session, owner_id)
     for action in plan:
         action(session)
     session.commit()
     return report
 
 
-def _plan(bank: Bank, topics: dict[str, Topic], cards: dict[str, Card], report: LoadReport):  # type: ignore[no-untyped-def]
+def _plan(  # type: ignore[no-untyped-def]
+    bank: Bank,
+    topics: dict[str, Topic],
+    cards: dict[str, Card],
+    report: LoadReport,
+    position_base: int = 0,
+):
     """The list of writes that bring the database to the bank; empty when nothing changed."""
     plan: list[Any] = []
-    for position, entry in enumerate(bank.topics):
+    for position, entry in enumerate(bank.topics, position_base):
         row = topics.get(entry.id)
         values = {"title": entry.title, "description": entry.description, "position": position}
         if row is None or any(getattr(row, k) != v for k, v in values.items()):
@@ -330,7 +376,7 @@ def _plan(bank: Bank, topics: dict[str, Topic], cards: dict[str, Card], report: 
         bank.cards,
         key=lambda c: (topic_rank.get(c.front.topic, 99), LEVEL_ORDER[c.front.level], c.front.id),
     )
-    for position, card in enumerate(ordered):
+    for position, card in enumerate(ordered, position_base):
         row = cards.get(card.front.id)
         if (
             row is not None
@@ -359,6 +405,57 @@ def _plan(bank: Bank, topics: dict[str, Topic], cards: dict[str, Card], report: 
             report.retired += 1
             plan.append(_retire(card_id))
     return plan
+
+
+def _own_plan(  # type: ignore[no-untyped-def]
+    session: Session,
+    bank: Bank,
+    topics: dict[str, Topic],
+    cards: dict[str, Card],
+    report: LoadReport,
+    owner_id: int,
+    plan: list[Any],
+):
+    """Turn the plan of a plain sync into the plan of one user's own cards (see sync_bank)."""
+    own_topics = {t.id for t in bank.topics if t.id in topics}
+    aliases = {a for c in bank.cards for a in c.front.aliases}
+    mine = set(
+        session.scalars(select(ReviewState.card_id).where(ReviewState.user_id == owner_id))
+    ) | set(session.scalars(select(ReviewLog.card_id).where(ReviewLog.user_id == owner_id)))
+    forked = {
+        c.id
+        for c in session.scalars(select(Card).where(Card.id.in_(aliases - set(cards))))
+        if c.id in mine
+    }
+    plan = [a for a in plan if getattr(a, "topic", None) not in own_topics]
+    for card in bank.cards:
+        for alias in card.front.aliases:
+            if alias in forked:
+                report.aliased += 1
+                plan.append(_move_history(alias, card.front.id, owner_id))
+    return [_owned(a, owner_id) for a in plan]
+
+
+def _refuse_taken_ids(
+    session: Session, bank: Bank, cards: dict[str, Card], report: LoadReport
+) -> None:
+    """An own card file whose id is a bank card's or another user's is skipped, never synced."""
+    ids = [c.front.id for c in bank.cards if c.front.id not in cards]
+    taken = set(session.scalars(select(Card.id).where(Card.id.in_(ids)))) if ids else set()
+    for card in [c for c in bank.cards if c.front.id in taken]:
+        bank.cards.remove(card)
+        bank.problems.append(Problem(card.path, 1, "id", f"{card.front.id!r} is already taken"))
+        report.skipped += 1
+
+
+def _owned(action, owner_id: int):  # type: ignore[no-untyped-def]
+    """An own-card write: card rows get the owner; renames move only the owner's history."""
+    values = getattr(action, "values", None)
+    if values is not None and "content_hash" in values:
+        values["owner_id"] = owner_id
+    if getattr(action, "moves_all_history", False):
+        return _move_history(action.old_id, action.new_id, owner_id)
+    return action
 
 
 def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
@@ -396,6 +493,9 @@ def _upsert(model: type, key: str, values: dict[str, Any]):  # type: ignore[no-u
                 setattr(row, name, value)
         session.flush()
 
+    apply.values = values  # type: ignore[attr-defined]
+    if model is Topic:
+        apply.topic = key  # type: ignore[attr-defined]
     return apply
 
 
@@ -429,29 +529,46 @@ def _retire(card_id: str):  # type: ignore[no-untyped-def]
     return apply
 
 
-def _move_history(old_id: str, new_id: str):  # type: ignore[no-untyped-def]
-    """The renamed card takes over the old id's review states and logs."""
+def _move_history(old_id: str, new_id: str, user_id: int | None = None):  # type: ignore[no-untyped-def]
+    """The renamed card takes over the old id's review states and logs.
+
+    With ``user_id`` (own cards) only that user's history moves, and the old card is retired
+    only when it is that user's own card: a forked bank card stays for everyone else.
+    """
 
     def apply(session: Session) -> None:
-        session.execute(update(ReviewLog).where(ReviewLog.card_id == old_id).values(card_id=new_id))
+        users = [] if user_id is None else [ReviewLog.user_id == user_id]
+        session.execute(
+            update(ReviewLog).where(ReviewLog.card_id == old_id, *users).values(card_id=new_id)
+        )
         taken = set(
             session.scalars(select(ReviewState.user_id).where(ReviewState.card_id == new_id))
         )
+        states = [] if user_id is None else [ReviewState.user_id == user_id]
         session.execute(
             update(ReviewState)
-            .where(ReviewState.card_id == old_id, ReviewState.user_id.not_in(taken))
+            .where(ReviewState.card_id == old_id, ReviewState.user_id.not_in(taken), *states)
             .values(card_id=new_id)
         )
-        session.execute(delete(ReviewState).where(ReviewState.card_id == old_id))
+        session.execute(delete(ReviewState).where(ReviewState.card_id == old_id, *states))
+        old = [] if user_id is None else [Card.owner_id == user_id]
         session.execute(
-            update(Card).where(Card.id == old_id).values(retired=True, content_hash="alias")
+            update(Card).where(Card.id == old_id, *old).values(retired=True, content_hash="alias")
         )
-        if session.get_bind().dialect.name == "sqlite":
+        if session.get_bind().dialect.name == "sqlite" and session.get(Card, old_id).retired:
             session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": old_id})
 
+    apply.moves_all_history = user_id is None  # type: ignore[attr-defined]
+    apply.old_id, apply.new_id = old_id, new_id  # type: ignore[attr-defined]
     return apply
 
 
 def load_content(session: Session, content_dir: Path, *, skip_invalid: bool = False) -> LoadReport:
     """Parse and sync in one call (used at start-up and by ``dlcards content load``)."""
     return sync_bank(session, read_bank(content_dir), skip_invalid=skip_invalid)
+
+
+def sync_user_cards(session: Session, folder: Path, user_id: int) -> LoadReport:
+    """Sync one user's own card files (an invalid file is skipped and its row kept as it was)."""
+    known = set(session.scalars(select(Topic.id)))
+    return sync_bank(session, read_user_bank(folder, known), skip_invalid=True, owner_id=user_id)

@@ -1,20 +1,26 @@
-"""Which cards an export holds: the whole bank or one topic, in bank order, retired left out."""
+"""Which cards an export holds: the whole bank or one topic, in bank order, retired left out.
+
+A user's own cards are in their exports, nobody else's (app.cards.visibility).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Card, Topic
+from app.cards.visibility import visible_to
+from app.models import LOCAL_USER_ID, Card, Topic
 
 
 class UnknownTopic(ValueError):
     pass
 
 
-def export_cards(session: Session, topic: str | None = None) -> list[Card]:
+def export_cards(
+    session: Session, topic: str | None = None, user_id: int = LOCAL_USER_ID
+) -> list[Card]:
     """The cards to export; an unknown topic is an error, not an empty deck."""
-    query = select(Card).where(Card.retired.is_(False)).order_by(Card.position, Card.id)
+    query = select(Card).where(visible_to(user_id)).order_by(Card.position, Card.id)
     if topic:
         if session.get(Topic, topic) is None:
             raise UnknownTopic(f"no topic {topic!r}")

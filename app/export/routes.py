@@ -31,9 +31,9 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-def _cards(session: SessionDep, topic: str | None) -> list[Card]:
+def _cards(session: SessionDep, topic: str | None, user_id: int) -> list[Card]:
     try:
-        return export_cards(session, topic or None)
+        return export_cards(session, topic or None, user_id)
     except UnknownTopic as error:
         raise HTTPException(404, str(error)) from None
 
@@ -66,18 +66,18 @@ def _file(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
 
 
 @router.get("/export/anki", responses=_file("application/octet-stream", "An Anki .apkg deck"))
-def export_anki(session: SessionDep, topic: TopicQuery = None) -> Response:
-    """The bank (or one topic) as an Anki .apkg deck."""
-    body = apkg_bytes(_cards(session, topic), deck_name(topic))
+def export_anki(session: SessionDep, user_id: UserIdDep, topic: TopicQuery = None) -> Response:
+    """The bank (or one topic) with your own cards, as an Anki .apkg deck."""
+    body = apkg_bytes(_cards(session, topic, user_id), deck_name(topic))
     name = f"dlcards-{topic}.apkg" if topic else "dlcards.apkg"
     return Response(body, media_type="application/octet-stream", headers=_attachment(name))
 
 
 @router.get("/export/csv", responses=_file("text/csv", "The cards as CSV"))
-def export_csv(session: SessionDep, topic: TopicQuery = None) -> Response:
-    """The bank (or one topic) as CSV."""
+def export_csv(session: SessionDep, user_id: UserIdDep, topic: TopicQuery = None) -> Response:
+    """The bank (or one topic) with your own cards, as CSV."""
     name = f"dlcards-{topic}.csv" if topic else "dlcards.csv"
-    body = cards_csv(_cards(session, topic))
+    body = cards_csv(_cards(session, topic, user_id))
     return Response(body, media_type="text/csv; charset=utf-8", headers=_attachment(name))
 
 

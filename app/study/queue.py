@@ -10,6 +10,7 @@ from sqlalchemy import String, and_, case, cast, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.cards.visibility import visible_to
 from app.models import Card, ReviewLog, ReviewState
 from app.study import store
 from app.study.preferences import UserContext
@@ -140,7 +141,7 @@ def _new(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-
         ReviewState.user_id == ctx.user_id,
         or_(ReviewState.reps > 0, not_(_available(now))),
     )
-    return select(Card).where(~seen_or_hidden, *_card_filters(filters))
+    return select(Card).where(~seen_or_hidden, visible_to(ctx.user_id), *_card_filters(filters))
 
 
 def _count(session: Session, query, limit: int | None = None) -> int:  # type: ignore[no-untyped-def]
@@ -213,20 +214,17 @@ def _weakest_on_the_day(
     """The review card, due or not ("advance"), that matters most for the interview date.
 
     Its recall at the interview's moment is FSRS's retrievability of its stored state; the
-    answer is then an ordinary review, so the schedule stays what FSRS makes of it. Cards
-    answered today are left for another day: a same-day repetition adds little stability.
+    answer is then an ordinary review, so the schedule stays what FSRS makes of it.
     """
     target = filters.interview
     assert target is not None
     weights = dict(target.topics)
-    today, _ = ctx.calendar.day_bounds(now)
     rows = session.execute(
         select(Card.id, Card.topic_id, Card.position, ReviewState)
         .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
         .where(
             ReviewState.reps > 0,
             ReviewState.state == int(State.Review),
-            ReviewState.last_review < today,
             _available(now),
             *_card_filters(filters),
         )
@@ -267,7 +265,7 @@ def next_cram_card(
     card = session.scalars(
         select(Card)
         .outerjoin(last_cram, last_cram.c.card_id == Card.id)
-        .where(~suspended, *_card_filters(filters))
+        .where(~suspended, visible_to(ctx.user_id), *_card_filters(filters))
         .order_by(
             case((last_cram.c.at.is_(None), 0), else_=1), last_cram.c.at, Card.position, Card.id
         )

@@ -115,10 +115,10 @@ def _check_input(rating: int, token: str, duration_ms: int | None) -> None:
         raise InvalidInput(f"duration_ms must be between 0 and {MAX_DURATION_MS}")
 
 
-def studyable_card(session: Session, card_id: str) -> Card:
-    """The card, or 404 when unknown and 409 when retired."""
+def studyable_card(session: Session, card_id: str, user_id: int | None = None) -> Card:
+    """The card, or 404 when unknown (or another user's own card) and 409 when retired."""
     card = session.get(Card, card_id)
-    if card is None:
+    if card is None or card.owner_id not in (None, user_id):
         raise NotFound(f"no card {card_id!r}")
     if card.retired:
         raise Conflict(f"card {card_id!r} is retired and is no longer studied")
@@ -153,7 +153,7 @@ def grade(
             if earlier.card_id != card_id:
                 raise Conflict("this review_token was already used for another card")
             return _result(earlier, duplicate=True)
-        studyable_card(session, card_id)
+        studyable_card(session, card_id, ctx.user_id)
         row = store.get_row(session, ctx.user_id, card_id)
         if row is not None and row.suspended:
             raise Conflict(f"card {card_id!r} is suspended; unsuspend it to study it")
@@ -286,7 +286,7 @@ def _restore(session: Session, ctx: UserContext, log: ReviewLog, now: datetime) 
 
 
 def _flag(session: Session, ctx: UserContext, card_id: str, now: datetime) -> ReviewState:
-    studyable_card(session, card_id)
+    studyable_card(session, card_id, ctx.user_id)
     return store.ensure_row(session, ctx.user_id, card_id, now)
 
 
@@ -296,7 +296,7 @@ def set_suspended(
     """Suspend a card (never shown until unsuspended) or unsuspend it."""
     begin_write(session, ctx.user_id)
     try:
-        studyable_card(session, card_id)
+        studyable_card(session, card_id, ctx.user_id)
         row = store.get_row(session, ctx.user_id, card_id)
         if suspended:
             row = row or store.ensure_row(session, ctx.user_id, card_id, now)

@@ -1,0 +1,288 @@
+"""Own cards: a user writes, edits, retires, restores and forks cards in the app.
+
+Each own card is a Markdown card file in the bank's format, in the user's folder
+(``Settings.own_cards_dir``, one sub-folder per user id in multi-user mode), and the same
+loader syncs the folder into rows that carry ``owner_id``. A save builds the file, validates it
+with the loader in a scratch folder, and only then moves it into place and syncs: an invalid
+card writes nothing. Ids never change; a rename keeps the old id in ``aliases`` so the loader
+moves the review history, and a fork lists the bank card's id the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.cards.models import CardNote
+from app.config import Settings
+from app.content.loader import TOPICS_FILE, read_user_bank, sync_user_cards
+from app.content.schema import CardFront, TopicEntry
+from app.db import begin_write
+from app.models import Card, Topic
+
+RETIRED_DIR = ".retired"
+MAX_ANSWER_CHARS = 20_000
+MAX_ID_FROM_QUESTION = 60
+FRONT_ORDER = (
+    "id", "question", "topic", "level", "tags", "key_points", "follow_ups", "demos",
+    "references", "synonyms", "aliases",
+)  # fmt: skip
+
+
+class CardInvalid(Exception):
+    """The card was refused; ``errors`` maps a field name to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a user submits: the front-matter fields, the answer, and a new topic's title."""
+
+    fields: dict[str, Any]
+    answer: str
+    topic_title: str | None = None
+
+
+def user_folder(settings: Settings, user_id: int) -> Path:
+    """The user's own-card folder: a sub-folder per user id only in multi-user mode.
+
+    A folder per user (not per-user rows alone) keeps each user's files apart, so one user's
+    cards can be backed up, versioned or moved without anyone else's, and a file never names
+    its owner: the folder does.
+    """
+    root = settings.own_cards_dir
+    return root / str(user_id) if settings.multi_user else root
+
+
+def id_from_text(text: str) -> str:
+    """A kebab-case id from a question (``card`` when nothing is left of it)."""
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(words) > MAX_ID_FROM_QUESTION:
+        words = words[:MAX_ID_FROM_QUESTION].rsplit("-", 1)[0]
+    return words or "card"
+
+
+def free_id(session: Session, base: str, *, allowed: str | None = None) -> str:
+    """``base``, or ``base-2``, ``base-3``… when a card (anyone's, retired too) has it."""
+    taken = set(session.scalars(select(Card.id).where(Card.id.like(f"{base[:90]}%"))))
+    taken.discard(allowed or "")
+    candidate, number = base[:90], 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base[:90]}-{number}"
+    return candidate
+
+
+def card_text(front: CardFront, answer: str) -> str:
+    """The card file: YAML front matter in the bank's key order, then the answer."""
+    data = front.model_dump(mode="json", exclude_none=True)
+    ordered = {k: data.pop(k) for k in FRONT_ORDER if k in data}
+    ordered.update(data)  # fields other features add to the schema keep their place at the end
+    for key in ("synonyms", "aliases", "demos", "follow_ups", "references", "tags"):
+        if ordered.get(key) == []:
+            del ordered[key]
+    dumped = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{dumped}---\n{answer.strip()}\n"
+
+
+def own_card(session: Session, user_id: int, card_id: str) -> Card | None:
+    """The user's own card (retired ones too), or None."""
+    card = session.get(Card, card_id)
+    return card if card is not None and card.owner_id == user_id else None
+
+
+def save_card(
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    draft: Draft,
+    *,
+    current: Card | None = None,
+    extra_aliases: tuple[str, ...] = (),
+) -> str:
+    """Create (``current`` None) or replace an own card; returns its id. Raises CardInvalid."""
+    fields = dict(draft.fields)
+    answer = draft.answer.strip()
+    errors: dict[str, str] = {}
+    if not answer:
+        errors["answer"] = "write an answer"
+    elif len(answer) > MAX_ANSWER_CHARS:
+        errors["answer"] = f"at most {MAX_ANSWER_CHARS} characters"
+    given = fields.get("id") or None
+    card_id = given or (
+        current.id if current else free_id(session, id_from_text(str(fields.get("question", ""))))
+    )
+    aliases = list(current.aliases) if current else []
+    aliases += [a for a in extra_aliases if a not in aliases]
+    if current is not None and card_id != current.id and current.id not in aliases:
+        aliases.append(current.id)
+    fields.update(id=card_id, aliases=[a for a in aliases if a != card_id])
+    try:
+        front = CardFront.model_validate(fields)
+    except ValidationError as error:
+        for err in error.errors():
+            errors.setdefault(str(err["loc"][0]) if err["loc"] else "card", err["msg"])
+        raise CardInvalid(errors) from None
+    if errors:
+        raise CardInvalid(errors)
+    owner = session.get(Card, card_id)
+    renamed_back = owner is not None and owner.owner_id == user_id and owner.id in aliases
+    if owner is not None and (current is None or owner.id != current.id) and not renamed_back:
+        raise CardInvalid({"id": f"{card_id!r} is already taken; choose another id"})
+    folder = user_folder(settings, user_id)
+    topics = _own_topics(folder)
+    known = set(session.scalars(select(Topic.id)))
+    new_topic = None
+    if front.topic not in known and front.topic not in {t.id for t in topics}:
+        title = (draft.topic_title or front.topic.replace("-", " ").capitalize()).strip()
+        new_topic = TopicEntry(id=front.topic, title=title[:200], description=f"{title} (own)")
+    text = card_text(front, answer)
+    _check_in_scratch(text, front, [*topics, *([new_topic] if new_topic else [])], known)
+    target = folder / front.topic / f"{front.id}.md"
+    _write_atomic(target, text)
+    if new_topic is not None:
+        _write_topics(folder, [*topics, new_topic])
+    if current is not None and current.source_path:
+        old = folder / current.source_path
+        if old.resolve() != target.resolve() and old.is_file():
+            old.unlink()
+    sync_user_cards(session, folder, user_id)
+    if current is not None and current.id != front.id:
+        move_notes(session, user_id, current.id, front.id)
+    return front.id
+
+
+def _own_topics(folder: Path) -> list[TopicEntry]:
+    path = folder / TOPICS_FILE
+    if not path.is_file():
+        return []
+    raw = yaml.safe_load(path.read_text("utf-8")) or []
+    return [TopicEntry.model_validate(entry) for entry in raw]
+
+
+def _write_topics(folder: Path, topics: list[TopicEntry]) -> None:
+    text = yaml.safe_dump([t.model_dump() for t in topics], sort_keys=False, allow_unicode=True)
+    _write_atomic(folder / TOPICS_FILE, text)
+
+
+def _check_in_scratch(text: str, front: CardFront, topics: list[TopicEntry], known: set[str]):  # type: ignore[no-untyped-def]
+    """Validate the file exactly as the loader will read it, before anything is written."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / front.topic).mkdir()
+        (root / front.topic / f"{front.id}.md").write_text(text, "utf-8")
+        if topics:
+            (root / TOPICS_FILE).write_text(
+                yaml.safe_dump([t.model_dump() for t in topics], sort_keys=False), "utf-8"
+            )
+        problems = read_user_bank(root, known).problems
+    if problems:
+        errors: dict[str, str] = {}
+        for problem in problems:
+            errors.setdefault(problem.field.split(".")[0], problem.message)
+        raise CardInvalid(errors)
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f".{target.name}.tmp")
+    scratch.write_text(text, "utf-8")
+    os.replace(scratch, target)
+
+
+def draft_of(card: Card) -> Draft:
+    """A card row as a draft (editing starts from it; a fork copies it)."""
+    fields = {
+        "id": card.id, "question": card.question, "topic": card.topic_id, "level": card.level,
+        "tags": list(card.tags), "key_points": list(card.key_points),
+        "follow_ups": list(card.follow_ups), "demos": list(card.demos),
+        "references": list(card.references), "synonyms": list(card.synonyms),
+    }  # fmt: skip
+    return Draft(fields, card.answer_md)
+
+
+def fork_card(session: Session, settings: Settings, user_id: int, card: Card) -> str:
+    """Copy a bank card into an own card that lists the bank id in ``aliases``.
+
+    The loader moves this user's review history to the fork; the bank card stays for others
+    and is hidden from this user while the fork exists (app.cards.visibility).
+    """
+    draft = draft_of(card)
+    draft.fields["id"] = free_id(session, f"{card.id}-mine")
+    new_id = save_card(session, settings, user_id, draft, extra_aliases=(card.id,))
+    move_notes(session, user_id, card.id, new_id)
+    return new_id
+
+
+def retire_card(session: Session, settings: Settings, user_id: int, card: Card) -> None:
+    """Delete = retire: the file moves to ``.retired/``, the row is hidden, history kept."""
+    folder = user_folder(settings, user_id)
+    source = folder / card.source_path
+    if source.is_file():
+        target = folder / RETIRED_DIR / card.source_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    sync_user_cards(session, folder, user_id)
+
+
+def restore_card(session: Session, settings: Settings, user_id: int, card: Card) -> bool:
+    """Move a retired card's file back and sync; False when its file is gone."""
+    folder = user_folder(settings, user_id)
+    source = folder / RETIRED_DIR / card.source_path
+    if not source.is_file():
+        return False
+    target = folder / card.source_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, target)
+    sync_user_cards(session, folder, user_id)
+    return True
+
+
+def retired_cards(session: Session, user_id: int) -> list[Card]:
+    """The user's retired own cards (not the old ids a rename left behind)."""
+    query = select(Card).where(
+        Card.owner_id == user_id, Card.retired.is_(True), Card.content_hash != "alias"
+    )
+    return list(session.scalars(query.order_by(Card.updated_at.desc())))
+
+
+def move_notes(session: Session, user_id: int, old_id: str, new_id: str) -> None:
+    """A renamed or forked card keeps the user's note (unless the new id has one already)."""
+    if session.get(CardNote, (user_id, new_id)) is not None:
+        return
+    begin_write(session, user_id)
+    session.execute(
+        update(CardNote)
+        .where(CardNote.user_id == user_id, CardNote.card_id == old_id)
+        .values(card_id=new_id)
+    )
+    session.commit()
+
+
+def sync_all_users(session: Session, settings: Settings) -> None:
+    """At start-up: every user's folder (the local user's in single-user mode)."""
+    from app.models import LOCAL_USER_ID, User
+
+    root = settings.own_cards_dir
+    if not settings.multi_user:
+        sync_user_cards(session, root, LOCAL_USER_ID)
+        return
+    if not root.is_dir():
+        return
+    users = set(session.scalars(select(User.id)))
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and folder.name.isdigit() and int(folder.name) in users:
+            sync_user_cards(session, folder, int(folder.name))

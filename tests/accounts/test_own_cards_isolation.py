@@ -1,0 +1,65 @@
+"""In multi-user mode a user's own cards are theirs alone: folder, pages, API, study, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.models import Card, User
+
+CARD = {
+    "id": "bobs-secret-card",
+    "question": "What did Bob's interviewer ask about zebra normalization?",
+    "topic": "basics",
+    "level": "beginner",
+    "key_points": ["zebra"],
+    "answer": "Zebra normalization is Bob's private mnemonic.",
+}
+
+
+def test_own_cards_are_invisible_to_other_users(
+    group_app: FastAPI, member: Callable[[str], TestClient]
+) -> None:
+    bob, ada = member("bob"), member("ada")
+    assert bob.post("/api/cards", json=CARD).status_code == 201
+    with group_app.state.sessionmaker() as session:
+        bob_id = session.scalar(select(User.id).where(User.name == "bob"))
+        card = session.get(Card, "bobs-secret-card")
+        assert card is not None and card.owner_id == bob_id
+    root = group_app.state.settings.own_cards_dir
+    assert (root / str(bob_id) / "basics" / "bobs-secret-card.md").is_file()
+    assert sorted(p.name for p in root.iterdir()) == [str(bob_id)]
+
+    assert bob.get("/api/cards/bobs-secret-card").status_code == 200
+    assert "zebra" in bob.get("/search", params={"q": "zebra"}).text.lower()
+    for path in ("/api/cards/bobs-secret-card", "/cards/bobs-secret-card"):
+        assert ada.get(path).status_code == 404
+    assert "bobs-secret-card" not in ada.get("/topics/basics").text
+    assert "bobs-secret-card" not in ada.get("/search", params={"q": "zebra"}).text
+    assert "zebra" not in ada.get("/export/csv").text.lower()
+    assert ada.put("/api/cards/bobs-secret-card", json=CARD).status_code == 404
+    assert ada.delete("/api/cards/bobs-secret-card").status_code == 404
+    assert ada.post("/api/cards/bobs-secret-card/fork").status_code == 404
+    assert ada.put("/api/cards/bobs-secret-card/note", json={"note": "x"}).status_code == 404
+    body = {"card_id": "bobs-secret-card", "rating": 3, "review_token": "t1"}
+    assert ada.post("/api/reviews", json=body).status_code == 404
+    # Ada's study queue (new cards of the topic) never offers Bob's card.
+    seen = set()
+    for _ in range(4):
+        shown = ada.get("/api/study/next", params={"topic": "basics"}).json()
+        if not shown.get("card"):
+            break
+        seen.add(shown["card"]["id"])
+        answer = {
+            "card_id": shown["card"]["id"],
+            "rating": 4,
+            "review_token": shown["review_token"],
+        }
+        assert ada.post("/api/reviews", json=answer).status_code == 200
+    assert seen and "bobs-secret-card" not in seen
+    # Ada may use the same id for her own card? No: ids are global, she gets a clear refusal.
+    taken = ada.post("/api/cards", json=CARD)
+    assert taken.status_code == 422 and "already taken" in taken.text
