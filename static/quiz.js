@@ -6,12 +6,16 @@
 (function () {
   document.documentElement.classList.add("js");
 
-  // Same thresholds as app/quiz/matcher.py suggest_rating: Good from 80 %, Hard from 50 %.
-  function suggestedRating(marks) {
-    if (marks.length === 0) return 3;
-    const share = marks.filter(Boolean).length / marks.length;
-    if (share >= 0.8) return 3;
-    return share >= 0.5 ? 2 : 1;
+  // Same rule as app/answers/matcher.py suggest_rating: Good from 80 %, Hard from 50 %; at most
+  // Hard while a contradicted point stays unticked; Again for an answer too short to judge.
+  function suggestedRating(boxes, tooShort) {
+    if (tooShort) return 1;
+    if (boxes.length === 0) return 3;
+    const share = boxes.filter((b) => b.checked).length / boxes.length;
+    let rating = share >= 0.8 ? 3 : share >= 0.5 ? 2 : 1;
+    const contradicted = boxes.some((b) => !b.checked && b.closest("li[data-contradicted]"));
+    if (contradicted) rating = Math.min(rating, 2);
+    return rating;
   }
 
   document.addEventListener("change", (event) => {
@@ -21,11 +25,12 @@
     if (!scope) return;
     box.closest("li").classList.toggle("covered", box.checked);
     box.closest("li").classList.toggle("missed", !box.checked);
-    const marks = Array.from(scope.querySelectorAll("[data-checklist] input[type=checkbox]"))
-      .map((b) => b.checked);
+    const boxes = Array.from(scope.querySelectorAll("[data-checklist] input[type=checkbox]"));
     const count = scope.querySelector("[data-covered-count]");
-    if (count) count.textContent = String(marks.filter(Boolean).length);
-    const radio = scope.querySelector(`.grade-choice input[value="${suggestedRating(marks)}"]`);
+    if (count) count.textContent = String(boxes.filter((b) => b.checked).length);
+    const tooShort = Boolean(scope.querySelector("[data-checklist][data-too-short]"));
+    const rating = suggestedRating(boxes, tooShort);
+    const radio = scope.querySelector(`.grade-choice input[value="${rating}"]`);
     if (radio && !radio.disabled) radio.checked = true;
   });
 

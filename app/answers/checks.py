@@ -5,14 +5,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.answers.matcher import MatchResult, Segment, card_context, match, suggest_rating
+from app.answers.matcher import (
+    MatchResult,
+    Segment,
+    Status,
+    card_context,
+    match,
+    suggest_rating,
+)
 from app.models import Card
+
+STATUS_LABELS: dict[str, str] = {
+    "covered": "✓ probably covered",
+    "partly": "◐ partly covered",
+    "contradicted": "✗ contradicted",
+    "missing": "✗ probably not covered",
+}
 
 
 def check_card(card: Card, answer: str) -> MatchResult:
-    """Which of the card's key points the typed answer covers (the matcher's marks)."""
+    """Which of the card's key points the typed answer covers, or contradicts."""
     return match(
-        answer, card.key_points, card.synonyms, card_context(card.question, card.answer_md)
+        answer,
+        card.key_points,
+        card.synonyms,
+        card_context(card.question, card.answer_md),
+        card.key_point_confusions or (),
     )
 
 
@@ -23,6 +41,12 @@ class ChecklistItem:
     covered: bool  # the mark in force: the matcher's, or the user's when flipped
     suggested: bool  # the matcher's mark
     matched: tuple[str, ...]
+    status: Status = "missing"  # the matcher's verdict: covered, partly, contradicted, missing
+    reason: str = ""  # why contradicted
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -31,6 +55,7 @@ class Checklist:
 
     items: list[ChecklistItem]
     segments: list[Segment]
+    too_short: bool = False
 
     @property
     def marks(self) -> list[bool]:
@@ -41,12 +66,19 @@ class Checklist:
         return sum(self.marks)
 
     @property
+    def contradicted_count(self) -> int:
+        return sum(i.status == "contradicted" for i in self.items)
+
+    @property
     def share(self) -> float:
         return self.covered_count / len(self.items) if self.items else 0.0
 
     @property
     def suggested_rating(self) -> int:
-        return suggest_rating(self.marks)
+        """From the marks in force; a contradicted point caps it at Hard until ticked."""
+        return suggest_rating(
+            self.marks, [i.status == "contradicted" for i in self.items], too_short=self.too_short
+        )
 
 
 def checklist(card: Card, answer: str, marks: Sequence[bool] | None = None) -> Checklist:
@@ -56,8 +88,18 @@ def checklist(card: Card, answer: str, marks: Sequence[bool] | None = None) -> C
     for point in result.points:
         i = point.index - 1
         covered = marks[i] if marks is not None and i < len(marks) else point.covered
-        items.append(ChecklistItem(point.index, point.text, covered, point.covered, point.matched))
-    return Checklist(items, result.segments)
+        items.append(
+            ChecklistItem(
+                point.index,
+                point.text,
+                covered,
+                point.covered,
+                point.matched,
+                point.status,
+                point.reason,
+            )
+        )
+    return Checklist(items, result.segments, result.too_short)
 
 
 def parse_marks(values: Sequence[str], count: int) -> list[bool]:

@@ -48,11 +48,15 @@ def checklist_json(items: Checklist) -> dict[str, Any]:
                 "text": i.text,
                 "covered": i.covered,
                 "suggested": i.suggested,
+                "status": i.status,
+                "reason": i.reason,
                 "matched": list(i.matched),
             }
             for i in items.items
         ],
         "covered": items.covered_count,
+        "contradicted": items.contradicted_count,
+        "too_short": items.too_short,
         "share": items.share,
         "suggested_rating": items.suggested_rating,
     }
@@ -67,7 +71,8 @@ def _card(session: SessionDep, card_id: str) -> Card:
 
 @router.post("/typed/check")
 def check(session: SessionDep, body: CheckIn) -> dict[str, Any]:
-    """Mark the card's key points covered or not by the typed answer; suggest a grade."""
+    """Mark each key point covered, partly, contradicted or missing; suggest a grade (at most
+    Hard when a point is contradicted, Again when the answer is too short to judge)."""
     return checklist_json(checklist(_card(session, body.card_id), body.answer))
 
 
