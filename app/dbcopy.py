@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from app.accounts.users import name_problem
 from app.config import Settings
-from app.db import make_engine, migrate
+from app.db import FTS_INSERT, fts_row, make_engine, migrate
 from app.models import LOCAL_USER_ID, Base, User
 
 BATCH = 5_000
@@ -115,11 +115,11 @@ def _advance_sequences(target: Connection) -> None:
 def _fill_sqlite_search(target: Connection) -> None:
     """SQLite keeps search in the FTS5 table the loader fills; fill it from the copied cards."""
     cards = Base.metadata.tables["cards"]
-    rows = target.execute(select(cards.c.id, cards.c.question, cards.c.answer_md, cards.c.tags))
-    target.execute(
-        text("INSERT INTO cards_fts (card_id, question, answer, tags) VALUES (:i, :q, :a, :t)"),
-        [{"i": r.id, "q": r.question, "a": r.answer_md, "t": " ".join(r.tags)} for r in rows],
+    c = cards.c
+    rows = target.execute(
+        select(c.id, c.question, c.answer_md, c.tags, c.key_points, c.aliases).where(~c.retired)
     )
+    target.execute(FTS_INSERT, [fts_row(*row) for row in rows])
 
 
 def copy_database(source_url: str, target_url: str, as_user: str | None = None) -> CopyReport:

@@ -126,6 +126,8 @@ class UserSettings(Base):
     relearning_steps_minutes: Mapped[list[float]] = mapped_column(JSON, default=lambda: [10])
     maximum_interval_days: Mapped[int] = mapped_column(Integer, default=36500)
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    # The order new cards come in (app.study.preferences.NEW_CARD_ORDERS).
+    new_card_order: Mapped[str] = mapped_column(String(20), default="bank")
 
 
 class ReviewState(Base):
@@ -190,3 +192,4 @@ import app.accounts.models  # noqa: E402, F401
 import app.cards.models  # noqa: E402, F401
 import app.plans.models  # noqa: E402, F401
 import app.quiz.models  # noqa: E402, F401
+import app.study.models  # noqa: E402, F401

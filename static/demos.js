@@ -29,6 +29,28 @@ function wireSliders(root) {
   });
 }
 
+// History: the form replaces the current entry on every update (hx-replace-url), and one new
+// entry starts when a change begins (first input of a drag or of typing, a Step link), so
+// dragging a slider adds one Back step, not one per value, and Back leaves the demo soon.
+let changeOpen = false;
+function startChange() {
+  if (changeOpen) return;
+  changeOpen = true;
+  history.pushState(history.state, "", location.href);
+}
+document.addEventListener("input", (event) => {
+  if (event.isTrusted && event.target.closest && event.target.closest("form.demo-form")) startChange();
+}, true);
+document.addEventListener("change", (event) => {
+  if (event.target.closest && event.target.closest("form.demo-form")) changeOpen = false;
+}, true);
+
+// Back to an entry htmx did not make (the page as first loaded): load it, so the form and
+// the plot match the URL again.
+window.addEventListener("popstate", (event) => {
+  if (demoForm() && !(event.state && event.state.htmx)) location.reload();
+});
+
 // Links with data-steps="+1" / "+50" / "0" change the steps box instead of loading a page.
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a[data-steps]");
@@ -41,6 +63,9 @@ document.addEventListener("click", (event) => {
   const max = parseInt(box.max || "10000", 10);
   const next = spec.startsWith("+") ? current + parseInt(spec.slice(1), 10) : parseInt(spec, 10);
   box.value = String(Math.max(0, Math.min(max, next)));
+  changeOpen = false;
+  startChange();  // each Step is one Back step
+  changeOpen = false;
   fire(box);
 });
 

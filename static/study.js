@@ -1,9 +1,13 @@
 // dlcards study screen: Anki's keys (Space/Enter reveal, 1-4 grade, u or Ctrl+Z undo,
 // s suspend, b bury, c card page, d demo) and the reveal-to-grade time as the duration.
+// On the answer side Space and Enter never grade by themselves: Space scrolls the answer, and
+// only a grade button the user moved focus to (Tab, click) answers to Enter/Space. Keys 1-4
+// count only once the answer has been on screen for MIN_ON_SCREEN_MS (no double-press grade).
 "use strict";
 
 (function () {
   let revealedAt = null;
+  const MIN_ON_SCREEN_MS = 400;
 
   function studyRoot() {
     return document.querySelector("[data-study]");
@@ -26,10 +30,17 @@
     }
   }
 
+  // Focus goes to the answer text, not to a grade: Space then scrolls, Tab reaches the grades.
   function markRevealed(details) {
     revealedAt = performance.now();
-    const first = details.querySelector("button.grade-good") || details.querySelector("button.grade");
-    if (first) first.focus({ preventScroll: true });
+    const text = details.querySelector("[data-answer]");
+    if (text) text.focus({ preventScroll: true });
+  }
+
+  function userFocused(event) {
+    const t = event.target;
+    return t && t.closest && t.closest("button, a[href], input, select, textarea")
+      && !t.matches("summary");
   }
 
   function setDuration(form) {
@@ -93,11 +104,19 @@
       if (details && !details.open) {
         event.preventDefault();
         reveal(root);
+      } else if (details && !userFocused(event)) {
+        // The answer side: never a grade. Space on the summary would close the answer, so
+        // scroll by hand there; elsewhere the browser scrolls (Space) or does nothing (Enter).
+        if (event.target.matches && event.target.matches("summary")) {
+          event.preventDefault();
+          if (key === " ") window.scrollBy(0, window.innerHeight * 0.8);
+        }
       }
       return;
     }
     if (["1", "2", "3", "4"].includes(key)) {
-      if (details && details.open && click(root, key)) event.preventDefault();
+      const early = revealedAt !== null && performance.now() - revealedAt < MIN_ON_SCREEN_MS;
+      if (details && details.open && !early && click(root, key)) event.preventDefault();
       return;
     }
     if (["u", "s", "b", "c", "d"].includes(key.toLowerCase())) {

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.content.markdown import render_markdown
 from app.content.schema import CardFront, TopicEntry
-from app.db import begin_write
+from app.db import FTS_INSERT, begin_write, fts_row
 from app.models import Card, ReviewLog, ReviewState, Topic, utcnow
 
 TOPICS_FILE = "topics.yaml"
@@ -504,17 +504,12 @@ def _reindex(card: ParsedCard):  # type: ignore[no-untyped-def]
         if session.get_bind().dialect.name != "sqlite":
             return
         session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": card.front.id})
+        front = card.front
         session.execute(
-            text(
-                "INSERT INTO cards_fts (card_id, question, answer, tags) VALUES "
-                "(:id, :question, :answer, :tags)"
+            FTS_INSERT,
+            fts_row(
+                front.id, front.question, card.body, front.tags, front.key_points, front.aliases
             ),
-            {
-                "id": card.front.id,
-                "question": card.front.question,
-                "answer": card.body,
-                "tags": " ".join(card.front.tags),
-            },
         )
 
     return apply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any
@@ -97,6 +98,19 @@ def url_with(slug: str, query: dict[str, list[str]], **changes: Any) -> str:
     return f"/demos/{slug}" + (f"?{urlencode(items)}" if items else "")
 
 
+# Where a demo was opened from (``?from=``): the study screen or a card, never another site.
+BACK_TARGET = re.compile(r"/(study(\?[\w=&%.+-]{0,300})?|cards/[\w-]{1,100})")
+
+
+def back_link(query: dict[str, list[str]]) -> dict[str, str] | None:
+    """The "← back to the card / to study" link of a demo opened from a card or from study."""
+    target = (query.get("from") or [""])[0]
+    if not BACK_TARGET.fullmatch(target):
+        return None
+    label = "back to the card" if target.startswith("/cards/") else "back to study"
+    return {"href": target, "label": label}
+
+
 def run_demo(demo: Demo, params: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """compute then view: the JSON result and what the template draws."""
     result = demo.compute(params)
@@ -156,6 +170,7 @@ def _demo_response(
         "query": query,
         "url_with": lambda **changes: url_with(slug, query, **changes),
         "preset_href": demo_href,
+        "back": back_link(query),
     }
     status = 422 if errors else 200
     block = "result" if fragment else None

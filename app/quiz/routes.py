@@ -91,8 +91,11 @@ def _question_page(
         "query": urlencode(filters.query()),
         "message": message,
         "error": error,
+        "extra_new_choices": view.EXTRA_NEW_CHOICES,
     }
-    return render(request, TEMPLATE, context, block="typed", status_code=status_code)
+    response = render(request, TEMPLATE, context, block="typed", status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"  # Back must never show a stale card
+    return response
 
 
 @router.get("/study/typed", response_class=HTMLResponse)

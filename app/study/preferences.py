@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
@@ -10,13 +10,20 @@ from sqlalchemy.orm import Session
 from app.config import DEFAULT_LEECH_THRESHOLD
 from app.models import UserSettings
 from app.study.days import StudyCalendar, is_valid_zone, machine_zone_name
-from app.study.scheduler import SchedulerConfig, parameters_problem
+from app.study.scheduler import SchedulerConfig, forgetting_curve_constants, parameters_problem
 
 MINUTES_PER_DAY = 1440
 MAX_STEPS = 10
 UNIT_MINUTES = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
 
 Steps = Annotated[list[float], Field(max_length=MAX_STEPS)]
+# The orders new cards can come in (the ``new_card_order`` setting), as the settings page says.
+NEW_CARD_ORDERS = {
+    "bank": "Bank order (topic by topic, as the bank lists them)",
+    "topic": "Topics in turn (one card of each topic, then the next of each)",
+    "random": "Random (a new shuffle each study day)",
+    "weakest": "Weakest topic first (the least of it recalled now)",
+}
 
 
 class StudySettings(BaseModel):
@@ -32,6 +39,9 @@ class StudySettings(BaseModel):
     learning_steps_minutes: Steps = Field(default_factory=lambda: [1.0, 10.0])
     relearning_steps_minutes: Steps = Field(default_factory=lambda: [10.0])
     maximum_interval_days: int = Field(36500, ge=1, le=36500)
+    new_card_order: Literal["bank", "topic", "random", "weakest"] = Field(
+        "bank", description="Order of new cards: bank, topic (interleaved), random or weakest."
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -54,6 +64,20 @@ class StudySettings(BaseModel):
             if not 1 / 60 <= minutes < MINUTES_PER_DAY:
                 raise ValueError("each step must be at least 1s and shorter than 1 day")
         return value
+
+
+def review_load(parameters: tuple[float, ...], retention: float, reference: float = 0.9) -> float:
+    """How many reviews a day ``retention`` costs relative to ``reference`` (1.0 = the same).
+
+    FSRS's curve R = (1 + factor·t/S)^decay gives the interval t at which recall falls to R:
+    t = S/factor · (R^(1/decay) − 1). Reviews per day scale with 1/t, and S cancels out.
+    """
+    decay, _ = forgetting_curve_constants(parameters)
+
+    def interval(r: float) -> float:
+        return r ** (1 / decay) - 1
+
+    return interval(reference) / interval(retention)
 
 
 def parse_steps(text: str) -> list[float]:
@@ -98,6 +122,7 @@ def load(session: Session, user_id: int) -> StudySettings:
         learning_steps_minutes=list(row.learning_steps_minutes),
         relearning_steps_minutes=list(row.relearning_steps_minutes),
         maximum_interval_days=row.maximum_interval_days,
+        new_card_order=row.new_card_order if row.new_card_order in NEW_CARD_ORDERS else "bank",
     )
 
 
@@ -133,8 +158,31 @@ def validate(data: dict[str, Any]) -> tuple[StudySettings | None, dict[str, str]
         messages: dict[str, str] = {}
         for item in error.errors():
             name = str(item["loc"][0]) if item["loc"] else "form"
-            messages.setdefault(name, item["msg"].removeprefix("Value error, "))
+            messages.setdefault(name, plain_message(item))
         return None, messages
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def plain_message(item: Any) -> str:
+    """A validation error as a person would say it: "at most 0.97", "a whole number"."""
+    ctx = item.get("ctx") or {}
+    kind = item["type"]
+    if kind in ("less_than_equal", "less_than"):
+        return f"at most {_number(ctx['le'] if 'le' in ctx else ctx['lt'])}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"at least {_number(ctx['ge'] if 'ge' in ctx else ctx['gt'])}"
+    if kind in ("int_parsing", "int_from_float"):
+        return "a whole number, like 20"
+    if kind == "float_parsing":
+        return "a number, like 0.9"
+    if kind == "literal_error":
+        return "one of " + ctx.get("expected", "the listed choices")
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} steps"
+    return str(item["msg"]).removeprefix("Value error, ")
 
 
 class UserContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,8 +12,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cards.visibility import visible_to
-from app.models import Card, ReviewLog, ReviewState
+from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
+from app.study.models import ALL_TOPICS, NewCardAllowance
 from app.study.preferences import UserContext
 from app.study.scheduler import CRAM, SCHEDULING_ERRORS, State, retrievability
 
@@ -151,10 +153,29 @@ def _count(session: Session, query, limit: int | None = None) -> int:  # type: i
     return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
+def extra_new_today(session: Session, ctx: UserContext, topic: str | None, now: datetime) -> int:
+    """Extra new cards the user asked for today: for every topic, plus for ``topic``'s own."""
+    day = ctx.calendar.day_of(now)
+    scopes = [ALL_TOPICS] + ([topic] if topic else [])
+    extra = session.scalar(
+        select(func.coalesce(func.sum(NewCardAllowance.extra), 0)).where(
+            NewCardAllowance.user_id == ctx.user_id,
+            NewCardAllowance.day == day,
+            NewCardAllowance.topic_id.in_(scopes),
+        )
+    )
+    return int(extra or 0)
+
+
+def new_limit(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
+    """Today's new-card limit under these filters: the setting plus today's extra allowance."""
+    return ctx.settings.new_per_day + extra_new_today(session, ctx, filters.topic, now)
+
+
 def counts(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> Counts:
     usage = usage_today(session, ctx, now)
     review_left = max(0, ctx.settings.reviews_per_day - usage.reviews_done)
-    new_left = max(0, ctx.settings.new_per_day - usage.new_done)
+    new_left = max(0, new_limit(session, ctx, filters, now) - usage.new_done)
     return Counts(
         learning=_count(session, _learning(ctx, filters, now, now)),
         review=_count(session, _reviews(ctx, filters, now), review_left),
@@ -194,8 +215,8 @@ def next_card(
         card = first(_reviews(ctx, filters, now).order_by(ReviewState.due))
         if card is not None:
             return NextCard(card, "review")
-    if usage.new_done < ctx.settings.new_per_day:
-        card = first(_new(ctx, filters, now).order_by(Card.position, Card.id))
+    if usage.new_done < new_limit(session, ctx, filters, now):
+        card = _first_new(session, ctx, filters, now, skip)
         if card is not None:
             return NextCard(card, "new")
     card = first(_learning(ctx, filters, now, now + LEARN_AHEAD).order_by(ReviewState.due))
@@ -208,23 +229,88 @@ def next_card(
     return None
 
 
+def _first_new(
+    session: Session, ctx: UserContext, filters: Filters, now: datetime, skip: Collection[str]
+) -> Card | None:
+    """The next new card in the user's chosen order (``preferences.NEW_CARD_ORDERS``)."""
+    order = ctx.settings.new_card_order
+    query = _new(ctx, filters, now)
+    if skip:
+        query = query.where(Card.id.not_in(list(skip)))
+    if order not in ("topic", "random", "weakest"):
+        return session.scalars(query.order_by(Card.position, Card.id).limit(1)).first()
+    topics = dict(session.execute(select(Topic.id, Topic.position)).all())
+    rows = session.execute(
+        query.with_only_columns(Card.id, Card.topic_id, Card.position).order_by(
+            Card.position, Card.id
+        )
+    ).all()
+    if not rows:
+        return None
+    if order == "random":
+        # Seeded by user and study day: the same card stays next until it is answered.
+        seed = f"{ctx.user_id}:{ctx.calendar.day_of(now).isoformat()}:"
+        best = min(rows, key=lambda r: hashlib.sha256((seed + r.id).encode()).digest())
+    elif order == "topic":
+        # A card's place within its topic (bank order, seen cards included), so topics take
+        # turns: the first card of each topic, then the second of each, ...
+        place: dict[str, int] = {}
+        counter: dict[str, int] = {}
+        everything = select(Card.id, Card.topic_id).where(Card.retired.is_(False))
+        for card_id, topic in session.execute(everything.order_by(Card.position, Card.id)):
+            place[card_id] = counter[topic] = counter.get(topic, -1) + 1
+        best = min(rows, key=lambda r: (place.get(r.id, 0), topics.get(r.topic_id, 0), r.topic_id))
+    else:
+        weakness = _topic_recall(session, ctx, now)
+        best = min(rows, key=lambda r: (weakness.get(r.topic_id, 0.0), topics.get(r.topic_id, 0)))
+    return session.get(Card, best.id)
+
+
+def _topic_recall(session: Session, ctx: UserContext, now: datetime) -> dict[str, float]:
+    """Per topic, the share of its cards FSRS predicts recalled now (unseen cards count 0)."""
+    totals = dict(
+        session.execute(
+            select(Card.topic_id, func.count())
+            .where(Card.retired.is_(False))
+            .group_by(Card.topic_id)
+        ).all()
+    )
+    recalled: dict[str, float] = {}
+    rows = session.execute(
+        select(Card.topic_id, ReviewState)
+        .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
+        .where(ReviewState.reps > 0, Card.retired.is_(False))
+    )
+    for topic, row in rows:
+        try:
+            recall = retrievability(ctx.config, store.card_state(row), now)
+        except SCHEDULING_ERRORS:
+            continue
+        if recall == recall:  # NaN from a damaged state counts as nothing recalled
+            recalled[topic] = recalled.get(topic, 0.0) + recall
+    return {t: recalled.get(t, 0.0) / n for t, n in totals.items() if n}
+
+
 def _weakest_on_the_day(
     session: Session, ctx: UserContext, filters: Filters, now: datetime, skip: Collection[str]
 ) -> Card | None:
     """The review card, due or not ("advance"), that matters most for the interview date.
 
     Its recall at the interview's moment is FSRS's retrievability of its stored state; the
-    answer is then an ordinary review, so the schedule stays what FSRS makes of it.
+    answer is then an ordinary review, so the schedule stays what FSRS makes of it. Cards
+    answered today are left for another day: a same-day repetition adds little stability.
     """
     target = filters.interview
     assert target is not None
     weights = dict(target.topics)
+    today, _ = ctx.calendar.day_bounds(now)
     rows = session.execute(
         select(Card.id, Card.topic_id, Card.position, ReviewState)
         .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
         .where(
             ReviewState.reps > 0,
             ReviewState.state == int(State.Review),
+            ReviewState.last_review < today,
             _available(now),
             *_card_filters(filters),
         )
@@ -304,3 +390,8 @@ def due_tomorrow(session: Session, ctx: UserContext, filters: Filters, now: date
 def new_count(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
     """New cards not yet seen under the filters (ignoring today's limit)."""
     return _count(session, _new(ctx, filters, now))
+
+
+def reviews_due(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
+    """Reviews due today under the filters, ignoring the daily review limit."""
+    return _count(session, _reviews(ctx, filters, now))

@@ -10,13 +10,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import begin_write
-from app.models import Card, ReviewLog, ReviewState
+from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
+from app.study.models import ALL_TOPICS, NewCardAllowance
 from app.study.preferences import UserContext
 from app.study.scheduler import (
     CRAM,
@@ -136,10 +138,12 @@ def grade(
     duration_ms: int | None = None,
     cram: bool = False,
     answer_text: str | None = None,
+    problem: dict[str, Any] | None = None,
 ) -> ReviewResult:
     """Record one answer; a token already used returns the first answer's result unchanged.
 
-    ``answer_text`` is what the user typed (typed study, mock interviews), kept on the log row.
+    ``answer_text`` is what the user typed (typed study, mock interviews), kept on the log row;
+    ``problem`` is a practice problem's draw (seed, params, expected, correct).
     """
     _check_input(rating, review_token, duration_ms)
     begin_write(session, ctx.user_id)
@@ -167,6 +171,7 @@ def grade(
         log.review_token = review_token
         log.duration_ms = duration_ms
         log.answer_text = (answer_text or "").strip()[:MAX_ANSWER_CHARS] or None
+        log.problem = problem
         session.flush()
         result = _result(log)
         session.commit()
@@ -336,3 +341,34 @@ def suspended_cards(session: Session, ctx: UserContext) -> list[Card]:
             .order_by(Card.position, Card.id)
         )
     )
+
+
+MAX_EXTRA_NEW = 500  # extra new cards one request may add to today's limit
+
+
+def learn_more_new(
+    session: Session, ctx: UserContext, topic: str | None, count: int, now: datetime
+) -> int:
+    """Raise today's new-card limit by ``count`` (for ``topic``, or every topic when None).
+
+    Returns today's extra allowance for that scope. It lives in ``new_card_allowances``, keyed
+    by the study day, so tomorrow starts from the setting again (as Anki's custom study does).
+    """
+    if not 1 <= count <= MAX_EXTRA_NEW:
+        raise InvalidInput(f"count: between 1 and {MAX_EXTRA_NEW} new cards")
+    if topic is not None and session.get(Topic, topic) is None:
+        raise NotFound(f"no topic {topic!r}")
+    begin_write(session, ctx.user_id)
+    try:
+        key = (ctx.user_id, ctx.calendar.day_of(now), topic or ALL_TOPICS)
+        row = session.get(NewCardAllowance, key)
+        if row is None:
+            row = NewCardAllowance(user_id=key[0], day=key[1], topic_id=key[2], extra=0)
+            session.add(row)
+        row.extra = min(row.extra + count, 10 * MAX_EXTRA_NEW)
+        extra = row.extra
+        session.commit()
+        return extra
+    except BaseException:
+        session.rollback()
+        raise

@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.deps import MAX_ROW_ID, ContextDep, NowDep, UserIdDep
+from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.plans.queries import recall_target
 from app.study import (
@@ -35,7 +37,8 @@ from app.study.days import local_time, zone_names
 from app.study.deps import FiltersDep
 from app.study.preferences import UserContext
 from app.study.queue import Filters
-from app.web import is_htmx, render
+from app.study.scheduler import RATING_LABELS, Rating
+from app.web import LEVELS, is_htmx, render
 
 router = APIRouter()
 router.include_router(api_router)
@@ -55,18 +58,48 @@ def _study_page(
     ahead: bool = False,
     message: str | None = None,
     error: str | None = None,
+    recorded: Recorded | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     study = view.build(session, ctx, filters, now, cram=cram, ahead=ahead)
+    back = _back_to_study(filters, cram)
     context: dict[str, Any] = {
         "study": study,
         "demo_links": demo_links(study.card) if study.card else [],
+        "from_here": urlencode({"from": back}),
         "next_due_label": local_time(study.next_due, ctx.zone_name, now),
         "query": urlencode(study.query()),
         "message": message,
         "error": error,
+        "recorded": recorded,
+        "picker": study_picker(session) if not is_htmx(request) else None,
+        "extra_new_choices": view.EXTRA_NEW_CHOICES,
     }
-    return render(request, STUDY_TEMPLATE, context, block="study", status_code=status_code)
+    response = render(request, STUDY_TEMPLATE, context, block="study", status_code=status_code)
+    # Back from a demo must show the queue as it is now, never a stale copy of the page.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The grade just recorded, for the "Recorded: Good · undo" notice."""
+
+    card_id: str
+    rating: int
+
+    @property
+    def name(self) -> str:
+        return RATING_LABELS[Rating(self.rating)]
+
+
+def study_picker(session: SessionDep) -> dict[str, Any]:
+    """What the study screen's topic / level / tag picker offers."""
+    topics = session.scalars(select(Topic).order_by(Topic.position, Topic.id)).all()
+    tags = sorted(
+        {t for row in session.scalars(select(Card.tags).where(~Card.retired)) for t in row}
+    )
+    return {"topics": topics, "levels": LEVELS, "tags": tags}
 
 
 def _back_to_study(filters: Filters, cram: bool, **extra: str) -> str:
@@ -87,14 +120,25 @@ def study_page(
     mode: Annotated[str | None, Query(pattern="^(cram|study|typed)?$")] = None,
     ahead: bool = False,
     undone: Annotated[str | None, Query(max_length=100)] = None,
+    recorded: Annotated[int | None, Query(ge=1, le=4)] = None,
+    card: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The next card (learning, then reviews, then new), or what comes next when done."""
     if mode == "typed":  # typed answers live in the quiz feature, with the same filters
         query = urlencode(filters.query())
         return RedirectResponse("/study/typed" + (f"?{query}" if query else ""), status_code=303)
     message = f"Undid your answer to {undone}." if undone else None
+    last = Recorded(card, recorded) if recorded and card else None
     return _study_page(
-        request, session, ctx, filters, now, cram=mode == "cram", ahead=ahead, message=message
+        request,
+        session,
+        ctx,
+        filters,
+        now,
+        cram=mode == "cram",
+        ahead=ahead,
+        message=message,
+        recorded=last,
     )
 
 
@@ -182,8 +226,39 @@ def review_form(
     except reviews.StudyError as error:
         return _refused(request, session, ctx, now, scope, error)
     if is_htmx(request):
-        return _study_page(request, session, ctx, scope.filters, now, cram=scope.cram)
-    return RedirectResponse(_back_to_study(scope.filters, scope.cram), status_code=303)
+        last = Recorded(card_id, value)
+        return _study_page(
+            request, session, ctx, scope.filters, now, cram=scope.cram, recorded=last
+        )
+    back = _back_to_study(scope.filters, scope.cram, recorded=str(value), card=card_id)
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/study/more-new", response_class=HTMLResponse)
+def more_new_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    scope: ScopeDep,
+    count: Annotated[str, Form(max_length=10)] = "10",
+    applies_to: Annotated[str, Form(max_length=10)] = "topic",
+    next: Annotated[str, Form(pattern="^(study|typed)?$")] = "",
+) -> Response:
+    """Learn ``count`` more new cards today, in this topic or in all (Anki's custom study)."""
+    topic = scope.filters.topic if applies_to == "topic" else None
+    try:
+        number = int(count) if count.strip().isdigit() else 0
+        extra = reviews.learn_more_new(session, ctx, topic, number, now)
+    except reviews.StudyError as error:
+        return _refused(request, session, ctx, now, scope, error)
+    message = f"Today's new-card limit{f' for {topic}' if topic else ''} is raised by {extra}."
+    if next == "typed":
+        query = urlencode(scope.filters.query())
+        return RedirectResponse("/study/typed" + (f"?{query}" if query else ""), 303)
+    if is_htmx(request):
+        return _study_page(request, session, ctx, scope.filters, now, message=message)
+    return RedirectResponse(_back_to_study(scope.filters, False), status_code=303)
 
 
 @router.post("/study/undo", response_class=HTMLResponse)
@@ -320,11 +395,23 @@ def _settings_page(
         "custom_parameters": preferences.fsrs_parameters(session, ctx.user_id) is not None,
         "optimization": optimization,
         "suspended": reviews.suspended_cards(session, ctx),
+        "new_card_orders": preferences.NEW_CARD_ORDERS,
+        "retention_cost": retention_cost(ctx),
         "workload": simulated,
         "workload_charts": workload.workload_charts(simulated, settings.desired_retention),
         "workload_ranges": workload.DAYS,
     }
     return render(request, "settings/settings.html", context, status_code=status_code)
+
+
+def retention_cost(ctx: UserContext) -> str:
+    """One sentence with the numbers: what 0.95 and 0.80 cost in reviews, next to 0.90."""
+    parameters = ctx.config.parameters
+    high, low = (preferences.review_load(parameters, r) for r in (0.95, 0.80))
+    return (
+        f"with your FSRS parameters, 0.95 means about {high:.1f}× the reviews a day of 0.90, "
+        f"and 0.80 about {low:.1f}× (a card comes back sooner to be recalled more surely)."
+    )
 
 
 @router.get("/settings", response_class=HTMLResponse)
@@ -360,6 +447,8 @@ async def settings_form(request: Request, session: SessionDep, ctx: ContextDep) 
     """Save settings; out-of-range values show the form again with errors, nothing saved."""
     form = await request.form()
     values = {name: str(form.get(name, ""))[:200] for name in SETTINGS_FIELDS}
+    # A form from before the order setting existed keeps the order in use.
+    values["new_card_order"] = values["new_card_order"] or ctx.settings.new_card_order
     # A form from before the order setting existed keeps the order in use.
     values["new_card_order"] = values["new_card_order"] or ctx.settings.new_card_order
     settings, errors = preferences.validate(dict(values))

@@ -42,6 +42,13 @@ class StudyView:
     next_due: datetime | None = None
     due_tomorrow: int = 0
     new_tomorrow: int = 0
+    # Why the queue is empty: today's new cards used against the limit, and those still unseen.
+    new_done: int = 0
+    new_limit: int = 0
+    new_waiting: int = 0
+    reviews_done: int = 0
+    reviews_limit: int = 0
+    reviews_waiting: int = 0
     # Cards passed over because their stored state cannot be scheduled (an older version's
     # damage); `dlcards study rebuild --check` names them too.
     skipped: list[str] = field(default_factory=list)
@@ -55,6 +62,26 @@ class StudyView:
             params["ahead"] = "1"
         params.update(extra)
         return params
+
+    @property
+    def done_reasons(self) -> list[str]:
+        """Why nothing is shown, in words ("today's 20 new cards are used")."""
+        where = f" in {self.filters.topic}" if self.filters.topic else ""
+        reasons = []
+        if self.new_waiting and self.new_done >= self.new_limit:
+            reasons.append(
+                f"Today's {self.new_limit} new card{_s(self.new_limit)} "
+                f"{'are' if self.new_limit != 1 else 'is'} used; {self.new_waiting} more "
+                f"new card{_s(self.new_waiting)} wait{'' if self.new_waiting != 1 else 's'}{where}."
+            )
+        elif not self.new_waiting:
+            reasons.append(f"Every card{where} has been introduced; none is due now.")
+        if self.reviews_waiting and self.reviews_done >= self.reviews_limit:
+            reasons.append(
+                f"Today's {self.reviews_limit} reviews are done; {self.reviews_waiting} more are "
+                "due (raise the limit in the settings)."
+            )
+        return reasons
 
     def as_json(self) -> dict[str, Any]:
         counts = {
@@ -70,6 +97,10 @@ class StudyView:
                 "next_due": self.next_due.isoformat() if self.next_due else None,
                 "due_tomorrow": self.due_tomorrow,
                 "new_tomorrow": self.new_tomorrow,
+                "reasons": self.done_reasons,
+                "new_done_today": self.new_done,
+                "new_limit_today": self.new_limit,
+                "new_waiting": self.new_waiting,
             }
         card = self.card
         return {
@@ -97,6 +128,12 @@ class StudyView:
             "skipped": self.skipped,
         }
 
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+EXTRA_NEW_CHOICES = (5, 10, 20)  # "learn N more new cards today" on the done screens
 
 MAX_SKIPPED = 20  # damaged cards passed over in one request before giving up on the queue
 
@@ -135,6 +172,11 @@ def build(
         view.due_tomorrow = queue.due_tomorrow(session, ctx, filters, now)
         unseen = queue.new_count(session, ctx, filters, now)
         view.new_tomorrow = min(ctx.settings.new_per_day, unseen)
+        usage = queue.usage_today(session, ctx, now)
+        view.new_done, view.new_waiting = usage.new_done, unseen
+        view.new_limit = queue.new_limit(session, ctx, filters, now)
+        view.reviews_done, view.reviews_limit = usage.reviews_done, ctx.settings.reviews_per_day
+        view.reviews_waiting = queue.reviews_due(session, ctx, filters, now)
         return view
     view.card, view.queue, view.review_token = nxt.card, nxt.queue, new_review_token()
     if cram:

@@ -60,7 +60,9 @@ def test_plain_form_post_redirects_303_then_next_card(
         },
         follow_redirects=False,
     )
-    assert response.status_code == 303 and response.headers["location"] == "/study"
+    location = response.headers["location"]
+    assert response.status_code == 303 and location == f"/study?recorded=3&card={FIRST}"
+    assert "Recorded: <strong" in study_client.get(location).text
     log = session.scalars(select(ReviewLog)).one()
     assert (log.card_id, log.rating, log.duration_ms, log.kind) == (FIRST, 3, 5300, "learn")
     assert _next(study_client)["card"]["id"] != FIRST
@@ -189,7 +191,7 @@ def test_settings_validation_saves_nothing_on_error(study_client: TestClient) ->
     }
     bad = study_client.post("/settings", data=form)
     assert bad.status_code == 422
-    assert "greater than or equal to 0.7" in bad.text and "unknown time zone" in bad.text
+    assert "at least 0.7" in bad.text and "unknown time zone" in bad.text
     assert study_client.get("/api/settings").json()["new_per_day"] == 20
     good = study_client.post(
         "/settings",

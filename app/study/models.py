@@ -1,0 +1,30 @@
+"""Study tables beyond the review state and log: today's extra new-card allowances.
+
+``app.models`` imports this module at its end, so Alembic and the app see these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models import Base
+
+ALL_TOPICS = ""  # the topic_id of an allowance that applies to every topic
+
+
+class NewCardAllowance(Base):
+    """Extra new cards a user asked for on one study day ("learn 10 more today").
+
+    One row per user, study day and topic (``ALL_TOPICS`` for every topic); the queue adds
+    the day's rows to the new-card limit, so the allowance ends with the day by itself.
+    """
+
+    __tablename__ = "new_card_allowances"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    topic_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    extra: Mapped[int] = mapped_column(Integer)
