@@ -56,10 +56,11 @@ def parse_number(text: str, *, suffixes: dict[str, float] | None = SUFFIXES) -> 
         s, factor = s[:-1].strip(), 0.01
     match = SUFFIXED.match(s)
     if match and not NUMBER.match(s) and suffixes is not None:
-        word = match.group(2).lower()
-        if word not in suffixes:
+        word, head = match.group(2).lower(), match.group(1).strip().replace(" ", "")
+        if word not in suffixes and NUMBER.match(head):
             raise Unreadable(f"{text.strip()!r}: unknown unit or suffix {match.group(2)!r}")
-        s, factor = match.group(1).strip(), suffixes[word]
+        if word in suffixes:
+            s, factor = head, suffixes[word]
     s = s.replace(" ", "")
     if not NUMBER.match(s):
         raise Unreadable(f"{text.strip()!r} is not a number (e.g. 1024, 1,024, 1.5e3, 0.25)")

@@ -21,6 +21,7 @@ from app.deps import MAX_ROW_ID, ContextDep, NowDep, UserIdDep
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.plans.queries import recall_target
+from app.problems import service as problems
 from app.study import (
     calibration,
     charts,
@@ -59,6 +60,7 @@ def _study_page(
     message: str | None = None,
     error: str | None = None,
     recorded: Recorded | None = None,
+    problem_check: problems.ProblemCheck | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     study = view.build(session, ctx, filters, now, cram=cram, ahead=ahead)
@@ -71,6 +73,8 @@ def _study_page(
         "query": urlencode(study.query()),
         "message": message,
         "error": error,
+        "problem_check": problem_check,
+        "shown_at": now.isoformat(),
         "recorded": recorded,
         "picker": study_picker(session) if not is_htmx(request) else None,
         "extra_new_choices": view.EXTRA_NEW_CHOICES,
@@ -208,8 +212,12 @@ def review_form(
     rating: Annotated[str, Form(max_length=10)],
     review_token: Annotated[str, Form(max_length=100)] = "",
     duration_ms: Annotated[str, Form(max_length=20)] = "",
+    answer: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Grade the shown card (plain form: 303 back to /study; htmx: the next card)."""
+    """Grade the shown card (plain form: 303 back to /study; htmx: the next card).
+
+    A practice problem's grade carries the typed answer; its draw is logged with it.
+    """
     try:
         value = int(rating) if rating.strip().lstrip("-").isdigit() else -1
         duration = int(duration_ms) if duration_ms.strip().isdigit() else None
@@ -222,6 +230,8 @@ def review_form(
             review_token=review_token,
             duration_ms=duration,
             cram=scope.cram,
+            answer_text=answer or None,
+            problem=problems.review_entry(session, ctx.user_id, card_id, answer),
         )
     except reviews.StudyError as error:
         return _refused(request, session, ctx, now, scope, error)
@@ -259,6 +269,32 @@ def more_new_form(
     if is_htmx(request):
         return _study_page(request, session, ctx, scope.filters, now, message=message)
     return RedirectResponse(_back_to_study(scope.filters, False), status_code=303)
+
+
+@router.post("/study/problem", response_class=HTMLResponse)
+def problem_form(
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    scope: ScopeDep,
+    card_id: CardIdForm,
+    answer: Annotated[str, Form(max_length=500)] = "",
+    shown_at: Annotated[str, Form(max_length=40)] = "",
+) -> HTMLResponse:
+    """Check the typed answer to the shown problem: verdict, worked solution, demo link and a
+    suggested grade to confirm; nothing is logged until a grade is chosen."""
+    checked = problems.check_for_review(session, ctx.user_id, card_id, answer, shown_at, now)
+    return _study_page(
+        request,
+        session,
+        ctx,
+        scope.filters,
+        now,
+        cram=scope.cram,
+        problem_check=checked,
+        status_code=422 if checked.error else 200,
+    )
 
 
 @router.post("/study/undo", response_class=HTMLResponse)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models import Card
+from app.problems.service import Posed, pose_for_review, posed_json
 from app.study import queue, store
 from app.study.preferences import UserContext
 from app.study.queue import Counts, Filters
@@ -52,6 +53,8 @@ class StudyView:
     # Cards passed over because their stored state cannot be scheduled (an older version's
     # damage); `dlcards study rebuild --check` names them too.
     skipped: list[str] = field(default_factory=list)
+    # A practice problem's draw for this review (seeded per review: a reload shows the same).
+    problem: Posed | None = None
 
     def query(self, **extra: str) -> dict[str, str]:
         """The filters and mode as query parameters, to come back to the same queue."""
@@ -116,6 +119,7 @@ class StudyView:
             "queue": self.queue,
             "mode": "cram" if self.cram else "interview" if self.filters.interview else "study",
             "review_token": self.review_token,
+            "problem": posed_json(self.problem) if self.problem else None,
             "intervals": {
                 str(g.rating): {
                     "name": g.name,
@@ -179,6 +183,8 @@ def build(
         view.reviews_waiting = queue.reviews_due(session, ctx, filters, now)
         return view
     view.card, view.queue, view.review_token = nxt.card, nxt.queue, new_review_token()
+    if nxt.card.problem:
+        view.problem = pose_for_review(session, ctx.user_id, nxt.card)
     if cram:
         view.grades = [Grade(int(r), name, None) for r, name in RATING_LABELS.items()]
     else:

@@ -1,0 +1,49 @@
+"""Problem cards in the test database, built from the real generators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.models import Card, Topic
+
+SPECS = {
+    "compute-conv-output-size": {
+        "generator": "conv-output-size",
+        "question": "A {n}×{n} input, a {k}×{k} kernel, stride {s}, padding {p}: output side?",
+        "ranges": {"n": [7, 28]},
+    },
+    "compute-softmax-temperature": {
+        "generator": "softmax-temperature",
+        "question": "softmax of $z = {z}$ at $T = {t}$?",
+        "ranges": {},
+    },
+}
+
+
+@pytest.fixture
+def add_problem(session: Session) -> Callable[[str], Card]:
+    """Insert one of SPECS as a live problem card (topic ``cnn``)."""
+
+    def add(card_id: str) -> Card:
+        if session.get(Topic, "cnn") is None:
+            session.add(Topic(id="cnn", title="CNN", description="", position=0))
+            session.flush()
+        card = Card(
+            id=card_id,
+            topic_id="cnn",
+            question=f"Practice: {card_id}",
+            answer_md="How to work it out.",
+            answer_html="<p>How to work it out.</p>",
+            level="beginner",
+            content_hash="x",
+            position=0,
+            problem=SPECS[card_id],
+        )
+        session.add(card)
+        session.commit()
+        return card
+
+    return add
