@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from app.accounts.cli import users_app
+from app.cards.cli import content_reports
 from app.config import Settings
 from app.content.loader import ContentError, read_bank, sync_bank
 from app.db import make_engine, migrated_session
@@ -20,6 +21,7 @@ from app.study.cli import study_app
 cli = typer.Typer(help="dlcards: deep-learning interview flashcards.", no_args_is_help=True)
 content_app = typer.Typer(help="Validate and load the question bank.", no_args_is_help=True)
 cli.add_typer(content_app, name="content")
+content_app.command("reports")(content_reports)
 cli.add_typer(users_app, name="users")
 cli.add_typer(db_app, name="db")
 cli.add_typer(study_app, name="study")

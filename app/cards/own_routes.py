@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from app.cards import own
 from app.cards.api import router as api_router
-from app.cards.notes import MAX_NOTE_CHARS, set_note
+from app.cards.notes import MAX_NOTE_CHARS, get_note, set_note
 from app.cards.queries import get_card_or_404
 from app.cards.reports import MAX_COMMENT_CHARS, Reason, add_report, list_reports
 from app.content.markdown import render_markdown
@@ -203,6 +203,17 @@ def fork_card(request: Request, session: SessionDep, user_id: UserIdDep, card_id
         raise HTTPException(409, f"{card_id!r} is your own card already: edit it.")
     new_id = own.fork_card(session, request.app.state.settings, user_id, card)
     return RedirectResponse(f"/cards/{new_id}/edit", status_code=303)
+
+
+@router.get("/cards/{card_id}/note", response_class=HTMLResponse)
+def note_fragment(
+    request: Request, session: SessionDep, user_id: UserIdDep, card_id: str
+) -> HTMLResponse:
+    """Your note on a card as an HTML fragment (study loads it under the answer)."""
+    card = get_card_or_404(session, card_id, user_id)
+    note = get_note(session, user_id, card.id)
+    context = {"note_html": render_markdown(note) if note else ""}
+    return render(request, "cards/_note.html", context)
 
 
 @router.post(

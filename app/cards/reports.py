@@ -41,7 +41,7 @@ def list_reports(session: Session, user_id: int | None = None) -> list[tuple[Car
     if user_id is not None:
         query = query.where(CardReport.user_id == user_id)
     rows = session.execute(query.order_by(CardReport.created_at.desc(), CardReport.id.desc()))
-    return [(report, card) for report, card in rows.tuples()]
+    return [(report, card) for report, card in rows]
 
 
 def report_line(report: CardReport, card: Card) -> str:

@@ -1,4 +1,4 @@
-"""A user's progress as a JSON backup: study settings, FSRS parameters, flags and review logs.
+"""A user's progress as a JSON backup: study settings, FSRS parameters, flags, review logs, notes.
 
 The review log is the truth (every card state is replayed from it), so a backup holds the logs
 and what the logs cannot say (settings, suspended and buried cards). Importing validates the
@@ -22,9 +22,11 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.cards.models import CardNote
+from app.cards.notes import MAX_NOTE_CHARS
 from app.content.schema import KEBAB_PATTERN
 from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState, User
@@ -110,6 +112,21 @@ class Flag(BaseModel):
         return _moment(value, info, ahead=LATEST_DUE)
 
 
+class Note(BaseModel):
+    """The user's note on a card (Markdown), as ``PUT /api/cards/<id>/note`` stores it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_id: CardId
+    note: Annotated[str, Field(min_length=1, max_length=MAX_NOTE_CHARS)]
+    updated_at: UtcTime
+
+    @field_validator("updated_at")
+    @classmethod
+    def _in_range(cls, value: datetime, info: ValidationInfo) -> datetime | None:
+        return _moment(value, info, ahead=CLOCK_SKEW)
+
+
 class Backup(BaseModel):
     """The backup file; ``format`` and ``version`` say what it is before anything is read.
 
@@ -126,6 +143,9 @@ class Backup(BaseModel):
     fsrs_parameters: list[float] | None = Field(None, min_length=21, max_length=21)
     flags: list[Flag] = Field(default_factory=list, max_length=MAX_FLAGS)
     review_logs: list[LogEntry] = Field(default_factory=list, max_length=MAX_LOGS)
+    notes: list[Note] = Field(
+        default_factory=list, max_length=MAX_FLAGS, description="Optional: notes on cards"
+    )
 
     @field_validator("exported_at")
     @classmethod
@@ -139,6 +159,13 @@ class Backup(BaseModel):
         if problem:
             raise ValueError(problem)
         return parameters
+
+    @field_validator("notes")
+    @classmethod
+    def _one_note_per_card(cls, notes: list[Note]) -> list[Note]:
+        if len({n.card_id for n in notes}) != len(notes):
+            raise ValueError("two notes for one card")
+        return notes
 
     @field_validator("review_logs")
     @classmethod
@@ -181,6 +208,12 @@ def export_progress(session: Session, user_id: int, now: datetime) -> dict[str, 
         review_logs=[
             LogEntry.model_validate({name: getattr(log, name) for name in LOG_FIELDS})
             for log in logs
+        ],
+        notes=[
+            Note(card_id=n.card_id, note=n.note_md, updated_at=n.updated_at)
+            for n in session.scalars(
+                select(CardNote).where(CardNote.user_id == user_id).order_by(CardNote.card_id)
+            )
         ],
     )
     return backup.model_dump(mode="json")
@@ -242,13 +275,19 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _theirs(user_id: int) -> ColumnElement[bool]:
+    """Cards a backup may name: the bank's (retired too: logs outlive cards) and the user's."""
+    return or_(Card.owner_id.is_(None), Card.owner_id == user_id)
+
+
 def validate_backup(session: Session, user_id: int, data: Any, now: datetime) -> Backup:
     """The backup, if it is valid and fits this database; else ImportRefused."""
     backup = _shape(data, now)
     if session.get(User, user_id) is None:
         raise ImportRefused([f"no user {user_id} in this database"])
     cited = {log.card_id for log in backup.review_logs} | {f.card_id for f in backup.flags}
-    known = set(session.scalars(select(Card.id).where(Card.id.in_(cited))))
+    cited |= {n.card_id for n in backup.notes}
+    known = set(session.scalars(select(Card.id).where(Card.id.in_(cited), _theirs(user_id))))
     missing = sorted(cited - known)
     if missing:
         listed = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
@@ -290,6 +329,16 @@ def import_progress(
         for flag in backup.flags:
             row = store.ensure_row(session, user_id, flag.card_id, flag.flagged_at or now)
             row.suspended, row.buried_until = flag.suspended, flag.buried_until
+        session.execute(delete(CardNote).where(CardNote.user_id == user_id))
+        for note in backup.notes:
+            session.add(
+                CardNote(
+                    user_id=user_id,
+                    card_id=note.card_id,
+                    note_md=note.note,
+                    updated_at=note.updated_at,
+                )
+            )
         session.flush()
         report = rebuild_user(
             session, user_context(session, user_id, default_zone), now=now, commit=False
