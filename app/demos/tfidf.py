@@ -263,6 +263,38 @@ def worked_steps(params: TfidfParams, worked: dict[str, Any]) -> list[str]:
     return [tf, idf, product]
 
 
+def idf_note(params: TfidfParams, result: dict[str, Any]) -> str:
+    """What happens to the terms every document contains, said from the numbers shown."""
+    n = len(result["documents"])
+    everywhere = [t for t, df in zip(result["vocabulary"], result["df"], strict=True) if df == n]
+    if not everywhere:
+        low = min(range(len(result["idf"])), key=lambda i: (result["idf"][i], i), default=None)
+        if low is None:
+            return "The documents have no words."
+        return (
+            f"No term is in all {n} documents, so idf leaves every weight above 0; the most "
+            f"common term, “{result['vocabulary'][low]}” (df {result['df'][low]}), has the "
+            f"lowest idf, {fmt(result['idf'][low])}."
+        )
+    named = ", ".join(f"“{t}”" for t in everywhere[:6]) + (" …" if len(everywhere) > 6 else "")
+    column = {t: i for i, t in enumerate(result["vocabulary"])}
+    weights = [row[column[t]] for row in result["tfidf"] for t in everywhere]
+    idf = result["idf"][column[everywhere[0]]]
+    one = len(everywhere) == 1
+    are, their = ("is", "its") if one else ("are", "their")
+    if params.idf == "standard":
+        return (
+            f"{named} {are} in all {n} documents: idf = log({n}/{n}) = {fmt(idf)}, so {their} "
+            f"weight is {fmt(max(weights))} in every document: "
+            + ("it vanishes." if one else "they vanish.")
+        )
+    return (
+        f"{named} {are} in all {n} documents, yet the smooth idf gives {'it' if one else 'them'} "
+        f"{fmt(idf)} (the lowest), so {their} weights range from {fmt(min(weights))} to "
+        f"{fmt(max(weights))}: small, not 0. The standard idf would make them exactly 0."
+    )
+
+
 def view(params: TfidfParams, result: dict[str, Any]) -> dict[str, Any]:
     matrix = np.array(result["tfidf"]).reshape(len(result["tfidf"]), -1)
     levels = heat_levels(matrix)[:SHOWN_ROWS, :SHOWN_COLUMNS]
@@ -276,6 +308,7 @@ def view(params: TfidfParams, result: dict[str, Any]) -> dict[str, Any]:
     ]
     worked = result["worked"]
     return {
+        "idf_note": idf_note(params, result),
         "worked_steps": worked_steps(params, worked),
         "table": table,
         "hidden_rows": max(0, len(result["tfidf"]) - SHOWN_ROWS),
@@ -302,8 +335,9 @@ DEMO = Demo(
     explain=(
         "A term weighs a lot in a document when it is **frequent there** (tf) and **rare in "
         "the corpus** (idf). Words present in every document get idf log(N/N) = 0 with the "
-        "standard formula, so *the* and *on* vanish; the smooth variant (scikit-learn's "
-        "default) adds one to N and df and one to the result, so no weight is ever exactly 0. "
+        "standard formula and vanish (the note under the matrix names them); the smooth "
+        "variant (scikit-learn's default) adds one to N and df and one to the result, so no "
+        "weight is ever exactly 0. "
         "The base of the logarithm only rescales idf by a constant (log₁₀ x = ln x / ln 10), "
         "so rankings do not change — but the numbers do, which is why the classic example "
         "(3 of 100 words; 1,000 of 10,000,000 documents: tf 0.03, idf log₁₀ 10⁴ = 4, tf-idf "

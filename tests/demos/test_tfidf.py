@@ -147,3 +147,26 @@ def test_maximum_example_is_valid():
     assert len(params.documents) == 200
     r = compute(params)
     assert np.isfinite(np.array(r["tfidf"])).all()
+
+
+def test_idf_note_names_exactly_the_terms_in_every_document() -> None:
+    """The text under the matrix is computed from it: "the" (in all 4) vanishes, "on" does not."""
+    from app.demos.tfidf import TfidfParams, compute, idf_note
+
+    params = TfidfParams()
+    result = compute(params)
+    column = result["vocabulary"].index("on")
+    assert 0 < result["df"][column] < 4 and any(row[column] > 0 for row in result["tfidf"])
+    note = idf_note(params, result)
+    assert note.startswith("“the” is in all 4 documents: idf = log(4/4) = 0")
+    assert "“on”" not in note and note.endswith("it vanishes.")
+
+    smooth = TfidfParams(idf="smooth")
+    weights = [row[result["vocabulary"].index("the")] for row in compute(smooth)["tfidf"]]
+    assert idf_note(smooth, compute(smooth)) == (
+        "“the” is in all 4 documents, yet the smooth idf gives it 1 (the lowest), so its weights "
+        f"range from {min(weights):.4g} to {max(weights):.4g}: small, not 0. "
+        "The standard idf would make them exactly 0."
+    )
+    reviews = TfidfParams(corpus="reviews")
+    assert idf_note(reviews, compute(reviews)).startswith("No term is in all 4 documents")
