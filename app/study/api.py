@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
+from app.problems import service as problems
 from app.study import calibration, preferences, reviews, stats, view, workload
 from app.study.deps import FiltersDep
 
@@ -25,6 +26,11 @@ class ReviewIn(BaseModel):
     review_token: str = Field(min_length=1, max_length=reviews.MAX_TOKEN_LENGTH)
     duration_ms: int | None = Field(None, ge=0, le=reviews.MAX_DURATION_MS)
     cram: bool = Field(False, description="log as a cram answer; the schedule is unchanged")
+    answer: str | None = Field(
+        None,
+        max_length=500,
+        description="a practice problem's typed answer: logged with the draw it answers",
+    )
 
 
 def _refused(error: reviews.StudyError) -> HTTPException:
@@ -59,6 +65,10 @@ def post_review(
             review_token=answer.review_token,
             duration_ms=answer.duration_ms,
             cram=answer.cram,
+            answer_text=answer.answer,
+            problem=problems.review_entry(
+                session, ctx.user_id, answer.card_id, answer.answer or ""
+            ),
         )
     except reviews.StudyError as error:
         raise _refused(error) from None

@@ -174,3 +174,21 @@ def test_median_time_makes_a_fast_right_answer_easy(
         data={"card_id": CONV, "answer": str(_side(p)), "shown_at": shown, "topic": "cnn"},
     ).text
     assert re.search(r'value="4" class="grade grade-easy suggested"[^>]*autofocus', text)
+
+
+def test_study_by_json_logs_a_problem_answer_with_its_draw(
+    client: TestClient, add_problem: Callable, session: Session
+) -> None:
+    add_problem(CONV)
+    nxt = client.get("/api/study/next", params={"topic": "cnn"}).json()
+    side = _side(nxt["problem"]["params"])
+    check = client.post(
+        f"/api/problems/{CONV}/check", json={"seed": nxt["problem"]["seed"], "answer": str(side)}
+    ).json()
+    assert check["correct"] is True
+    review = {"card_id": CONV, "rating": 3, "review_token": nxt["review_token"],
+              "duration_ms": 9000, "answer": f"{side:,}"}  # fmt: skip
+    assert client.post("/api/reviews", json=review).status_code == 200
+    log = session.scalars(select(ReviewLog)).one()
+    assert log.answer_text == f"{side:,}" and log.problem["correct"] is True
+    assert log.problem["seed"] == nxt["problem"]["seed"]
