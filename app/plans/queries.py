@@ -92,7 +92,7 @@ def delete(session: Session, row: InterviewDate) -> None:
 def scope_cards(session: Session, user_id: int, weights: dict[str, float]) -> list[ScopeCard]:
     """The live cards of the date's topics (all topics when none), in bank order, with states."""
     query = (
-        select(Card, ReviewState)
+        select(Card.id, Card.topic_id, ReviewState)
         .join(Topic, Topic.id == Card.topic_id)
         .outerjoin(
             ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == user_id)
@@ -104,12 +104,12 @@ def scope_cards(session: Session, user_id: int, weights: dict[str, float]) -> li
         query = query.where(Card.topic_id.in_(list(weights)))
     return [
         ScopeCard(
-            card_id=card.id,
-            topic=card.topic_id,
+            card_id=card_id,
+            topic=topic,
             state=store.card_state(row),
             suspended=bool(row is not None and row.suspended),
         )
-        for card, row in session.execute(query)
+        for card_id, topic, row in session.execute(query)
     ]
 
 
