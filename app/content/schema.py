@@ -85,8 +85,12 @@ class PointText(str):
 
 
 def _key_point(value: Any, handler: ValidatorFunctionWrapHandler) -> PointText:
-    """A key point is a string, or ``{text, confusions}`` (a card may mix both forms)."""
-    if isinstance(value, dict):
+    """A key point is a string, or ``{text, confusions}`` (a card may mix both forms).
+
+    A mapping without ``text`` is most likely an unquoted colon ("too high: ..."), so it gets
+    the string error that says so.
+    """
+    if isinstance(value, dict) and "text" in value:
         point = KeyPoint.model_validate(value)
         return PointText(point.text, tuple(point.confusions))
     return PointText(handler(value))
