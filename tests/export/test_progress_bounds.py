@@ -140,7 +140,7 @@ def test_a_good_backup_still_imports_after_a_refused_one(
 
 def test_stored_parameters_out_of_bounds_fall_back_to_the_defaults(loaded: Session) -> None:
     study_a_while(loaded)
-    preferences.save_parameters(loaded, USER, [float("nan")] * 21)
+    preferences.save_parameters(loaded, USER, [1000.0] * 21)  # PostgreSQL JSON holds no NaN
     loaded.commit()
     ctx = user_context(loaded, USER, "UTC")
     assert "out of bounds" in (ctx.parameters_problem or "")
