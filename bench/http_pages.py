@@ -1,6 +1,8 @@
 """Requests/s and latency (p50, p99) of the main pages, served by uvicorn, loaded by wrk.
 
-Usage: python bench/http_pages.py [--seconds 10] [--connections 8]
+Each row is also given as a ratio of a bare FastAPI + Jinja2 page (bench/bare_page.py) served
+by the same uvicorn in the same run, so a noisy machine moves both sides alike.
+Usage: python bench/http_pages.py [--seconds 10] [--connections 8 50]
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from serve import ROOT, running_server
+from serve import ROOT, free_port, running_server
 
 
 def pages() -> dict[str, str]:
@@ -21,7 +28,31 @@ def pages() -> dict[str, str]:
         "topic page": "/topics/training",
         "card page": f"/cards/{card}?reveal=true",
         "search": "/search?q=gradient+descent",
+        "study next (JSON)": "/api/study/next",
+        "demo page": "/demos/attention",
+        "healthz": "/healthz",
     }
+
+
+@contextmanager
+def bare_server() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("bare_page.py")), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
@@ -49,17 +80,24 @@ def _ms(value: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 50])
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
-    with running_server() as base:
-        print(f"wrk: {args.connections} connections, {args.seconds} s per page, 1 uvicorn worker")
-        print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-        for name, path in pages().items():
-            r = wrk(base + path, args.seconds, args.connections)
-            row = f"{r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>8.0f}"
-            print(f"{name:<12} {row}")
+    with bare_server() as bare, running_server() as base:
+        for connections in args.connections:
+            print(f"\nwrk: {connections} connections, {args.seconds} s per page, 1 uvicorn worker")
+            yardstick = wrk(bare, args.seconds, connections)
+            header = f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}"
+            print(f"{header} {'x bare':>7}")
+            print(_row("bare page", yardstick, yardstick))
+            for name, path in pages().items():
+                print(_row(name, wrk(base + path, args.seconds, connections), yardstick))
+
+
+def _row(name: str, r: dict[str, float], bare: dict[str, float]) -> str:
+    numbers = f"{r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f} {r['errors']:>8.0f}"
+    return f"{name:<18} {numbers} {r['rps'] / bare['rps']:>7.2f}"
 
 
 if __name__ == "__main__":
