@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     leech_suspend: bool = Field(
         False, description="Suspend a card when it becomes a leech (else only list it)."
     )
+    auto_optimize_every: int = Field(
+        500, ge=0, le=1_000_000,
+        description="Re-fit FSRS parameters in the background after this many answers (0: never).",
+    )  # fmt: skip
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

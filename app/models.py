@@ -192,4 +192,5 @@ import app.accounts.models  # noqa: E402, F401
 import app.cards.models  # noqa: E402, F401
 import app.plans.models  # noqa: E402, F401
 import app.quiz.models  # noqa: E402, F401
+import app.study.fit_log  # noqa: E402, F401
 import app.study.models  # noqa: E402, F401

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
 from app.problems import service as problems
-from app.study import calibration, preferences, reviews, stats, view, workload
+from app.study import calibration, optimize, preferences, reviews, stats, view, workload
 from app.study.deps import FiltersDep
+from app.study.preferences import UserContext
 
 router = APIRouter(prefix="/api", tags=["study"])
 
@@ -50,9 +52,25 @@ def next_card(
     return view.build(session, ctx, filters, now, cram=mode == "cram", ahead=ahead).as_json()
 
 
+def refit_later(
+    request: Request, background: BackgroundTasks, ctx: UserContext, now: datetime
+) -> None:
+    """After the response: re-fit the parameters when enough new answers came in."""
+    settings = request.app.state.settings
+    background.add_task(
+        optimize.fit_in_background, request.app.state.sessionmaker, ctx.user_id,
+        ctx.zone_name, settings.auto_optimize_every, now,
+    )  # fmt: skip
+
+
 @router.post("/reviews")
 def post_review(
-    session: SessionDep, ctx: ContextDep, now: NowDep, answer: ReviewIn
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    ctx: ContextDep,
+    now: NowDep,
+    answer: ReviewIn,
 ) -> dict[str, Any]:
     """Grade a card; repeating a review_token returns the first answer's result (one log row)."""
     try:
@@ -72,6 +90,7 @@ def post_review(
         )
     except reviews.StudyError as error:
         raise _refused(error) from None
+    refit_later(request, background, ctx, now)
     return result.as_json()
 
 

@@ -108,12 +108,14 @@ def calibration_chart(data: dict[str, Any]) -> Chart:
     )
     svg = line_plot(
         [
-            Series([0, 100], [0, 100], "perfect calibration", dashed=True),
+            # Colour classes the stats page's .chart rules leave alone (they style bar charts).
+            Series([0, 100], [0, 100], "perfect calibration", css="series-8", dashed=True),
             Series(
                 [100 * b["predicted"] for b in bins],
                 [100 * b["actual"] for b in bins],
                 "your answers",
                 kind="both",
+                css="series-5",
             ),
         ],
         title="Calibration: predicted vs actual recall",

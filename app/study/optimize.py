@@ -9,12 +9,15 @@ from itertools import groupby
 
 from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 from fsrs_rs_python import FSRS, FSRSItem, FSRSReview
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import begin_write
 from app.models import ReviewLog
 from app.study.days import StudyCalendar
-from app.study.preferences import UserContext
+from app.study.fit_log import ParameterFit
+from app.study.preferences import UserContext, save_parameters, user_context
+from app.study.rebuild import rebuild_user
 from app.study.scheduler import CRAM
 
 MIN_TRAINING_ITEMS = 400
@@ -50,12 +53,13 @@ class Optimization:
         )
 
 
-def training_items(
+def timed_training_items(
     histories: Iterable[Sequence[tuple[int, datetime]]], calendar: StudyCalendar
-) -> list[FSRSItem]:
+) -> list[tuple[datetime, FSRSItem]]:
     """fsrs-rs items: for each answer on a later study day, the card's history up to it.
 
-    ``delta_t`` is the number of study days since the card's previous answer (0 on the first).
+    ``delta_t`` is the number of study days since the card's previous answer (0 on the first);
+    each item comes with the time of its last answer, for a split by time.
     """
     items = []
     for history in histories:
@@ -66,9 +70,15 @@ def training_items(
             delta = 0 if previous is None else (day - previous).days
             reviews.append(FSRSReview(rating, delta))
             if delta > 0:
-                items.append(FSRSItem(list(reviews)))
+                items.append((at, FSRSItem(list(reviews))))
             previous = day
     return items
+
+
+def training_items(
+    histories: Iterable[Sequence[tuple[int, datetime]]], calendar: StudyCalendar
+) -> list[FSRSItem]:
+    return [item for _, item in timed_training_items(histories, calendar)]
 
 
 def user_histories(session: Session, ctx: UserContext) -> list[list[tuple[int, datetime]]]:
@@ -126,3 +136,89 @@ def parse_parameters(text: str) -> list[float]:
     if clip_to_fsrs_bounds(values) != values:
         raise ValueError("a parameter is outside the range FSRS accepts")
     return values
+
+
+# Automatic optimization: re-fit in the background after every N new answers, keep the fit only
+# when it predicts the later, held-out part of the user's history better (as the FSRS
+# benchmark scores a model: log loss, and RMSE over bins).
+HELD_OUT_SHARE = 0.2
+
+
+def time_split(
+    timed: list[tuple[datetime, FSRSItem]], held_out: float = HELD_OUT_SHARE
+) -> tuple[list[FSRSItem], list[FSRSItem]]:
+    """Items answered earlier to fit on, and the latest ``held_out`` share to score on."""
+    ordered = [item for _, item in sorted(timed, key=lambda pair: pair[0])]
+    cut = len(ordered) - max(1, round(len(ordered) * held_out))
+    return ordered[:cut], ordered[cut:]
+
+
+def answer_count(session: Session, user_id: int) -> int:
+    return session.scalar(
+        select(func.count()).where(ReviewLog.user_id == user_id, ReviewLog.kind != CRAM)
+    ) or 0
+
+
+def due_for_fit(session: Session, user_id: int, every: int) -> bool:
+    """At least ``every`` answers since the last automatic fit (or since the start)."""
+    if every <= 0:
+        return False
+    last = session.scalar(
+        select(ParameterFit.reviews)
+        .where(ParameterFit.user_id == user_id)
+        .order_by(ParameterFit.fitted_at.desc(), ParameterFit.id.desc())
+        .limit(1)
+    )
+    return answer_count(session, user_id) - (last or 0) >= every
+
+
+def auto_fit(session: Session, ctx: UserContext, now: datetime) -> ParameterFit | None:
+    """Fit on the earlier answers, score old and new on the later ones, adopt only if better.
+
+    None when the history is too short to fit (``MIN_TRAINING_ITEMS`` items to train on).
+    """
+    timed = timed_training_items(user_histories(session, ctx), ctx.calendar)
+    train, test = time_split(timed)
+    if len(train) < MIN_TRAINING_ITEMS:
+        return None
+    old = [float(p) for p in ctx.config.parameters]
+    fitted = clip_to_fsrs_bounds(FSRS(old).compute_parameters(train))
+    before, after = FSRS(old).evaluate(test), FSRS(fitted).evaluate(test)
+    fit = ParameterFit(
+        user_id=ctx.user_id, fitted_at=now, reviews=answer_count(session, ctx.user_id),
+        train_items=len(train), test_items=len(test),
+        old_log_loss=before.log_loss, new_log_loss=after.log_loss,
+        old_rmse=before.rmse_bins, new_rmse=after.rmse_bins,
+        adopted=after.log_loss < before.log_loss, parameters=fitted,
+    )  # fmt: skip
+    begin_write(session, ctx.user_id)
+    session.add(fit)
+    if fit.adopted:
+        save_parameters(session, ctx.user_id, fitted)
+    session.commit()
+    if fit.adopted:
+        fresh = user_context(
+            session, ctx.user_id, ctx.zone_name, enable_fuzzing=ctx.config.enable_fuzzing
+        )
+        rebuild_user(session, fresh, now=now)
+    return fit
+
+
+def fit_in_background(
+    sessions: sessionmaker[Session], user_id: int, zone: str | None, every: int, now: datetime
+) -> None:
+    """Run after the answer's response is sent: re-fit when ``every`` new answers came in."""
+    with sessions() as session:
+        if due_for_fit(session, user_id, every):
+            auto_fit(session, user_context(session, user_id, zone), now)
+
+
+def recent_fits(session: Session, user_id: int, limit: int = 10) -> list[ParameterFit]:
+    return list(
+        session.scalars(
+            select(ParameterFit)
+            .where(ParameterFit.user_id == user_id)
+            .order_by(ParameterFit.fitted_at.desc(), ParameterFit.id.desc())
+            .limit(limit)
+        )
+    )

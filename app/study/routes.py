@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -33,6 +33,7 @@ from app.study import (
     view,
     workload,
 )
+from app.study.api import refit_later
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
 from app.study.deps import FiltersDep
@@ -204,6 +205,7 @@ def _refused(
 @router.post("/study/review", response_class=HTMLResponse)
 def review_form(
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     ctx: ContextDep,
     now: NowDep,
@@ -235,6 +237,7 @@ def review_form(
         )
     except reviews.StudyError as error:
         return _refused(request, session, ctx, now, scope, error)
+    refit_later(request, background, ctx, now)
     if is_htmx(request):
         last = Recorded(card_id, value)
         return _study_page(
@@ -436,6 +439,8 @@ def _settings_page(
         "workload": simulated,
         "workload_charts": workload.workload_charts(simulated, settings.desired_retention),
         "workload_ranges": workload.DAYS,
+        "fits": optimize.recent_fits(session, ctx.user_id),
+        "auto_optimize_every": request.app.state.settings.auto_optimize_every,
     }
     return render(request, "settings/settings.html", context, status_code=status_code)
 
