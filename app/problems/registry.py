@@ -59,6 +59,12 @@ def review_seed(user_id: int, card_id: str, attempt: int) -> int:
     return int.from_bytes(digest[:4], "big") % (MAX_SEED + 1)
 
 
+def interview_seed(interview_id: int, position: int) -> int:
+    """The seed of a problem asked as question ``position`` of a mock interview."""
+    digest = hashlib.sha256(f"interview:{interview_id}:{position}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % (MAX_SEED + 1)
+
+
 def as_json(value: Any) -> Any:
     """An answer value in JSON form (tuples → lists, sets → sorted lists)."""
     if isinstance(value, frozenset):

@@ -18,7 +18,7 @@ from app.demos.links import demo_href
 from app.models import Card, ReviewLog
 from app.problems import parse
 from app.problems.core import Answer, Draw
-from app.problems.registry import as_json, get_generator, review_seed
+from app.problems.registry import as_json, get_generator, interview_seed, review_seed
 
 
 class NotAProblem(LookupError):
@@ -155,6 +155,25 @@ def pose_for_review(session: Session, user_id: int, card: Card) -> Posed | None:
         return pose_card(card, seed_for_review(session, user_id, card.id))
     except NotAProblem:
         return None
+
+
+def pose_for_interview(card: Card, interview_id: int, position: int) -> Posed | None:
+    """The draw a mock interview asks (fixed per interview question, so a reload keeps it)."""
+    try:
+        return pose_card(card, interview_seed(interview_id, position))
+    except NotAProblem:
+        return None
+
+
+def interview_marks(card: Card, interview_id: int, position: int, typed: str) -> list[bool]:
+    """A compute question is all or nothing: every key point counts as covered when the
+    number is right (within tolerance), none when it is wrong or unreadable."""
+    posed = pose_for_interview(card, interview_id, position)
+    try:
+        correct = posed is not None and parse.check(posed.draw.answer, typed).correct
+    except parse.Unreadable:
+        correct = False
+    return [correct] * len(card.key_points)
 
 
 def posed_json(posed: Posed) -> dict[str, Any]:

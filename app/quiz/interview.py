@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.answers.checks import Checklist, check_card, checklist
 from app.db import begin_write
 from app.models import Card
+from app.problems import service as problems
 from app.quiz.models import Interview, InterviewQuestion
 from app.study import reviews
 from app.study.preferences import UserContext
@@ -142,7 +143,10 @@ def answer(
         question.timed_out = now > due + GRACE
         card = session.get(Card, question.card_id)
         assert card is not None
-        marks = [p.covered for p in check_card(card, text).points]
+        if card.problem:  # a "compute" question: checked exactly against the drawn numbers
+            marks = problems.interview_marks(card, interview.id, question.position, text)
+        else:
+            marks = [p.covered for p in check_card(card, text).points]
         question.marks = [False] * len(marks) if question.timed_out else marks
         if current_question(interview) is None:
             _finish(interview, now)

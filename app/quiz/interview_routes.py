@@ -24,6 +24,7 @@ from app.demos.plot import bar_chart
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
+from app.problems import service as problems
 from app.quiz import interview as iv
 from app.quiz.deps import RngDep
 from app.study.reviews import MAX_ANSWER_CHARS
@@ -176,6 +177,11 @@ def _question_page(
         "interview": interview,
         "question": question,
         "card": card,
+        "problem": (
+            problems.pose_for_interview(card, interview.id, question.position)
+            if card.problem
+            else None
+        ),
         "deadline": due,
         "seconds_left": max(0, int((due - now).total_seconds())) if due else None,
         "total": len(interview.questions),

@@ -38,6 +38,7 @@ def add_problem(session: Session) -> Callable[[str], Card]:
             answer_md="How to work it out.",
             answer_html="<p>How to work it out.</p>",
             level="beginner",
+            key_points=["the formula", "the arithmetic", "the units"],
             content_hash="x",
             position=0,
             problem=SPECS[card_id],
