@@ -89,4 +89,36 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
+// Fields marked data-show-when='{"optimizer": ["adam"]}' show only while a named field has one
+// of the values; sliders with data-range-from="x_min,x_max" span those fields' values.
+function applyChoices(form) {
+  form.querySelectorAll("[data-show-when]").forEach((wrapper) => {
+    let rule;
+    try { rule = JSON.parse(wrapper.dataset.showWhen); } catch (e) { return; }
+    const shown = Object.entries(rule).some(([name, allowed]) => {
+      const input = form.querySelector(`[name="${name}"]`);
+      return input && allowed.includes(input.value);
+    });
+    wrapper.hidden = !shown && !wrapper.classList.contains("invalid");
+  });
+  form.querySelectorAll("input.slider[data-range-from]").forEach((slider) => {
+    const [low, high] = slider.dataset.rangeFrom.split(",").map((n) => {
+      const box = form.querySelector(`[name="${n}"]`);
+      return box ? parseFloat(box.value) : NaN;
+    });
+    if (Number.isFinite(low) && Number.isFinite(high) && low < high) {
+      slider.min = String(low);
+      slider.max = String(high);
+    }
+  });
+}
+document.addEventListener("input", (event) => {
+  const form = event.target.closest && event.target.closest("form.demo-form");
+  if (form) applyChoices(form);
+});
+document.addEventListener("change", (event) => {
+  const form = event.target.closest && event.target.closest("form.demo-form");
+  if (form) applyChoices(form);
+});
+
 document.addEventListener("DOMContentLoaded", () => wireSliders(document));

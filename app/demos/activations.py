@@ -80,30 +80,47 @@ def saturated_regions(x: np.ndarray, dy: np.ndarray) -> list[list[float]]:
 
 
 class ActivationParams(DemoParams):
-    fn: Activation = Field("sigmoid", description="The activation function to study")
-    compare: list[Activation] = Field(
-        [], max_length=9, description="Other functions to overlay for comparison"
+    fn: Activation = Field(
+        "sigmoid", title="Function", description="The activation function to study"
     )
-    x_min: float = Field(-6.0, ge=-1e4, le=1e4, description="Left end of the plotted range")
-    x_max: float = Field(6.0, ge=-1e4, le=1e4, description="Right end of the plotted range")
+    compare: list[Activation] = Field(
+        [], max_length=9, title="Compare with", description="Other functions to overlay"
+    )
+    x_min: float = Field(
+        -6.0, ge=-1e4, le=1e4, title="Plot from x", description="Left end of the plotted range"
+    )
+    x_max: float = Field(
+        6.0, ge=-1e4, le=1e4, title="Plot to x", description="Right end of the plotted range"
+    )
     x: list[Coordinate] | None = Field(
-        None, max_length=MAX_POINTS, description="Explicit x values (overrides the range)"
+        None,
+        max_length=MAX_POINTS,
+        title="Explicit x values",
+        description="Explicit x values (overrides the range)",
     )
     alpha: float | None = Field(
-        None, ge=0, le=10, description="Negative slope (leaky_relu, default 0.01) or scale (elu, 1)"
+        None,
+        ge=0,
+        le=10,
+        title="α (slope or scale)",
+        description="Negative slope (leaky_relu, default 0.01) or scale (elu, 1)",
+        json_schema_extra={"show_when": {"fn": ["leaky_relu", "elu"]}},
     )
     pieces: list[Piece] = Field(
         [(1.0, 0.0), (-1.0, 0.0)],
         min_length=1,
         max_length=MAX_PIECES,
+        title="Maxout pieces (w, b)",
         description="maxout: the linear pieces (w, b); f(x) = max_k (w_k·x + b_k)",
+        json_schema_extra={"show_when": {"fn": ["maxout"]}},
     )
     at: float = Field(
         0.0,
         ge=-1e4,
         le=1e4,
-        description="Read f and f' out at this x",
-        json_schema_extra={"slider": [-10, 10, 0.1]},
+        title="Read out at x",
+        description="Read f and f' out at this x (the slider spans the plotted range)",
+        json_schema_extra={"slider": [-6, 6, 0.1], "slider_range": ["x_min", "x_max"]},
     )
 
     @model_validator(mode="after")

@@ -3,11 +3,16 @@
 The query encoding is the one of ``app/demos/links.py`` (card deep links): scalars as text,
 lists comma-separated, matrices as rows separated by ``;`` or new lines, lists of strings one
 per line. A field may carry a slider hint, ``json_schema_extra={"slider": [lo, hi, step]}``:
-the page then adds a range input that ``static/demos.js`` keeps in sync with the number box.
+the page then adds a range input that ``static/demos.js`` keeps in sync with the number box;
+``"slider_range": ["x_min", "x_max"]`` makes its ends those fields' values (the plotted range).
+``"show_when": {"optimizer": ["adam"]}`` shows the field only while one of the named fields has
+one of the listed values (hidden on the server, toggled by ``static/demos.js``), so a form
+shows the parameters that apply to the current choice. ``Field(title=...)`` is the label.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import types
 import typing
@@ -43,10 +48,18 @@ class FormField:
     slider: list[float] | None = None
     error: str = ""
     placeholder: str = ""
+    title: str = ""
+    show_when: dict[str, list[str]] = field(default_factory=dict)
+    slider_range: list[str] = field(default_factory=list)  # fields giving the slider's ends
+    hidden: bool = False
 
     @property
     def label(self) -> str:
-        return self.name.replace("_", " ")
+        return self.title or self.name.replace("_", " ")
+
+    @property
+    def show_when_json(self) -> str:
+        return json.dumps(self.show_when) if self.show_when else ""
 
 
 @dataclass(frozen=True)
@@ -255,6 +268,19 @@ def form_fields(
             call_default_factory=True
         )  # fmt: skip
         fields.append(_form_field(name, info, shape, current, raw.get(name), errors.get(name, "")))
+    values = {f.name: f.value for f in fields}
+    for f in fields:
+        if f.show_when:
+            f.hidden = not f.error and not any(
+                values.get(other) in allowed for other, allowed in f.show_when.items()
+            )
+        if f.slider and len(f.slider_range) == 2:
+            try:
+                ends = [float(values.get(other, "")) for other in f.slider_range]
+            except ValueError:
+                continue
+            if ends[0] < ends[1]:
+                f.slider = [ends[0], ends[1], f.slider[2]]
     return fields
 
 
@@ -271,7 +297,15 @@ def _form_field(
     text = value_text(current, shape)
     if typed is not None and error:
         text = "\n".join(typed) if shape.kind == "lines" else (typed[-1] if typed else "")
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     f = FormField(name=name, kind="text", value=text, help=help_text, error=error)
+    f.title = info.title or ""
+    show_when = extra.get("show_when")
+    if isinstance(show_when, dict):
+        f.show_when = {str(k): [str(v) for v in vs] for k, vs in show_when.items()}  # type: ignore[union-attr]
+    slider_range = extra.get("slider_range")
+    if isinstance(slider_range, list | tuple):
+        f.slider_range = [str(v) for v in slider_range]
     if shape.kind == "literal":
         f.kind, f.options = "select", list(shape.options)
     elif shape.kind == "bool":
@@ -279,7 +313,6 @@ def _form_field(
     elif shape.kind in ("int", "number"):
         f.kind, f.min, f.max = "number", low, high
         f.step = "1" if shape.kind == "int" else "any"
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         slider = extra.get("slider")
         f.slider = list(slider) if isinstance(slider, list | tuple) else None  # type: ignore[arg-type]
         f.placeholder = "default" if shape.optional else ""

@@ -96,34 +96,83 @@ MINIMA = {
 }
 
 
+def _used_by(*optimizers: str) -> dict[str, Any]:
+    """Show a hyper-parameter only while the optimizer (or the compared one) uses it."""
+    return {"show_when": {"optimizer": list(optimizers), "compare_optimizer": list(optimizers)}}
+
+
 class GradientDescentParams(DemoParams):
-    function: Function = Field("bowl", description="The function to minimize")
+    function: Function = Field("bowl", title="Function", description="The function to minimize")
     start: list[Coordinate] = Field(
-        [-4.0, 2.0], min_length=1, max_length=2, description="Start point [x] or [x, y]"
+        [-4.0, 2.0],
+        min_length=1,
+        max_length=2,
+        title="Start point",
+        description="Start point [x] or [x, y]",
     )
-    optimizer: Optimizer = Field("sgd", description="Update rule, as in torch.optim")
+    optimizer: Optimizer = Field(
+        "sgd", title="Optimizer", description="Update rule, as in torch.optim"
+    )
     lr: float = Field(
         0.05,
+        title="Learning rate",
         gt=0,
         le=10,
         description="Learning rate (the slider covers 0–0.5; type larger values)",
         json_schema_extra={"slider": [0.005, 0.5, 0.005]},
     )
     steps: int = Field(50, ge=0, le=MAX_STEPS, description="Number of steps")
-    momentum: float = Field(0.9, ge=0, lt=1, description="momentum / nesterov: momentum factor")
-    alpha: float = Field(0.99, ge=0, lt=1, description="rmsprop: smoothing constant")
-    betas: tuple[Beta, Beta] = Field((0.9, 0.999), description="adam: (β1, β2)")
+    momentum: float = Field(
+        0.9,
+        ge=0,
+        lt=1,
+        title="Momentum",
+        description="momentum / nesterov: momentum factor",
+        json_schema_extra=_used_by("momentum", "nesterov"),
+    )
+    alpha: float = Field(
+        0.99,
+        ge=0,
+        lt=1,
+        title="Smoothing α",
+        description="rmsprop: smoothing constant",
+        json_schema_extra=_used_by("rmsprop"),
+    )
+    betas: tuple[Beta, Beta] = Field(
+        (0.9, 0.999),
+        title="Betas (β1, β2)",
+        description="adam: (β1, β2)",
+        json_schema_extra=_used_by("adam"),
+    )
     eps: float | None = Field(
-        None, ge=1e-12, le=1, description="rmsprop/adam 1e-8, adagrad 1e-10 when empty"
+        None,
+        ge=1e-12,
+        le=1,
+        title="Epsilon",
+        description="rmsprop/adam 1e-8, adagrad 1e-10 when empty",
+        json_schema_extra=_used_by("rmsprop", "adagrad", "adam"),
     )
     compare_optimizer: Optimizer | Literal[""] = Field(
-        "", description="Compare with a second run using this optimizer"
+        "", title="Compare with optimizer", description="A second run using this optimizer"
     )
     compare_lr: float | None = Field(
-        None, gt=0, le=10, description="Compare with a second run using this learning rate"
+        None,
+        gt=0,
+        le=10,
+        title="Compare with learning rate",
+        description="A second run using this learning rate",
     )
-    view: Literal["path", "batch"] = Field("path", description="Optimizer path, or batch sizes")
-    batch_size: int = Field(8, ge=1, le=64, description="Batch view: the mini-batch size")
+    view: Literal["path", "batch"] = Field(
+        "path", title="View", description="Optimizer path, or batch sizes"
+    )
+    batch_size: int = Field(
+        8,
+        ge=1,
+        le=64,
+        title="Batch size",
+        description="Batch view: the mini-batch size",
+        json_schema_extra={"show_when": {"view": ["batch"]}},
+    )
 
     @model_validator(mode="after")
     def _start_matches_dimension(self) -> GradientDescentParams:

@@ -144,3 +144,26 @@ def test_fields_show_what_the_user_typed_next_to_the_error():
     f = fields_by_name(None, parsed.raw, parsed.errors)
     assert f["count"].value == "99" and "less than or equal to 10" in f["count"].error
     assert f["mode"].error == ""
+
+
+def test_only_the_parameters_that_apply_are_shown_with_human_labels() -> None:
+    from app.demos.activations import ActivationParams
+    from app.demos.gradient_descent import GradientDescentParams
+
+    def shown(model, **values):  # type: ignore[no-untyped-def]
+        fields = form_fields(model, model(**values))
+        return {f.name: f for f in fields if not f.hidden}
+
+    sgd = shown(GradientDescentParams)
+    assert "momentum" not in sgd and "betas" not in sgd and "alpha" not in sgd
+    assert sgd["lr"].label == "Learning rate" and sgd["optimizer"].label == "Optimizer"
+    adam = shown(GradientDescentParams, optimizer="adam")
+    assert "betas" in adam and "eps" in adam and "momentum" not in adam
+    compared = shown(GradientDescentParams, compare_optimizer="momentum")
+    assert "momentum" in compared
+    leaky = shown(ActivationParams, fn="leaky_relu")
+    assert "pieces" not in leaky and "alpha" in leaky and leaky["fn"].label == "Function"
+    assert "pieces" in shown(ActivationParams, fn="maxout")
+    # The read-out slider spans the plotted range, not a fixed one.
+    at = shown(ActivationParams, x_min=-3, x_max=2)["at"]
+    assert at.slider == [-3.0, 2.0, 0.1] and at.slider_range == ["x_min", "x_max"]
