@@ -13,6 +13,9 @@ def spec(client) -> dict:
 NO_BODY = {
     "/api/reviews/undo", "/settings/optimize", "/interview/{interview_id}/end",
     "/interview-dates/{interview_date_id}/delete",
+    # Own cards: the card id in the path is the whole request.
+    "/api/cards/{card_id}/fork", "/cards/{card_id}/fork", "/cards/{card_id}/delete",
+    "/cards/{card_id}/restore",
 }  # fmt: skip
 
 

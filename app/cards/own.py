@@ -31,6 +31,13 @@ from app.db import begin_write
 from app.models import Card, Topic
 
 RETIRED_DIR = ".retired"
+MEDIA_DIR = ".media"
+MEDIA_URL = "/cards/media/"
+# Served back to the browser: images and sound only (no SVG, which can hold scripts).
+MEDIA_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
+}  # fmt: skip
 MAX_ANSWER_CHARS = 20_000
 MAX_ID_FROM_QUESTION = 60
 FRONT_ORDER = (
@@ -45,6 +52,14 @@ class CardInvalid(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class ImportInvalid(Exception):
+    """Some drafts of an import were refused: ``problems`` are (index, message) pairs."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"#{i}: {m}" for i, m in problems))
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,35 @@ def save_card(
     extra_aliases: tuple[str, ...] = (),
 ) -> str:
     """Create (``current`` None) or replace an own card; returns its id. Raises CardInvalid."""
+    front, answer = _prepare(session, user_id, draft, current, extra_aliases)
+    folder = user_folder(settings, user_id)
+    topics = _own_topics(folder)
+    known = set(session.scalars(select(Topic.id)))
+    new_topics = _new_topics([(front, draft)], topics, known)
+    text = card_text(front, answer)
+    _check_in_scratch([(front, text)], [*topics, *new_topics], known)
+    target = folder / front.topic / f"{front.id}.md"
+    _write_atomic(target, text)
+    if new_topics:
+        _write_topics(folder, [*topics, *new_topics])
+    if current is not None and current.source_path:
+        old = folder / current.source_path
+        if old.resolve() != target.resolve() and old.is_file():
+            old.unlink()
+    sync_user_cards(session, folder, user_id)
+    if current is not None and current.id != front.id:
+        move_notes(session, user_id, current.id, front.id)
+    return front.id
+
+
+def _prepare(
+    session: Session,
+    user_id: int,
+    draft: Draft,
+    current: Card | None,
+    extra_aliases: tuple[str, ...],
+) -> tuple[CardFront, str]:
+    """The validated front matter and answer of a draft, or CardInvalid naming each field."""
     fields = dict(draft.fields)
     answer = draft.answer.strip()
     errors: dict[str, str] = {}
@@ -142,27 +186,64 @@ def save_card(
     renamed_back = owner is not None and owner.owner_id == user_id and owner.id in aliases
     if owner is not None and (current is None or owner.id != current.id) and not renamed_back:
         raise CardInvalid({"id": f"{card_id!r} is already taken; choose another id"})
+    return front, answer
+
+
+def _new_topics(
+    cards: list[tuple[CardFront, Draft]], topics: list[TopicEntry], known: set[str]
+) -> list[TopicEntry]:
+    """Topics the cards name that neither the database nor the user's topics.yaml has."""
+    have = known | {t.id for t in topics}
+    new: dict[str, TopicEntry] = {}
+    for front, draft in cards:
+        if front.topic not in have and front.topic not in new:
+            title = (draft.topic_title or front.topic.replace("-", " ").capitalize()).strip()
+            new[front.topic] = TopicEntry(
+                id=front.topic, title=title[:200], description=f"{title} (own)"
+            )
+    return list(new.values())
+
+
+def write_cards(
+    session: Session, settings: Settings, user_id: int, drafts: list[Draft], *, dry_run: bool
+) -> list[str]:
+    """Write many new own cards at once (an import): all are valid, or none is written.
+
+    Raises ImportInvalid listing every refused draft by its index; ``dry_run`` only validates.
+    """
+    problems: list[tuple[int, str]] = []
+    prepared: list[tuple[CardFront, str, Draft]] = []
+    for index, draft in enumerate(drafts):
+        try:
+            front, answer = _prepare(session, user_id, draft, None, ())
+        except CardInvalid as error:
+            problems.append((index, str(error)))
+            continue
+        prepared.append((front, answer, draft))
+    seen: dict[str, int] = {}
+    for index, (front, _, _) in enumerate(prepared):
+        if front.id in seen:
+            problems.append((index, f"duplicate id {front.id!r}"))
+        seen.setdefault(front.id, index)
+    if problems:
+        raise ImportInvalid(problems)
     folder = user_folder(settings, user_id)
     topics = _own_topics(folder)
     known = set(session.scalars(select(Topic.id)))
-    new_topic = None
-    if front.topic not in known and front.topic not in {t.id for t in topics}:
-        title = (draft.topic_title or front.topic.replace("-", " ").capitalize()).strip()
-        new_topic = TopicEntry(id=front.topic, title=title[:200], description=f"{title} (own)")
-    text = card_text(front, answer)
-    _check_in_scratch(text, front, [*topics, *([new_topic] if new_topic else [])], known)
-    target = folder / front.topic / f"{front.id}.md"
-    _write_atomic(target, text)
-    if new_topic is not None:
-        _write_topics(folder, [*topics, new_topic])
-    if current is not None and current.source_path:
-        old = folder / current.source_path
-        if old.resolve() != target.resolve() and old.is_file():
-            old.unlink()
+    new_topics = _new_topics([(f, d) for f, _, d in prepared], topics, known)
+    texts = [(front, card_text(front, answer)) for front, answer, _ in prepared]
+    try:
+        _check_in_scratch(texts, [*topics, *new_topics], known)
+    except CardInvalid as error:
+        raise ImportInvalid([(0, str(error))]) from None
+    if dry_run or not texts:
+        return [front.id for front, _ in texts]
+    for front, text in texts:
+        _write_atomic(folder / front.topic / f"{front.id}.md", text)
+    if new_topics:
+        _write_topics(folder, [*topics, *new_topics])
     sync_user_cards(session, folder, user_id)
-    if current is not None and current.id != front.id:
-        move_notes(session, user_id, current.id, front.id)
-    return front.id
+    return [front.id for front, _ in texts]
 
 
 def _own_topics(folder: Path) -> list[TopicEntry]:
@@ -178,12 +259,15 @@ def _write_topics(folder: Path, topics: list[TopicEntry]) -> None:
     _write_atomic(folder / TOPICS_FILE, text)
 
 
-def _check_in_scratch(text: str, front: CardFront, topics: list[TopicEntry], known: set[str]):  # type: ignore[no-untyped-def]
-    """Validate the file exactly as the loader will read it, before anything is written."""
+def _check_in_scratch(
+    cards: list[tuple[CardFront, str]], topics: list[TopicEntry], known: set[str]
+) -> None:
+    """Validate the files exactly as the loader will read them, before anything is written."""
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        (root / front.topic).mkdir()
-        (root / front.topic / f"{front.id}.md").write_text(text, "utf-8")
+        for front, text in cards:
+            (root / front.topic).mkdir(exist_ok=True)
+            (root / front.topic / f"{front.id}.md").write_text(text, "utf-8")
         if topics:
             (root / TOPICS_FILE).write_text(
                 yaml.safe_dump([t.model_dump() for t in topics], sort_keys=False), "utf-8"
@@ -286,3 +370,21 @@ def sync_all_users(session: Session, settings: Settings) -> None:
     for folder in sorted(root.iterdir()):
         if folder.is_dir() and folder.name.isdigit() and int(folder.name) in users:
             sync_user_cards(session, folder, int(folder.name))
+
+
+def save_media(settings: Settings, user_id: int, files: dict[str, bytes]) -> None:
+    """Imported media (names already checked: one plain file name each) into the user's folder."""
+    folder = user_folder(settings, user_id) / MEDIA_DIR
+    for name, data in files.items():
+        if Path(name).suffix.lower() in MEDIA_TYPES and Path(name).name == name:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+
+
+def media_file(settings: Settings, user_id: int, name: str) -> tuple[Path, str] | None:
+    """The user's media file of that plain name and its type, or None."""
+    kind = MEDIA_TYPES.get(Path(name).suffix.lower())
+    if kind is None or Path(name).name != name or name.startswith("."):
+        return None
+    path = user_folder(settings, user_id) / MEDIA_DIR / name
+    return (path, kind) if path.is_file() else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
@@ -131,6 +131,15 @@ async def preview(request: Request) -> HTMLResponse:
     answer = (await request.form()).get("answer", "")
     source = answer[: own.MAX_ANSWER_CHARS] if isinstance(answer, str) else ""
     return HTMLResponse(f'<div class="markdown">{render_markdown(source)}</div>')
+
+
+@router.get("/cards/media/{name}")
+def media(request: Request, user_id: UserIdDep, name: str) -> Response:
+    """A media file of your imported cards (images, sound)."""
+    found = own.media_file(request.app.state.settings, user_id, name)
+    if found is None:
+        raise HTTPException(404, f"No media file {name!r}.")
+    return FileResponse(found[0], media_type=found[1])
 
 
 @router.get("/cards/retired", response_class=HTMLResponse)

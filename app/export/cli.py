@@ -8,14 +8,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from app.config import Settings
 from app.db import migrated_session
 from app.export.anki import write_apkg
 from app.export.bank import UnknownTopic, deck_name, export_cards
+from app.export.card_import import (
+    Format,
+    ImportRefused,
+    Outcome,
+    import_file,
+    plan_cards_folder,
+    run_plan,
+)
 from app.export.csv_export import cards_csv
-from app.export.progress import ImportRefused, export_progress, import_progress, parse_backup
-from app.models import LOCAL_USER_ID
+from app.export.progress import ImportRefused as BackupRefused
+from app.export.progress import export_progress, import_progress, parse_backup
+from app.models import LOCAL_USER_ID, Topic
 
 export_app = typer.Typer(no_args_is_help=True)
 import_app = typer.Typer(no_args_is_help=True)
@@ -87,16 +97,74 @@ def import_progress_command(
     """Import a backup into a fresh install and rebuild the schedule (nothing changes on error)."""
     try:
         data = parse_backup(source.read_bytes())
-    except (OSError, ImportRefused) as error:
+    except (OSError, BackupRefused) as error:
         typer.echo(f"cannot read {source}: {error}; nothing was imported", err=True)
         raise typer.Exit(1) from None
     settings = Settings()
     try:
         with migrated_session(settings) as session:
             count = import_progress(session, user, data, datetime.now(UTC), settings.timezone)
-    except ImportRefused as error:
+    except BackupRefused as error:
         for problem in error.problems:
             typer.echo(f"{source}: {problem}", err=True)
         typer.echo("Nothing was imported.", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"imported {count} review(s) from {source}; card states rebuilt from them")
+
+
+def _import_cards(fmt: Format, source: Path, user: int, dry_run: bool) -> None:
+    """Shared by ``dlcards import anki|csv|cards``: all or nothing, problems on stderr."""
+    from app.cards.own import sync_all_users
+
+    settings = Settings()
+    try:
+        with migrated_session(settings) as session:
+            sync_all_users(session, settings)
+            if fmt == "cards" and source.is_dir():
+                known = set(session.scalars(select(Topic.id)))
+                plan = plan_cards_folder(source, known)
+                created = run_plan(session, settings, user, plan, dry_run=dry_run)
+                outcome = Outcome(created, plan.skipped, [])
+            else:
+                raw = source.read_bytes()
+                outcome = import_file(session, settings, user, raw, fmt, dry_run=dry_run)
+    except OSError as error:
+        typer.echo(f"cannot read {source}: {error.strerror}; nothing was imported", err=True)
+        raise typer.Exit(1) from None
+    except ImportRefused as error:
+        for problem in error.problems:
+            typer.echo(f"{source}: {problem}", err=True)
+        typer.echo("Nothing was imported.", err=True)
+        raise typer.Exit(1) from None
+    for where, reason in outcome.skipped:
+        typer.echo(f"skipped {where}: {reason}")
+    verb = "would create" if dry_run else "created"
+    typer.echo(f"{verb} {len(outcome.created)} card(s), skipped {len(outcome.skipped)}")
+
+
+SourceArg = Annotated[Path, typer.Argument(help="The file (or, for cards, a folder).")]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")]
+
+
+@import_app.command("anki")
+def import_anki_command(
+    source: SourceArg, user: UserOption = LOCAL_USER_ID, dry_run: DryRunOption = False
+) -> None:
+    """Import the Basic notes of an Anki .apkg/.colpkg as own cards."""
+    _import_cards("anki", source, user, dry_run)
+
+
+@import_app.command("csv")
+def import_csv_command(
+    source: SourceArg, user: UserOption = LOCAL_USER_ID, dry_run: DryRunOption = False
+) -> None:
+    """Import a CSV/TSV (header: question, answer, tags, topic, level) as own cards."""
+    _import_cards("csv", source, user, dry_run)
+
+
+@import_app.command("cards")
+def import_cards_command(
+    source: SourceArg, user: UserOption = LOCAL_USER_ID, dry_run: DryRunOption = False
+) -> None:
+    """Import a folder or zip of Markdown card files as own cards."""
+    _import_cards("cards", source, user, dry_run)

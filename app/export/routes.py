@@ -16,12 +16,14 @@ from app.deps import NowDep, UserIdDep
 from app.export.anki import apkg_bytes
 from app.export.bank import UnknownTopic, deck_name, export_cards
 from app.export.csv_export import cards_csv
+from app.export.import_routes import router as import_router
 from app.export.progress import ImportRefused, export_progress, import_progress, parse_backup
 from app.models import Card, Topic
 from app.openapi import form_body
 from app.web import render
 
 router = APIRouter()
+router.include_router(import_router)
 
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 TopicQuery = Annotated[str | None, Query(max_length=64)]

@@ -1,0 +1,205 @@
+"""Anki decks (.apkg / .colpkg) → drafts of own cards.
+
+Both layouts are read: the legacy ``collection.anki2`` / ``collection.anki21`` SQLite file
+(note types as JSON in ``col.models``) and the current ``collection.anki21b`` (the same SQLite,
+zstd-compressed, note types in the ``notetypes``/``fields``/``templates`` tables). Notes of
+standard note types (Basic, Basic and reversed) become cards: front → question, back →
+answer, HTML → Markdown, MathJax ``\\( \\)`` / ``\\[ \\]`` → ``$`` / ``$$``; cloze and image
+occlusion notes are skipped and counted. Media the cards use are copied (legacy layout).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+import tempfile
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import zstandard
+
+from app.cards import own
+from app.config import Settings
+from app.export.card_import import (
+    IMPORT_TOPIC,
+    MAX_CARDS,
+    Budget,
+    ImportRefused,
+    Plan,
+    key_point_of,
+    open_zip,
+    stable_id,
+)
+
+COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+FIELD_SEPARATOR = "\x1f"
+BLOCKS = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
+DROPPED = {"script", "style", "iframe", "object", "embed", "svg", "math"}
+MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class _ToMarkdown(HTMLParser):
+    """Anki's field HTML → Markdown; scripts, styles and every attribute but img src dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.dropping = 0
+        self.images: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in DROPPED:
+            self.dropping += 1
+        elif self.dropping:
+            return
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in BLOCKS:
+            self.out.append("\n\n" if tag != "li" else "\n- ")
+        elif tag in {"b", "strong"}:
+            self.out.append("**")
+        elif tag in {"i", "em"}:
+            self.out.append("*")
+        elif tag == "code":
+            self.out.append("`")
+        elif tag == "img":
+            src = dict(attrs).get("src") or ""
+            if MEDIA_NAME.match(src):
+                self.images.append(src)
+                self.out.append(f"![]({own.MEDIA_URL}{src})")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in DROPPED:
+            self.dropping = max(0, self.dropping - 1)
+        elif self.dropping:
+            return
+        elif tag in {"b", "strong"}:
+            self.out.append("**")
+        elif tag in {"i", "em"}:
+            self.out.append("*")
+        elif tag == "code":
+            self.out.append("`")
+        elif tag in BLOCKS:
+            self.out.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.dropping:
+            self.out.append(data)
+
+
+def html_to_markdown(source: str) -> tuple[str, list[str]]:
+    """Markdown text and the media file names it shows."""
+    parser = _ToMarkdown()
+    parser.feed(source)
+    parser.close()
+    text = html.unescape("".join(parser.out)).replace("\xa0", " ")
+    text = re.sub(r"\\\[(.+?)\\\]", lambda m: f"$${m.group(1)}$$", text, flags=re.DOTALL)
+    text = re.sub(r"\\\((.+?)\\\)", lambda m: f"${m.group(1).strip()}$", text, flags=re.DOTALL)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    return text, parser.images
+
+
+def plan_anki(raw: bytes, user_id: int, settings: Settings) -> Plan:
+    """The notes of a deck as drafts; other note types skipped with their count."""
+    archive = open_zip(raw)
+    names = set(archive.namelist())
+    chosen = next((n for n in COLLECTIONS if n in names), None)
+    if chosen is None:
+        raise ImportRefused(["not an Anki deck: no collection.anki2 or collection.anki21b inside"])
+    budget = Budget()
+    data = budget.read(archive, chosen)
+    if chosen.endswith("b"):
+        data = _unzstd(data, budget)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "collection.sqlite"
+        path.write_bytes(data)
+        try:
+            notes, kinds = _read_collection(path, new_layout=chosen.endswith("b"))
+        except sqlite3.DatabaseError as error:
+            raise ImportRefused([f"{chosen}: not a readable Anki collection ({error})"]) from None
+    media_names = {} if chosen.endswith("b") else _media_map(archive, budget)
+    return _plan(notes, kinds, media_names, archive, budget, user_id, settings)
+
+
+def _unzstd(data: bytes, budget: Budget) -> bytes:
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(data)
+        out = reader.read(budget.left + 1)
+    except zstandard.ZstdError as error:
+        raise ImportRefused([f"collection.anki21b: not zstd data ({error})"]) from None
+    budget.take(len(out))
+    return out
+
+
+def _read_collection(path: Path, *, new_layout: bool):  # type: ignore[no-untyped-def]
+    """(notes as (id, notetype id, fields, tags), notetype id → (name, standard?))."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        kinds: dict[int, tuple[str, bool]] = {}
+        if new_layout:
+            for ntid, name in connection.execute("SELECT id, name FROM notetypes"):
+                kinds[int(ntid)] = (str(name), True)
+            for ntid, config in connection.execute("SELECT ntid, config FROM templates"):
+                if b"{{cloze:" in bytes(config or b""):
+                    kinds[int(ntid)] = (kinds.get(int(ntid), ("?", True))[0], False)
+        else:
+            (models,) = connection.execute("SELECT models FROM col").fetchone()
+            for mid, model in json.loads(models).items():
+                kinds[int(mid)] = (str(model.get("name", "?")), model.get("type", 0) == 0)
+        notes = connection.execute(
+            "SELECT id, mid, flds, tags FROM notes ORDER BY id LIMIT ?", (MAX_CARDS + 1,)
+        ).fetchall()
+    except (ValueError, TypeError, KeyError) as error:
+        raise sqlite3.DatabaseError(f"unexpected contents: {error}") from None
+    finally:
+        connection.close()
+    if len(notes) > MAX_CARDS:
+        raise ImportRefused([f"more than {MAX_CARDS} notes; at most {MAX_CARDS} in one import"])
+    return notes, kinds
+
+
+def _media_map(archive: zipfile.ZipFile, budget: Budget) -> dict[str, str]:
+    """Legacy ``media`` file: {"0": "name.png"} (file name in the archive → media name)."""
+    if "media" not in archive.namelist():
+        return {}
+    try:
+        mapping = json.loads(budget.read(archive, "media") or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return {str(v): str(k) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
+
+
+def _plan(notes, kinds, media_names, archive, budget, user_id, settings) -> Plan:  # type: ignore[no-untyped-def]
+    plan = Plan()
+    other: dict[str, int] = {}
+    for note_id, mid, flds, tags in notes:
+        name, standard = kinds.get(int(mid), ("unknown note type", False))
+        fields = str(flds).split(FIELD_SEPARATOR)
+        if not standard or len(fields) < 2:
+            other[name] = other.get(name, 0) + 1
+            continue
+        question, images = html_to_markdown(fields[0])
+        answer, more = html_to_markdown(fields[1])
+        card_tags = [_kebab(t) for t in str(tags).split() if _kebab(t)][:20]
+        draft_fields = {
+            "id": stable_id("anki", str(note_id), user_id, settings),
+            "question": " ".join(question.split()), "topic": IMPORT_TOPIC,
+            "level": "intermediate", "tags": card_tags,
+            "key_points": [key_point_of(answer)] if answer else [],
+        }  # fmt: skip
+        plan.drafts.append((f"note {note_id}", own.Draft(draft_fields, answer, "Imported")))
+        for image in [*images, *more]:
+            member = media_names.get(image)
+            if member is not None and image not in plan.media and member in archive.namelist():
+                plan.media[image] = budget.read(archive, member)
+    for name, count in sorted(other.items()):
+        plan.skipped.append((f"note type {name!r}", f"{count} note(s) of a type not imported"))
+    return plan
+
+
+def _kebab(tag: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")[:100]

@@ -1,0 +1,269 @@
+"""Import own cards from CSV/TSV, a folder or zip of card files, or an Anki deck (anki_import).
+
+Every import is read whole and bounded first (file size, members, uncompressed bytes, paths),
+turned into drafts of own cards, then written all at once by ``app.cards.own.write_cards``
+(which validates every card with the loader before writing any): all or nothing. Ids are
+stable (the source's note id, or a hash of the row), so importing the same file twice creates
+nothing the second time: those are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cards import own
+from app.config import Settings
+from app.content.loader import TOPICS_FILE, read_user_bank
+from app.models import Card, Topic
+
+Format = Literal["anki", "csv", "cards"]
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_MEMBERS = 20_000
+MAX_CARDS = 5_000
+IMPORT_TOPIC = "imported"
+CSV_COLUMNS = ("question", "answer", "tags", "topic", "level")
+PREVIEW_ROWS = 10
+
+
+class ImportRefused(ValueError):
+    """The file cannot be imported at all; nothing was written. ``problems``: one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass
+class Plan:
+    """What an import would do: drafts (with where each came from), skipped sources, media."""
+
+    drafts: list[tuple[str, own.Draft]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    created: list[str]
+    skipped: list[tuple[str, str]]
+    preview: list[dict[str, str]]
+
+
+def check_size(raw: bytes) -> None:
+    if len(raw) > MAX_UPLOAD_BYTES:
+        mib = MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise ImportRefused([f"the file is {len(raw) / 2**20:.0f} MiB; at most {mib} MiB"])
+
+
+def open_zip(raw: bytes) -> zipfile.ZipFile:
+    """A zip whose members are few, small in total and all inside it (no ``..``, no root)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, ValueError):
+        raise ImportRefused(["not a zip archive (or a damaged one)"]) from None
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise ImportRefused([f"the archive has {len(members)} files; at most {MAX_MEMBERS}"])
+    for info in members:
+        name = PurePosixPath(info.filename.replace("\\", "/"))
+        if name.is_absolute() or ".." in name.parts or ":" in info.filename:
+            raise ImportRefused([f"unsafe path in the archive: {info.filename!r}"])
+    total = sum(info.file_size for info in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise ImportRefused([_too_big(total)])
+    return archive
+
+
+def _too_big(total: int) -> str:
+    limit = MAX_UNCOMPRESSED_BYTES // 2**20
+    return f"the archive unpacks to {total / 2**20:.0f} MiB or more; at most {limit} MiB"
+
+
+class Budget:
+    """Bytes still allowed out of an archive: sizes in headers can lie, so reads are counted."""
+
+    def __init__(self, limit: int = MAX_UNCOMPRESSED_BYTES) -> None:
+        self.left = limit
+
+    def read(self, archive: zipfile.ZipFile, name: str) -> bytes:
+        with archive.open(name) as member:
+            data = member.read(self.left + 1)
+        self.take(len(data))
+        return data
+
+    def take(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise ImportRefused([_too_big(MAX_UNCOMPRESSED_BYTES + 1)])
+
+
+def stable_id(prefix: str, key: str, user_id: int, settings: Settings) -> str:
+    """``prefix-key``; in multi-user mode the user id is part of it (ids are global)."""
+    base = f"{prefix}-{key}" if not settings.multi_user else f"u{user_id}-{prefix}-{key}"
+    return base[:100]
+
+
+def key_point_of(answer: str) -> str:
+    """An imported card's one key point: the answer's first line (the bank needs one)."""
+    first = next((line.strip() for line in answer.splitlines() if line.strip()), answer.strip())
+    return (first[:197] + "...") if len(first) > 200 else first
+
+
+# --- CSV / TSV ---------------------------------------------------------------------------
+
+
+def plan_csv(raw: bytes, user_id: int, settings: Settings) -> tuple[Plan, list[dict[str, str]]]:
+    """Rows of a CSV/TSV with a header naming question, answer (and tags, topic, level)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ImportRefused([f"line {line}: not UTF-8 text; save the file as UTF-8"]) from None
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first else ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportRefused([f"not a readable CSV file: {error}"]) from None
+    if not rows:
+        raise ImportRefused(["the file is empty"])
+    header = [h.strip().lower() for h in rows[0]]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if "question" not in header or "answer" not in header or unknown:
+        expected = ", ".join(CSV_COLUMNS)
+        raise ImportRefused(
+            [f"line 1: the header must name question and answer (columns: {expected})"]
+        )
+    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
+    if len(body) > MAX_CARDS:
+        raise ImportRefused([f"{len(body)} rows; at most {MAX_CARDS} in one import"])
+    problems = [
+        f"line {n}: {len(r)} columns, the header has {len(header)}"
+        for n, r in body
+        if len(r) != len(header)
+    ]
+    if problems:
+        raise ImportRefused(problems[:20])
+    plan, preview = Plan(), []
+    for number, row in body:
+        values = dict(zip(header, (c.strip() for c in row), strict=True))
+        question, answer = values["question"], values["answer"]
+        digest = hashlib.sha256(f"{question}\x1f{answer}".encode()).hexdigest()[:12]
+        topic = values.get("topic") or IMPORT_TOPIC
+        fields = {
+            "id": stable_id("csv", digest, user_id, settings),
+            "question": question, "topic": topic,
+            "level": values.get("level") or "intermediate",
+            "tags": values.get("tags", "").replace(",", " ").split(),
+            "key_points": [key_point_of(answer)] if answer else [],
+        }  # fmt: skip
+        plan.drafts.append((f"line {number}", own.Draft(fields, answer, _title(topic))))
+        if len(preview) < PREVIEW_ROWS:
+            preview.append({k: values.get(k, "") for k in CSV_COLUMNS})
+    return plan, preview
+
+
+def _title(topic: str) -> str:
+    return "Imported" if topic == IMPORT_TOPIC else topic.replace("-", " ").capitalize()
+
+
+# --- a folder or zip of card files -------------------------------------------------------
+
+
+def plan_cards_folder(folder: Path, known_topics: set[str]) -> Plan:
+    """Card files in our format (``<topic>/<id>.md``, optional topics.yaml), read by the loader."""
+    bank = read_user_bank(folder, known_topics)
+    if bank.problems:
+        raise ImportRefused([str(p).replace(str(folder) + "/", "") for p in bank.problems][:20])
+    if len(bank.cards) > MAX_CARDS:
+        raise ImportRefused([f"{len(bank.cards)} cards; at most {MAX_CARDS} in one import"])
+    titles = {t.id: t.title for t in bank.topics}
+    plan = Plan()
+    for card in bank.cards:
+        fields = card.front.model_dump(mode="json", exclude_none=True)
+        plan.drafts.append((card.path, own.Draft(fields, card.body, titles.get(card.front.topic))))
+    return plan
+
+
+def plan_cards_zip(raw: bytes, known_topics: set[str]) -> Plan:
+    """A zip of card files: only ``*.md`` two levels deep and topics.yaml are unpacked."""
+    archive = open_zip(raw)
+    budget = Budget()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for info in archive.infolist():
+            parts = PurePosixPath(info.filename).parts
+            if info.is_dir():
+                continue
+            if parts[-1] == TOPICS_FILE and len(parts) <= 2:
+                target = root / TOPICS_FILE
+            elif parts[-1].endswith(".md") and len(parts) >= 2:
+                target = root / parts[-2] / parts[-1]
+            else:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(budget.read(archive, info.filename))
+        return plan_cards_folder(root, known_topics)
+
+
+# --- running a plan ----------------------------------------------------------------------
+
+
+def run_plan(
+    session: Session, settings: Settings, user_id: int, plan: Plan, *, dry_run: bool
+) -> list[str]:
+    """Skip what is already imported, then write every draft (or none) and the media."""
+    ids = [str(d.fields.get("id")) for _, d in plan.drafts]
+    mine = set(session.scalars(select(Card.id).where(Card.id.in_(ids), Card.owner_id == user_id)))
+    fresh = []
+    for source, draft in plan.drafts:
+        if draft.fields.get("id") in mine:
+            plan.skipped.append((source, f"already imported as {draft.fields['id']}"))
+        else:
+            fresh.append((source, draft))
+    try:
+        created = own.write_cards(
+            session, settings, user_id, [d for _, d in fresh], dry_run=dry_run
+        )
+    except own.ImportInvalid as error:
+        raise ImportRefused([f"{fresh[i][0]}: {m}" for i, m in error.problems][:20]) from None
+    if not dry_run and plan.media:
+        own.save_media(settings, user_id, plan.media)
+    return created
+
+
+def import_file(
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    raw: bytes,
+    fmt: Format,
+    *,
+    dry_run: bool,
+    filename: str = "",
+) -> Outcome:
+    """Read, plan and (unless ``dry_run``) write one uploaded file; ImportRefused on bad input."""
+    from app.export.anki_import import plan_anki
+
+    check_size(raw)
+    known = set(session.scalars(select(Topic.id)))
+    preview: list[dict[str, str]] = []
+    if fmt == "csv":
+        plan, preview = plan_csv(raw, user_id, settings)
+    elif fmt == "cards":
+        plan = plan_cards_zip(raw, known)
+    else:
+        plan = plan_anki(raw, user_id, settings)
+    created = run_plan(session, settings, user_id, plan, dry_run=dry_run)
+    return Outcome(created, plan.skipped, preview)
