@@ -8,7 +8,7 @@ compared afterwards, and any difference is an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from app.accounts.users import name_problem
 from app.config import Settings
 from app.db import FTS_INSERT, fts_row, make_engine, migrate
 from app.models import LOCAL_USER_ID, Base, User
+from app.progress import Progress, timed
 
 BATCH = 5_000
 
@@ -122,13 +123,21 @@ def _fill_sqlite_search(target: Connection) -> None:
     target.execute(FTS_INSERT, [fts_row(*row) for row in rows])
 
 
-def copy_database(source_url: str, target_url: str, as_user: str | None = None) -> CopyReport:
-    """Copy every row of ``source_url`` into the empty ``target_url`` and verify the counts."""
+def copy_database(
+    source_url: str,
+    target_url: str,
+    as_user: str | None = None,
+    on_table: Callable[[], None] | None = None,
+) -> CopyReport:
+    """Copy every row of ``source_url`` into the empty ``target_url`` and verify the counts.
+
+    ``on_table`` is called after each table is copied (the CLI's progress bar).
+    """
     if as_user is not None and (problem := name_problem(as_user)):
         raise CopyError(problem)
     source_engine, target_engine = _migrated(source_url), _migrated(target_url)
     try:
-        return _copy(source_engine, target_engine, as_user)
+        return _copy(source_engine, target_engine, as_user, on_table)
     finally:
         source_engine.dispose()
         target_engine.dispose()
@@ -141,7 +150,12 @@ def _migrated(url: str) -> Engine:
     return engine
 
 
-def _copy(source_engine: Engine, target_engine: Engine, as_user: str | None) -> CopyReport:
+def _copy(
+    source_engine: Engine,
+    target_engine: Engine,
+    as_user: str | None,
+    on_table: Callable[[], None] | None,
+) -> CopyReport:
     report = CopyReport()
     with source_engine.connect() as source, target_engine.begin() as target:
         _refuse_non_empty(target)
@@ -159,6 +173,8 @@ def _copy(source_engine: Engine, target_engine: Engine, as_user: str | None) -> 
             user_map[LOCAL_USER_ID] = report.local_user_id = new_id
         for table in Base.metadata.sorted_tables:
             report.rows[table.name] = _copy_table(source, target, table, user_map)
+            if on_table is not None:
+                on_table()
         if target.dialect.name == "postgresql":
             _advance_sequences(target)
         elif target.dialect.name == "sqlite":
@@ -197,11 +213,15 @@ def db_copy(
     ] = None,
 ) -> None:
     """Copy a whole database into an empty one (e.g. a laptop's SQLite into PostgreSQL)."""
+    progress = Progress("copying tables", len(Base.metadata.sorted_tables))
     try:
-        report = copy_database(source, target, as_user)
+        with timed() as clock:
+            report = copy_database(source, target, as_user, on_table=progress.advance)
     except CopyError as error:
         typer.echo(f"Nothing copied: {error}.", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"copied and verified: {report}")
+    finally:
+        progress.close()
+    typer.echo(f"copied and verified: {report} in {clock['elapsed']:.1f} s")
     if as_user is not None:
         typer.echo(f"set the password of {as_user!r} with: dlcards users passwd {as_user}")
