@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.deps import get_fuzzing, get_now
 from app.models import Card, Topic
 from app.quiz.deps import get_rng
-from app.deps import get_fuzzing, get_now
 from tests.clock import Clock
 
 

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.models import LOCAL_USER_ID, Card, Topic
 from app.deps import get_fuzzing, get_now
+from app.models import LOCAL_USER_ID, Card, Topic
 from app.study.preferences import StudySettings, UserContext
 from tests.clock import Clock
 
