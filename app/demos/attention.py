@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from app.demos._grid import heat_table
 from app.demos.plot import Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_LENGTH = 16
 MAX_DIM = 64
@@ -169,4 +169,18 @@ DEMO = Demo(
         "causal": {"causal": True},
         "given": {"q": [[1, 0], [0, 1]], "k": [[1, 0], [0, 1]], "v": [[1, 2], [3, 4]]},
     },
+    predict=Prediction(
+        question=(
+            "Switch `scaled` off and raise `dim` to 64: what happens to the largest attention "
+            "weight of each query?"
+        ),
+        preset="saturated",
+        answer=(
+            "It saturates: the biggest weight per row averages 0.86 (up to 1.00) instead of 0.38 "
+            "at the default, and the mean row entropy falls from 1.57 to 0.41 nats (uniform is "
+            "1.79). Unscaled dot products of 64-dimensional random vectors have a std of about "
+            "√64 = 8 (7.12 here), so the softmax turns almost one-hot and its gradients vanish; "
+            "dividing by √d keeps the scores near std 1."
+        ),
+    ),
 )

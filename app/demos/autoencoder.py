@@ -10,7 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from app.demos._grid import grid_svg, heat_table
 from app.demos.plot import PAIR_WIDTH, Line, Mark, Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 # 5 × 7 bitmaps of the digits 0-9, one string per row.
 GLYPHS = {
@@ -273,4 +273,17 @@ DEMO = Demo(
         "digits-k8": {"dataset": "digits", "k": 8, "steps": 1000},
         "relu-blobs": {"kind": "relu"},
     },
+    predict=Prediction(
+        question=(
+            "Make the 2-unit autoencoder on the blobs ReLU instead of linear: does it beat PCA's "
+            "reconstruction error?"
+        ),
+        preset="relu-blobs",
+        answer=(
+            "No: 0.0868 against PCA's 0.0705, while the linear one gets 0.0713, within about 1 % "
+            "of PCA. A linear autoencoder with squared error can at best span the same subspace "
+            "as the top-k principal components; ReLU units that go dead or clip negative codes "
+            "only lose information on this data."
+        ),
+    ),
 )

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from app.demos._grid import heat_table
 from app.demos.plot import Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_BATCH = 256
 MAX_FEATURES = 16
@@ -150,4 +150,17 @@ DEMO = Demo(
         },
         "zero-variance": {"x": [[3.0], [3.0], [3.0], [3.0]]},
     },
+    predict=Prediction(
+        question=(
+            "Feed batch norm a batch where all four values are 3: what does it output, and what "
+            "happens to the running statistics?"
+        ),
+        preset="zero-variance",
+        answer=(
+            "Every output is 0 (x̂ = 0 / √(0 + ε)), not a division by zero: the batch variance is "
+            "0 and ε keeps the denominator finite. The running mean moves from 0 to 0.3 and the "
+            "running variance from 1 to 0.9 (momentum 0.1), so a constant feature carries no "
+            "information through the layer except via β."
+        ),
+    ),
 )

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from app.demos._grid import heat_table
 from app.demos.plot import Series, fmt, line_plot
 from app.demos.recurrent_cells import check_rows, init_weights
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_STEPS = 16
 MAX_INPUT = 8
@@ -119,4 +119,17 @@ DEMO = Demo(
         },
         "one-hot": {"sequence": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "hidden": 2},
     },
+    predict=Prediction(
+        question=(
+            "Feed three one-hot steps to a bidirectional RNN with 2 hidden units: is the backward "
+            "half of h_n the backward state at the last step or at the first?"
+        ),
+        preset="one-hot",
+        answer=(
+            "At the first: h_n backward = (0.827, 0.527), the backward state at step 1, while h_n "
+            "forward = (0.073, −0.863) is the forward state at step 3. The backward RNN reads the "
+            "sequence from the end, so its final state is reached at position 1, after it has "
+            "seen all three steps."
+        ),
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_DIMS = 6
 MAX_SIDE = 64
@@ -166,4 +166,16 @@ DEMO = Demo(
         "column-minus-row": {"a_shape": [5], "b_shape": [5, 1]},
         "batched-matmul": {"a_shape": [8, 1, 4, 3], "b_shape": [5, 3, 2], "op": "matmul"},
     },
+    predict=Prediction(
+        question=(
+            "Combine a shape (5,) array with a shape (5, 1) array elementwise: error, shape (5,), "
+            "or something else?"
+        ),
+        preset="column-minus-row",
+        answer=(
+            "Something else: the result has shape (5, 5). Right-aligned, (5,) becomes (1, 5) and "
+            "each size-1 axis stretches to match the other, so a row and a column broadcast to a "
+            "full table — a classic silent bug when you meant a per-element difference."
+        ),
+    ),
 )

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from app.demos._grid import grid_svg, heat_table
 from app.demos.plot import fmt
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_IMAGE = 28
 MAX_KERNEL = 7
@@ -315,4 +315,16 @@ DEMO = Demo(
         "blur-no-pool": {"image": "digit-7", "kernel": "blur", "pool": "none"},
         "same-padding": {"image": "square", "kernel": "edge-horizontal", "padding": 1},
     },
+    predict=Prediction(
+        question=(
+            "Add padding 1 to the 3×3 convolution on the 8×8 image: what are the feature map and "
+            "pooled sizes?"
+        ),
+        preset="same-padding",
+        answer=(
+            "8×8 and 4×4 instead of 6×6 and 3×3: ⌊(8 + 2·1 − 3)/1⌋ + 1 = 8. Padding (k − 1)/2 "
+            'with stride 1 is "same" padding, so the size is kept and only the 2×2 pooling halves '
+            "it."
+        ),
+    ),
 )

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Line, Series, bar_chart, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_UNITS = 1000
 SWEEP_RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -133,5 +133,21 @@ DEMO = Demo(
         "x·√(p/(1 − p)) grows, which is why a higher drop rate is a stronger regularizer — the "
         "next layer cannot rely on any single unit."
     ),
-    examples={"maximum": {"x": [1.0] * MAX_UNITS, "p": 0.99, "seed": 1}},
+    examples={
+        "maximum": {"x": [1.0] * MAX_UNITS, "p": 0.99, "seed": 1},
+        "not-inverted": {"inverted": False},
+    },
+    predict=Prediction(
+        question=(
+            "Turn `inverted` off (p = 0.5, 20 inputs of 1): what is the mean output in training, "
+            "and what does evaluation do?"
+        ),
+        preset="not-inverted",
+        answer=(
+            "Training outputs are no longer scaled: 12 of 20 units survive, so the mean is 0.6 "
+            "(expected 0.5) instead of 1.2 (expected 1.0). Evaluation then has to multiply by 1 − "
+            "p, giving 0.5, so test activations match the training expectation; inverted dropout "
+            "does that scaling at training time so inference is untouched."
+        ),
+    ),
 )

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Line, Series, fmt, heatmap, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 BUMP_WIDTH = 0.06
 RIPPLE = 0.02  # total effect of all unimportant axes on the score
@@ -167,5 +167,18 @@ DEMO = Demo(
     examples={
         "maximum": {"budget": 100, "important": 3, "unimportant": 5},
         "two-axes": {"budget": 16, "important": 1, "unimportant": 1},
+        "more-unimportant-axes": {"budget": 16, "important": 1, "unimportant": 3},
     },
+    predict=Prediction(
+        question=(
+            "With 16 trials, 1 important and 3 unimportant hyper-parameters, which finds the "
+            "better score: grid or random search?"
+        ),
+        preset="more-unimportant-axes",
+        answer=(
+            "Random, by far: best 0.79 against the grid's 0.065 (the optimum is 1.02). The grid "
+            "tries only ⌊16^(1/4)⌋ = 2 values per axis, so just 2 values of the one axis that "
+            "matters, while random search tries 16 distinct ones."
+        ),
+    ),
 )

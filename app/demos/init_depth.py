@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 BATCH = 8
 RANK_TOL = 1e-10
@@ -202,4 +202,16 @@ DEMO = Demo(
         "vanishing": {"init": "normal", "std": 0.01, "depth": 30},
         "symmetry": {"init": "zeros", "activation": "tanh"},
     },
+    predict=Prediction(
+        question=(
+            "Use plain N(0, 0.01²) weights in a 30-layer, 256-wide ReLU network: what is the "
+            "activation std at the last layer?"
+        ),
+        preset="vanishing",
+        answer=(
+            "About 2×10⁻²⁹ (0.093 after the first layer) instead of 0.51 with He init, and the "
+            "first layer's gradient norm is about 2×10⁻²⁶ instead of 55. Each layer multiplies "
+            "the std by roughly 0.01·√(256/2) ≈ 0.11, which compounds over 30 layers."
+        ),
+    ),
 )
