@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Line, Mark, Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 LOSSES = ("mse", "bce", "hinge")
 GRID_HALF_WIDTH = 10.0
@@ -147,4 +147,16 @@ DEMO = Demo(
         "maximum": {"loss": "bce", "y": 1.0, "z": -50.0},
         "confidently-wrong-mse": {"loss": "mse", "y": 1.0, "z": -5.0},
     },
+    predict=Prediction(
+        question=(
+            "The model outputs z = −5 for a positive example. Switch the loss from BCE to MSE on "
+            "the sigmoid: how big is the gradient?"
+        ),
+        preset="confidently-wrong-mse",
+        answer=(
+            "About 150× smaller: −0.0066 instead of −0.993 (loss 0.493 instead of 5.01). MSE "
+            "through a sigmoid multiplies by σ'(z) ≈ 0.0066, which vanishes when the model is "
+            "confidently wrong; BCE's gradient is simply p − y."
+        ),
+    ),
 )

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Mark, Series, fmt, heatmap, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 N_SAMPLES = 100
 DATA_SEED = 0
@@ -236,4 +236,16 @@ DEMO = Demo(
         "maximum": {"scale": 1000.0, "method": "none", "lr": 1e-6, "steps": 1000},
         "zscore": {"method": "zscore"},
     },
+    predict=Prediction(
+        question=(
+            "Standardize the features (z-score) and keep lr = 0.1: how many steps to converge, "
+            "given that the raw features diverge at step 7?"
+        ),
+        preset="zscore",
+        answer=(
+            "40 steps: the condition number drops from 96.8 to 1.32 and the largest stable "
+            "learning rate rises from 0.022 to 1.76. The loss bowl becomes nearly round, so one "
+            "step size fits every direction."
+        ),
+    ),
 )

@@ -16,7 +16,7 @@ from numpy.polynomial import legendre
 from pydantic import Field
 
 from app.demos.plot import Line, Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_DEGREE = 15
 VAL_POINTS = 100
@@ -217,4 +217,16 @@ DEMO = Demo(
         "maximum": {"degree": 15, "n_points": 200, "noise": 2.0, "patience": 500},
         "overfit": {"degree": 12, "n_points": 15},
     },
+    predict=Prediction(
+        question=(
+            "Fit a degree-12 polynomial to 15 points: what happens to the training and validation "
+            "errors?"
+        ),
+        preset="overfit",
+        answer=(
+            "Training error falls to 0.0011 while validation error explodes to about 62; degree 5 "
+            "is best here (validation 0.054). With almost as many coefficients as points the "
+            "polynomial threads the noise and swings wildly between samples."
+        ),
+    ),
 )

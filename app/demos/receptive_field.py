@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from app.demos.plot import PAIR_WIDTH, Series, bar_chart, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 POOL_SIZE = 2  # every pool is 2×2 with stride 2, as in VGG
 
@@ -140,4 +140,16 @@ DEMO = Demo(
         "two-layers": {"layers": 2},
         "vgg-block-pools": {"layers": 6, "pool_after": [2, 4]},
     },
+    predict=Prediction(
+        question=(
+            "Stack 6 3×3 convolutions with a 2×2 pool after layers 2 and 4: how big is the "
+            "receptive field?"
+        ),
+        preset="vgg-block-pools",
+        answer=(
+            "32 pixels (jump 4) instead of the 13 of six plain layers. Each pool doubles the "
+            "jump, so the later 3×3 layers add 2·4 = 8 pixels each; a single 32×32 kernel would "
+            "need 4,194,304 weights at C = 64 against 221,184 for the stack."
+        ),
+    ),
 )

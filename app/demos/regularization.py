@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Line, Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 N_SAMPLES = 60
 FEATURES = ("x1", "x2", "x3", "x1 copy", "x2 copy", "noise 1", "noise 2", "noise 3")
@@ -177,4 +177,16 @@ DEMO = Demo(
         "unstable": {"penalty": "l2", "lam": 2.0, "lr": 1.0},
         "lasso": {"penalty": "l1", "lam": 0.1},
     },
+    predict=Prediction(
+        question=(
+            "Switch the penalty from L2 to L1 at the same λ = 0.1: how many weights end at "
+            "exactly zero?"
+        ),
+        preset="lasso",
+        answer=(
+            "3 (all three noise features) instead of 0. The L1 subgradient pulls with constant "
+            "force λ even near zero, so small weights are driven to zero, while L2's pull 2λw "
+            "fades and leaves noise weights small but nonzero (e.g. 0.071)."
+        ),
+    ),
 )

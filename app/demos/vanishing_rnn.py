@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Line, Series, fmt, line_plot
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 INPUT_STD = 0.1
 H0_STD = 0.5
@@ -136,4 +136,16 @@ DEMO = Demo(
         "maximum": {"length": 200, "radius": 3.0, "activation": "linear", "hidden": 32},
         "exploding-clipped": {"radius": 1.2, "activation": "linear", "clip": 5.0},
     },
+    predict=Prediction(
+        question=(
+            "Make the RNN linear with spectral radius 1.2 and clip at 5: how large is the "
+            "gradient norm 50 steps back, before and after clipping?"
+        ),
+        preset="exploding-clipped",
+        answer=(
+            "About 9,100 (1.2⁵⁰ ≈ 9,100) before clipping and exactly 5 after, against 0.001 with "
+            "tanh and radius 0.9. Clipping rescales the norm but keeps the direction; it tames "
+            "explosion and does nothing for vanishing."
+        ),
+    ),
 )

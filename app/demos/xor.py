@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import Field
 
 from app.demos.plot import Mark, fmt, heatmap
-from app.demos.registry import Demo, DemoParams
+from app.demos.registry import Demo, DemoParams, Prediction
 
 POINTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 TARGETS = {"xor": np.array([0.0, 1.0, 1.0, 0.0]), "xnor": np.array([1.0, 0.0, 0.0, 1.0])}
@@ -266,4 +266,13 @@ DEMO = Demo(
         "maximum": {"model": "mlp", "hidden": 16},
         "perceptron": {"model": "perceptron"},
     },
+    predict=Prediction(
+        question=("Replace the MLP by a single perceptron on XOR: what accuracy can it reach?"),
+        preset="perceptron",
+        answer=(
+            "At most 0.75: it gets three of the four points (here it calls (1, 1) a 1), and the "
+            "perceptron rule never converges. No line separates {(0,1), (1,0)} from {(0,0), "
+            "(1,1)}; a hidden layer is needed."
+        ),
+    ),
 )
