@@ -17,6 +17,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app.accounts.middleware import RequireSignIn
 from app.accounts.routes import router as accounts_router
+from app.cards.notes import install as install_note_global
 from app.cards.own import sync_all_users
 from app.config import Settings
 from app.content.loader import load_content
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
+    install_note_global(app.state.templates)
 
     if settings.multi_user:
         # Innermost, so its redirects and 401s still get the security headers.

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fastapi import Request
+from markupsafe import Markup
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from app.accounts.deps import current_user_id
 from app.cards.models import CardNote
+from app.content.markdown import render_markdown
 from app.db import begin_write
 
 MAX_NOTE_CHARS = 10_000
@@ -33,3 +37,18 @@ def set_note(session: Session, user_id: int, card_id: str, text: str, now: datet
         else:
             row.note_md, row.updated_at = text, now
     session.commit()
+
+
+def card_note_html(request: Request, card_id: str) -> Markup:
+    """The viewer's note as sanitized HTML, for templates of other features (the study card).
+
+    A template global (installed by ``install``), so the study screen shows the note without
+    an extra htmx request, which would count as the study form being busy.
+    """
+    with request.app.state.sessionmaker() as session:
+        note = get_note(session, current_user_id(request), card_id)
+    return Markup(render_markdown(note)) if note else Markup("")
+
+
+def install(templates) -> None:  # type: ignore[no-untyped-def]
+    templates.env.globals["card_note_html"] = card_note_html

@@ -22,6 +22,8 @@ def test_a_note_is_shown_under_the_answer_and_in_study(study_client: TestClient)
     page = study_client.get("/cards/softmax-shift?reveal=true").text
     assert "Your note" in page and "<strong>max</strong>" in page
     assert '<span class="math inline">x-m</span>' in page
+    study = study_client.get("/study", params={"topic": "maths"}).text
+    assert 'data-card-id="softmax-shift"' in study and "<strong>max</strong>" in study
     fragment = study_client.get("/cards/softmax-shift/note", headers={"HX-Request": "true"})
     assert "<strong>max</strong>" in fragment.text
     # The page form replaces it; an empty note deletes it.
