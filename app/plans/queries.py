@@ -11,6 +11,7 @@ from fastapi import HTTPException
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from app.cards.visibility import visible_to
 from app.db import begin_write
 from app.models import Card, ReviewState, Topic
 from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, ScopeCard
@@ -97,7 +98,7 @@ def scope_cards(session: Session, user_id: int, weights: dict[str, float]) -> li
         .outerjoin(
             ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == user_id)
         )
-        .where(Card.retired.is_(False))
+        .where(visible_to(user_id))
         .order_by(Topic.position, Card.position, Card.id)
     )
     if weights:

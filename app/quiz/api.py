@@ -62,18 +62,18 @@ def checklist_json(items: Checklist) -> dict[str, Any]:
     }
 
 
-def _card(session: SessionDep, card_id: str) -> Card:
+def _card(session: SessionDep, card_id: str, user_id: int) -> Card:
     card = session.get(Card, card_id)
-    if card is None or card.retired:
+    if card is None or card.retired or card.owner_id not in (None, user_id):
         raise HTTPException(404, f"no card {card_id!r}")
     return card
 
 
 @router.post("/typed/check")
-def check(session: SessionDep, body: CheckIn) -> dict[str, Any]:
+def check(session: SessionDep, user_id: UserIdDep, body: CheckIn) -> dict[str, Any]:
     """Mark each key point covered, partly, contradicted or missing; suggest a grade (at most
     Hard when a point is contradicted, Again when the answer is too short to judge)."""
-    return checklist_json(checklist(_card(session, body.card_id), body.answer))
+    return checklist_json(checklist(_card(session, body.card_id, user_id), body.answer))
 
 
 @router.post("/typed/reviews")

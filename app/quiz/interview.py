@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.answers.checks import Checklist, check_card, checklist
+from app.cards.visibility import visible_to
 from app.db import begin_write
 from app.models import Card
 from app.problems import service as problems
@@ -54,8 +55,8 @@ class InterviewError(Exception):
         self.status_code = status_code
 
 
-def _candidates(session: Session, setup: InterviewSetup) -> list[str]:
-    query = select(Card.id).where(Card.retired.is_(False)).order_by(Card.position, Card.id)
+def _candidates(session: Session, setup: InterviewSetup, user_id: int) -> list[str]:
+    query = select(Card.id).where(visible_to(user_id)).order_by(Card.position, Card.id)
     if setup.topics:
         query = query.where(Card.topic_id.in_(setup.topics))
     if setup.level:
@@ -69,7 +70,7 @@ def start(
     """Create an interview of up to ``setup.questions`` random cards matching the filters."""
     begin_write(session, user_id)
     try:
-        cards = _candidates(session, setup)
+        cards = _candidates(session, setup, user_id)
         if not cards:
             raise InterviewError("no card matches these topics and level", 422)
         chosen = rng.sample(cards, min(setup.questions, len(cards)))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.models import Card, User
+from app.quiz.models import InterviewQuestion
 
+IN_A_MONTH = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 CARD = {
     "id": "bobs-secret-card",
     "question": "What did Bob's interviewer ask about zebra normalization?",
@@ -60,6 +63,21 @@ def test_own_cards_are_invisible_to_other_users(
         }
         assert ada.post("/api/reviews", json=answer).status_code == 200
     assert seen and "bobs-secret-card" not in seen
-    # Ada may use the same id for her own card? No: ids are global, she gets a clear refusal.
+    check = ada.post("/api/typed/check", json={"card_id": "bobs-secret-card", "answer": "zebra"})
+    assert check.status_code == 404
+    # Ada's mock interviews and interview-date forecasts never draw Bob's card.
+    started = ada.post("/api/interviews", json={"questions": 20, "topics": ["basics"]})
+    assert started.status_code == 201, started.text
+    with group_app.state.sessionmaker() as session:
+        query = select(InterviewQuestion.card_id).where(
+            InterviewQuestion.interview_id == started.json()["id"]
+        )
+        drawn = set(session.scalars(query))
+    assert drawn and "bobs-secret-card" not in drawn
+    dated = ada.post("/api/interview-dates", json={"name": "Ada's", "at": IN_A_MONTH})
+    assert dated.status_code == 201, dated.text
+    forecast = ada.get(f"/api/interview-dates/{dated.json()['id']}/forecast").json()
+    assert forecast["cards"] and "bobs-secret-card" not in {c["card_id"] for c in forecast["cards"]}
+    # Ids are global: Ada cannot take Bob's id for her own card, and is told so.
     taken = ada.post("/api/cards", json=CARD)
     assert taken.status_code == 422 and "already taken" in taken.text
