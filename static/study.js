@@ -7,7 +7,7 @@
 
 (function () {
   let revealedAt = null;
-  const MIN_ON_SCREEN_MS = 400;
+  const MIN_ON_SCREEN_MS = 250;
 
   function studyRoot() {
     return document.querySelector("[data-study]");

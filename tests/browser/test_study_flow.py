@@ -47,7 +47,7 @@ def test_keyboard_only_study_ten_cards_and_undo_one(fresh_page, fresh_url: str) 
         questions.append(question)
         page.keyboard.press("Space")
         page.wait_for_selector("details.study-answer[open]")
-        page.wait_for_timeout(150)  # a short think before grading: recorded as duration
+        page.wait_for_timeout(300)  # a short think (keys 1-4 count after 250 ms on screen)
         page.keyboard.press("1" if i % 4 == 0 else "3")
         page.wait_for_function(
             "q => document.querySelector('.study-card .question')?.innerText !== q", arg=question
