@@ -1,7 +1,10 @@
 """The question bank as an Anki deck (.apkg, written by genanki): one note per card.
 
 Front: the question. Back: the answer with math in the delimiters Anki's MathJax reads
-(``\\(...\\)`` inline, ``\\[...\\]`` display) and the key points. Tags: the card's tags and its
+(``\\(...\\)`` inline, ``\\[...\\]`` display), the key points, the follow-up questions, the
+references and the card's demos (as fields of their own). Links to other cards (``/cards/…``)
+and to the app's pages mean nothing inside Anki: they become plain text. Code keeps the app's
+highlighting (its Pygments classes, styled by the note type's CSS). Tags: the card's tags and its
 topic. Note ids come from the card ids, so re-importing an updated deck updates the notes.
 """
 
@@ -11,40 +14,70 @@ import hashlib
 import re
 import tempfile
 from collections.abc import Sequence
+from functools import cache
 from html import escape
 from pathlib import Path
 
 import genanki
 
+from app.demos.links import demo_href
 from app.models import Card
+from app.paths import STATIC_DIR
 
 MODEL_ID = 1_734_020_111  # fixed forever: Anki recognises the note type by it
 INLINE_MATH = re.compile(r'<span class="math inline">(.*?)</span>', re.DOTALL)
 BLOCK_MATH = re.compile(r'<div class="math block">\s*(.*?)\s*</div>', re.DOTALL)
 
+# A link inside the app (a card, a demo, a page): its text stays, the link goes.
+INTERNAL_LINK = re.compile(r'<a\s+href="/[^"]*"[^>]*>(.*?)</a>', re.DOTALL)
+
 CSS = """
 .card { font-family: system-ui, sans-serif; font-size: 18px; text-align: left; line-height: 1.5; }
 .question { font-size: 1.2em; font-weight: 600; }
-.key-points { border-top: 1px solid #8884; margin-top: 1em; padding-top: .5em; }
-pre { overflow-x: auto; }
+.key-points, .follow-ups, .references, .demos {
+  border-top: 1px solid #8884; margin-top: 1em; padding-top: .5em;
+}
+.references, .demos { font-size: .85em; opacity: .85; }
+pre { overflow-x: auto; padding: .6em; border: 1px solid #8884; border-radius: 6px; }
 """
+FIELDS = ("Question", "Answer", "KeyPoints", "CardId", "FollowUps", "References", "Demos")
 
-MODEL = genanki.Model(
-    MODEL_ID,
-    "dlcards question",
-    fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "KeyPoints"}, {"name": "CardId"}],
-    templates=[
-        {
-            "name": "Question → answer",
-            "qfmt": '<div class="question">{{Question}}</div>',
-            "afmt": (
-                '{{FrontSide}}<hr id="answer">{{Answer}}'
-                '<div class="key-points"><b>Key points</b>{{KeyPoints}}</div>'
-            ),
-        }
-    ],
-    css=CSS,
-)
+
+@cache
+def note_model() -> genanki.Model:
+    """The note type: its CSS carries the app's code highlighting (static/pygments.css)."""
+    pygments = (STATIC_DIR / "pygments.css").read_text(encoding="utf-8")
+    return genanki.Model(
+        MODEL_ID,
+        "dlcards question",
+        fields=[{"name": name} for name in FIELDS],
+        templates=[
+            {
+                "name": "Question → answer",
+                "qfmt": '<div class="question">{{Question}}</div>',
+                "afmt": (
+                    '{{FrontSide}}<hr id="answer">{{Answer}}'
+                    '<div class="key-points"><b>Key points</b>{{KeyPoints}}</div>'
+                    '{{#FollowUps}}<div class="follow-ups"><b>Follow-up questions</b>'
+                    "{{FollowUps}}</div>{{/FollowUps}}"
+                    '{{#References}}<div class="references"><b>References</b>'
+                    "{{References}}</div>{{/References}}"
+                    '{{#Demos}}<div class="demos"><b>Demos (in dlcards)</b>{{Demos}}</div>'
+                    "{{/Demos}}"
+                ),
+            }
+        ],
+        css=CSS + pygments,
+    )
+
+
+def plain_links(html: str) -> str:
+    """Links to the app's own pages (``/cards/relu``) as their text: Anki cannot follow them."""
+    return INTERNAL_LINK.sub(lambda m: f'<span class="link">{m.group(1)}</span>', html)
+
+
+def _items(values: Sequence[str]) -> str:
+    return f"<ul>{''.join(f'<li>{escape(v)}</li>' for v in values)}</ul>" if values else ""
 
 
 def anki_math(html: str) -> str:
@@ -61,9 +94,22 @@ def deck_id(name: str) -> int:
 def note_for(card: Card) -> genanki.Note:
     points = "".join(f"<li>{escape(p)}</li>" for p in card.key_points)
     tags = [*card.tags, f"topic::{card.topic_id}", f"level::{card.level}"]
+    demos = [
+        f"{link.get('label') or link['demo']}: {demo_href(link['demo'], link.get('params') or {})}"
+        for link in card.demos or []
+        if isinstance(link.get("demo"), str)
+    ]
     return genanki.Note(
-        model=MODEL,
-        fields=[escape(card.question), anki_math(card.answer_html), f"<ul>{points}</ul>", card.id],
+        model=note_model(),
+        fields=[
+            escape(card.question),
+            anki_math(plain_links(card.answer_html)),
+            f"<ul>{points}</ul>",
+            card.id,
+            _items(card.follow_ups or []),
+            _items(card.references or []),
+            _items(demos),
+        ],
         tags=[t.replace(" ", "_") for t in tags],
         guid=genanki.guid_for("dlcards", card.id),
     )

@@ -67,3 +67,27 @@ def test_csv_round_trips_through_a_csv_reader(loaded: Session) -> None:
     assert neuron["key_points"].split("\n")[0] == "a weighted sum of the inputs plus a bias"
     assert neuron["tags"] == "neuron basics"
     assert neuron["answer"].startswith("A neuron takes a weighted sum")
+
+
+def test_apkg_fields_follow_ups_references_demos_and_plain_internal_links(
+    loaded: Session, tmp_path: Path
+) -> None:
+    from app.export.anki import note_model, plain_links
+
+    html = '<p>See <a href="/cards/relu">ReLU</a> and <a href="https://arxiv.org">the paper</a></p>'
+    assert plain_links(html) == (
+        '<p>See <span class="link">ReLU</span> and <a href="https://arxiv.org">the paper</a></p>'
+    )
+    path = tmp_path / "deck.apkg"
+    write_apkg(export_cards(loaded), deck_name(None), path)
+    by_id = {
+        flds.split(FIELD_SEPARATOR)[3]: flds.split(FIELD_SEPARATOR)
+        for flds, _ in _notes(path, tmp_path)
+    }
+    fields = by_id["what-is-a-neuron"]
+    assert len(fields) == 7
+    assert fields[4] == "<ul><li>Why is the nonlinearity needed?</li></ul>"
+    assert "Goodfellow, Bengio, Courville" in fields[5]
+    assert fields[6].startswith("<ul><li>ReLU up close: /demos/activations?fn=relu</li>")
+    assert all('href="/' not in f for card in by_id.values() for f in card)
+    assert ".highlight .k" in note_model().css  # code highlighting styled inside Anki
