@@ -51,7 +51,7 @@ def running_server(database_url: str | None = None, workers: int = 1) -> Iterato
             process.stderr.close()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
