@@ -220,7 +220,7 @@ def test_stats_page_and_api(study_client: TestClient, clock: Clock) -> None:
         _grade(study_client, _next(study_client), 4)
     page = study_client.get("/stats")
     assert page.status_code == 200
-    assert page.text.count("<svg") == 7 and "Data table" in page.text
+    assert page.text.count("<svg") == 8 and "Data table" in page.text  # 7 charts + calibration
     assert 'role="img"' in page.text
     data = study_client.get("/api/stats", params={"days": 90}).json()
     assert data["reviews_per_day"][-1]["learn"] == 3 and len(data["reviews_per_day"]) == 90
