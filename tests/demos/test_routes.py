@@ -30,7 +30,7 @@ def test_page_has_form_result_explanation_and_related_cards(client):
     assert '<form class="demo-form" action="/demos/activations" method="get"' in text
     assert 'hx-get="/demos/activations"' in text
     assert 'hx-trigger="input changed delay:200ms, change delay:200ms, submit"' in text
-    assert 'hx-target="#demo-result"' in text and 'hx-push-url="true"' in text
+    assert 'hx-target="#demo-result"' in text and 'hx-replace-url="true"' in text
     assert '<section id="demo-result"' in text and "<svg" in text
     assert "What to look for" in text and "<strong>Shaded regions</strong>" in text
     # the fixture card links here with a preset, and to a demo that does not exist
