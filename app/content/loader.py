@@ -372,9 +372,16 @@ def _plan(  # type: ignore[no-untyped-def]
         if row is None or any(getattr(row, k) != v for k, v in values.items()):
             plan.append(_upsert(Topic, entry.id, values))
     topic_rank = {t.id: i for i, t in enumerate(bank.topics)}
+    # Bank order: by topic, then level; within a level the concept cards before the practice
+    # problems that apply them, so a new card's computation comes after its idea.
     ordered = sorted(
         bank.cards,
-        key=lambda c: (topic_rank.get(c.front.topic, 99), LEVEL_ORDER[c.front.level], c.front.id),
+        key=lambda c: (
+            topic_rank.get(c.front.topic, 99),
+            LEVEL_ORDER[c.front.level],
+            c.front.problem is not None,
+            c.front.id,
+        ),
     )
     for position, card in enumerate(ordered, position_base):
         row = cards.get(card.front.id)
