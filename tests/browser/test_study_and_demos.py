@@ -30,6 +30,7 @@ def test_keyboard_only_study_with_undo(page) -> None:  # type: ignore[no-untyped
     first = current_card(page)
     page.keyboard.press("Space")
     page.locator("details.study-answer[open]").wait_for()
+    page.wait_for_timeout(300)  # grade keys count once the answer was on screen for 250 ms
     page.keyboard.press("3")  # Good
     page.wait_for_function(
         "id => document.querySelector('article.study-card')?.dataset.cardId !== id", arg=first
@@ -38,6 +39,7 @@ def test_keyboard_only_study_with_undo(page) -> None:  # type: ignore[no-untyped
     assert page.url.endswith("/study")  # swapped by htmx, no navigation
     page.keyboard.press("Space")
     page.locator("details.study-answer[open]").wait_for()
+    page.wait_for_timeout(300)
     page.keyboard.press("1")  # Again
     page.wait_for_function(
         "id => document.querySelector('article.study-card')?.dataset.cardId !== id", arg=second
