@@ -29,6 +29,8 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": f"sqlite:///{tmp_path / 'test.db'}",
         "content_dir": FIXTURE_BANK,
+        # Own cards per test too: on PostgreSQL the default (./data/own-cards) would be shared.
+        "user_content_dir": tmp_path / "own-cards",
         "allowed_hosts": TEST_HOSTS,
         "timezone": "UTC",
     }

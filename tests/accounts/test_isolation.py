@@ -97,7 +97,8 @@ def test_progress_pages_and_exports_hold_only_the_callers_data(member) -> None:
     # Bob's suspended card is still studyable for Ada, and her answer is hers alone.
     answer = {"card_id": bobs["suspended"], "rating": 3, "review_token": bobs["tokens"][0]}
     reply = ada.post("/api/reviews", json=answer)
-    assert reply.status_code == 200 and reply.json()["duplicate"] is False
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["duplicate"] is False
     backup = ada.get("/api/progress").json()
     assert [log["card_id"] for log in backup["review_logs"]] == [bobs["suspended"]]
     assert backup["flags"] == [] and backup["settings"]["new_per_day"] == 20
