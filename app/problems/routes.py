@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
+from app.deps import UserIdDep
 from app.problems import parse, service
 from app.problems.core import MAX_SEED
 
@@ -41,9 +42,9 @@ class CheckOut(BaseModel):
     demo_url: str | None = Field(description="the demo preset to exactly these numbers")
 
 
-def _posed(session: SessionDep, card_id: str, seed: int) -> service.Posed:
+def _posed(session: SessionDep, card_id: str, seed: int, user_id: int) -> service.Posed:
     try:
-        return service.pose(session, card_id, seed)
+        return service.pose(session, card_id, seed, user_id)
     except service.NotAProblem as error:
         raise HTTPException(404, str(error)) from None
 
@@ -51,11 +52,12 @@ def _posed(session: SessionDep, card_id: str, seed: int) -> service.Posed:
 @router.get("/{card_id}/draw")
 def draw(
     session: SessionDep,
+    user_id: UserIdDep,
     card_id: CardId,
     seed: Annotated[int, Query(ge=0, le=MAX_SEED)],
 ) -> DrawOut:
     """The problem with the numbers of this seed (the same seed always gives the same numbers)."""
-    posed = _posed(session, card_id, seed)
+    posed = _posed(session, card_id, seed, user_id)
     return DrawOut(
         seed=seed,
         question_html=posed.question_html,
@@ -65,9 +67,9 @@ def draw(
 
 
 @router.post("/{card_id}/check")
-def check(session: SessionDep, card_id: CardId, body: CheckIn) -> CheckOut:
+def check(session: SessionDep, user_id: UserIdDep, card_id: CardId, body: CheckIn) -> CheckOut:
     """Check a typed answer; an unreadable one is a 422 saying what was expected, not a grade."""
-    posed = _posed(session, card_id, body.seed)
+    posed = _posed(session, card_id, body.seed, user_id)
     try:
         checked = parse.check(posed.draw.answer, body.answer)
     except parse.Unreadable as error:

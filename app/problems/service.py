@@ -82,9 +82,10 @@ def answer_format(answer: Answer) -> dict[str, Any]:
     return out
 
 
-def problem_card(session: Session, card_id: str) -> Card:
+def problem_card(session: Session, card_id: str, user_id: int) -> Card:
+    """The problem card, if this user may see it (bank cards, and their own cards only)."""
     card = session.get(Card, card_id)
-    if card is None or card.retired or not card.problem:
+    if card is None or card.retired or not card.problem or card.owner_id not in (None, user_id):
         raise NotAProblem(f"no practice problem {card_id!r}")
     return card
 
@@ -99,8 +100,8 @@ def pose_card(card: Card, seed: int) -> Posed:
     return Posed(card.id, seed, spec["question"].format(**drawn.shown), drawn)
 
 
-def pose(session: Session, card_id: str, seed: int) -> Posed:
-    return pose_card(problem_card(session, card_id), seed)
+def pose(session: Session, card_id: str, seed: int, user_id: int) -> Posed:
+    return pose_card(problem_card(session, card_id, user_id), seed)
 
 
 def seed_for_review(session: Session, user_id: int, card_id: str) -> int:
@@ -220,7 +221,7 @@ def check_for_review(
 ) -> ProblemCheck:
     """Check the answer to this user's current draw and suggest a grade (writes nothing)."""
     try:
-        posed = pose(session, card_id, seed_for_review(session, user_id, card_id))
+        posed = pose(session, card_id, seed_for_review(session, user_id, card_id), user_id)
     except NotAProblem as error:
         return ProblemCheck(card_id, typed, error=str(error), shown_at=shown_at)
     try:
