@@ -29,11 +29,12 @@ def fresh_page(browser, fresh_url: str) -> Iterator[object]:  # type: ignore[no-
 
 
 def test_keyboard_only_session_mixing_cards_and_problems(fresh_page, fresh_url: str) -> None:  # type: ignore[no-untyped-def]
-    """cnn in bank order: a card, then problems; a wrong answer shows the solution and demo."""
+    """cnn in bank order: the beginner cards, then their problems; a wrong answer shows the
+    solution and the demo."""
     page = fresh_page
     page.goto("/study?topic=cnn")
     kinds, exact_links = [], 0
-    for _ in range(4):  # cnn-layers, then compute-conv-layer-params, -conv-output-size, ...
+    for _ in range(8):  # five beginner cards, then compute-conv-layer-params, -output-size, ...
         card_id = page.get_attribute(".study-card", "data-card-id")
         if page.locator("#problem-answer").count():
             kinds.append("problem")
@@ -61,4 +62,4 @@ def test_keyboard_only_session_mixing_cards_and_problems(fresh_page, fresh_url: 
     assert kinds[0] == "card" and kinds.count("problem") >= 2
     assert exact_links >= 1  # conv-output-size always fits the conv-pool demo
     stats = httpx.get(f"{fresh_url}/api/stats").json()
-    assert sum(d["learn"] for d in stats["reviews_per_day"]) == 4
+    assert sum(d["learn"] for d in stats["reviews_per_day"]) == 8  # one answer per card shown

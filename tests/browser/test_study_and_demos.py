@@ -26,7 +26,7 @@ def current_card(page) -> str:  # type: ignore[no-untyped-def]
 def test_keyboard_only_study_with_undo(page) -> None:  # type: ignore[no-untyped-def]
     answered_before = int(dashboard(page)["Answered today"])
     seen_before = cards_seen(page)
-    page.goto("/study")
+    page.goto("/study?topic=llm-evaluation")  # a topic no other browser test studies
     first = current_card(page)
     page.keyboard.press("Space")
     page.locator("details.study-answer[open]").wait_for()
@@ -36,7 +36,7 @@ def test_keyboard_only_study_with_undo(page) -> None:  # type: ignore[no-untyped
         "id => document.querySelector('article.study-card')?.dataset.cardId !== id", arg=first
     )
     second = current_card(page)
-    assert page.url.endswith("/study")  # swapped by htmx, no navigation
+    assert page.url.endswith("/study?topic=llm-evaluation")  # swapped by htmx, no navigation
     page.keyboard.press("Space")
     page.locator("details.study-answer[open]").wait_for()
     page.wait_for_timeout(300)
