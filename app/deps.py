@@ -15,10 +15,10 @@ from app.accounts.deps import current_user_id
 from app.db import SessionDep
 from app.study.preferences import UserContext, user_context
 
-# The largest id a database row can have (a signed 64-bit integer, on SQLite and PostgreSQL):
-# a larger one in a path is a 422, never an OverflowError in the driver.
-MAX_ROW_ID = 2**63 - 1
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id (1 … 2⁶³ − 1)")]
+# The largest id a row can have: the id columns are INTEGER, 32-bit signed on PostgreSQL. A
+# larger id in a path is a 422, never an out-of-range error from the driver.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id (1 … 2³¹ − 1)")]
 
 
 def get_now() -> datetime:
