@@ -73,7 +73,7 @@ def test_gradient_descent_diverges_past_threshold(page, watch) -> None:  # type:
 def test_grade_without_javascript(nojs_page) -> None:  # type: ignore[no-untyped-def]
     page = nojs_page
     answered_before = int(dashboard(page)["Answered today"])
-    page.goto("/study")
+    page.goto("/study?topic=alignment")  # concept cards first; no other browser test studies it
     page.locator("summary", has_text="Show answer").click()  # <details> needs no script
     page.get_by_role("button", name=re.compile("^Good")).click()
     page.wait_for_url(re.compile(r"/study"))
