@@ -6,6 +6,7 @@ routes), so cards, study, interviews and exports depend on them without dependin
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -53,3 +54,15 @@ def get_context(
 
 
 ContextDep = Annotated[UserContext, Depends(get_context)]
+
+
+async def close_form_after(request: Request) -> AsyncIterator[None]:
+    """Close the form a route read itself with ``request.form()`` once the request is done.
+
+    FastAPI closes only the forms it parsed for a route's parameters; a multipart body sent to
+    any other route would otherwise leave its uploaded parts in open temporary files.
+    """
+    try:
+        yield
+    finally:
+        await request.close()

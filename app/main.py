@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -22,6 +22,7 @@ from app.cards.own import sync_all_users
 from app.config import Settings
 from app.content.loader import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
+from app.deps import close_form_after
 from app.openapi import ERROR_RESPONSES, use_one_error_shape
 from app.paths import STATIC_DIR
 from app.security import SameOriginMiddleware
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         responses=ERROR_RESPONSES,
+        dependencies=[Depends(close_form_after)],
     )
     app.state.settings = settings
     app.state.engine = engine

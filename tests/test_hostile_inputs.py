@@ -6,6 +6,8 @@ driver, which cannot hold it).
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 
 from app.deps import MAX_ROW_ID
@@ -67,3 +69,21 @@ def test_deeply_nested_json_body_is_refused(client) -> None:
         "/api/progress", content="[" * 100_000, headers={"content-type": "application/json"}
     )
     assert 400 <= response.status_code < 500
+
+
+def test_a_file_sent_to_a_form_route_is_closed_after_the_request(client, monkeypatch) -> None:
+    """A multipart upload to a route that reads its own form leaves no temporary file open."""
+    opened: list[object] = []
+    real_init = tempfile.SpooledTemporaryFile.__init__
+
+    def remember(self, *args, **kwargs) -> None:
+        real_init(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "__init__", remember)
+    response = client.post(
+        "/cards/preview", files={"answer": ("answer.txt", b"x" * 100, "text/plain")}
+    )
+    assert response.status_code < 500
+    assert len(opened) == 1
+    assert opened[0].closed
