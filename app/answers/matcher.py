@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -122,7 +122,8 @@ def stem(word: str) -> str:
     """The term of one lowercase word: American spelling, then its Snowball stem."""
     for pattern, replacement in _SPELLINGS:
         word = pattern.sub(replacement, word)
-    return _stemmer().stemWord(word)
+    stemmed: str = _stemmer().stemWord(word)  # snowballstemmer ships no types
+    return stemmed
 
 
 @dataclass(frozen=True)
@@ -184,10 +185,6 @@ def _phrase(text: str) -> tuple[str, ...]:
     return tuple(t.term for t in _raw_tokens(text) if t.term)
 
 
-def _phrase(text: str) -> tuple[str, ...]:
-    return tuple(t.term for t in _raw_tokens(text) if t.term)
-
-
 def all_tokens(text: str, synonyms: Synonyms) -> list[Token]:
     """Every word of the text, stop words included, with synonym phrases collapsed."""
     tokens = _raw_tokens(text[:MAX_ANSWER_CHARS])
@@ -206,12 +203,14 @@ def all_tokens(text: str, synonyms: Synonyms) -> list[Token]:
     return out
 
 
-def terms_of(text: str, synonyms: Synonyms) -> list[Token]:
-    """The text's content tokens with synonym phrases collapsed (each word keeps its place)."""
-    return [t for t in all_tokens(text, synonyms) if t.term]
+def terms_of(text: str, synonyms: Synonyms) -> list[str]:
+    """The text's content terms in order, with synonym phrases collapsed."""
+    return [t.term for t in all_tokens(text, synonyms) if t.term]
 
 
-def _pieces(text: str, tokens: list[Token], breaks: re.Pattern[str], words: frozenset[str]):
+def _pieces(
+    text: str, tokens: list[Token], breaks: re.Pattern[str], words: frozenset[str]
+) -> list[list[Token]]:
     """Split tokens where the text between two of them holds a break, or before a break word
     (never inside parentheses: "(sparsity, feature selection)" belongs to its clause)."""
     pieces: list[list[Token]] = [[]]
@@ -328,13 +327,13 @@ def _prepared(text: str, groups: tuple[tuple[str, ...], ...]) -> _Text:
     return _Text(text, clauses(text, tokens), {t.term for t in tokens if t.term})
 
 
-def _share(terms: set[str], found: set[str], weights: Weights) -> float:
+def _share(terms: Set[str], found: Set[str], weights: Weights) -> float:
     total = sum(weights.of(t) for t in terms)
     return sum(weights.of(t) for t in terms & found) / total if total else 0.0
 
 
 def _compare(
-    part: Clause, answer: list[Clause], weights: Weights, own: set[str] = frozenset()
+    part: Clause, answer: list[Clause], weights: Weights, own: Set[str] = frozenset()
 ) -> tuple[float, float, str]:
     """The best share of ``part`` an answer clause states the same way, the best one it states
     the opposite way, and why (negation, direction, roles, operators).
@@ -420,8 +419,8 @@ def match(
     tokens = all_tokens(answer, groups)
     answer_tokens = [t for t in tokens if t.term]
     points = [_prepared(p, key) for p in key_points]
-    point_terms = [[t.term for t in terms_of(p, groups)] for p in key_points]
-    context_terms = [[t.term for t in terms_of(c, groups)] for c in context]
+    point_terms = [terms_of(p, groups) for p in key_points]
+    context_terms = [terms_of(c, groups) for c in context]
     weights = Weights([*point_terms, *context_terms])
     answer_clauses = clauses(answer, tokens)
     sentence_tokens = _pieces(answer, tokens, SENTENCE_END, frozenset())

@@ -376,7 +376,7 @@ def _operands(words: Sequence[Word]) -> dict[str, str]:
             continue
         for nxt in words[i + 1 : i + 4]:
             if nxt.term and nxt.term not in (DIVIDE, MULTIPLY):
-                found.setdefault(nxt.term, w.term)  # type: ignore[arg-type]
+                found.setdefault(nxt.term, w.term)
                 break
     return found
 
