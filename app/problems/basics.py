@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +70,7 @@ def sigmoid_derivative(d: Draws) -> Draw:
     )
 
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, tuple[str, Callable[[float, float], float]]] = {
     "gelu": (r"x\,\Phi(x)", lambda x, a: x * 0.5 * (1 + math.erf(x / math.sqrt(2)))),
     "silu": (r"x\,\sigma(x)", lambda x, a: x / (1 + math.exp(-x))),
     "elu": (
@@ -99,7 +101,7 @@ def activation_value(d: Draws) -> Draw:
         rf"At $x = {fmt(x)}$: **{fmt(worked)}**.",
     ]
     name = fn.replace("_", " ") + (f" (α = {alpha})" if fn in ALPHA else "")
-    demo_params: dict = {"fn": fn, "at": x} | ({"alpha": alpha} if fn in ALPHA else {})
+    demo_params: dict[str, Any] = {"fn": fn, "at": x} | ({"alpha": alpha} if fn in ALPHA else {})
     return Draw(
         {"fn": fn, "x": x, "alpha": alpha},
         {"fn": name, "x": fmt(x)},
@@ -154,7 +156,8 @@ def cross_entropy(d: Draws) -> Draw:
     )
 
 
-def _run(name: str, x0: float, grads: list[float], lr: float, **optim: object) -> float:
+def _run(name: str, x0: float, grads: list[float], lr: float, **optim: Any) -> float:
+    """``x`` after the optimizer's steps (``optim``: GradientDescentParams fields, validated there)."""
     step = make_step(GradientDescentParams(function="parabola", start=[x0], **optim), name, lr)
     x = x0
     for g in grads:
@@ -212,7 +215,7 @@ def adam_step(d: Draws) -> Draw:
     return Draw(params, shown, Answer(value=x, **decimals(4)), steps, xs)
 
 
-def _schedule(d: Draws) -> dict:
+def _schedule(d: Draws) -> dict[str, Any]:
     steps = d.pick([1000, 2000, 5000, 10000])
     return {
         "steps": steps,
@@ -221,7 +224,7 @@ def _schedule(d: Draws) -> dict:
     }
 
 
-def _lr_at(p: dict, schedule: str, t: int) -> float:
+def _lr_at(p: dict[str, Any], schedule: lr_schedule.Schedule, t: int) -> float:
     params = lr_schedule.LRScheduleParams(schedule=schedule, compare="", function="none", **p)
     return float(lr_schedule.learning_rates(params, schedule)[t])
 

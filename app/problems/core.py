@@ -7,6 +7,7 @@ number those steps arrive at by plain arithmetic (so a test can hold the two aga
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ class Draws:
         k = int(self.rng.integers(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1))
         return round(k * step, 10)
 
-    def reals(self, name: str, step: float, count: int) -> list[float]:
+    def reals(self, name: str, step: float, count: builtins.int) -> list[float]:
         return [self.real(name, step) for _ in range(count)]
 
     def pick(self, options: list[Any] | tuple[Any, ...]) -> Any:

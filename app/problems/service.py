@@ -116,7 +116,7 @@ def seed_for_review(session: Session, user_id: int, card_id: str) -> int:
 
 def median_ms(session: Session, user_id: int, card_id: str) -> float | None:
     """The user's median time on this problem's correct answers (None before the third)."""
-    times = sorted(
+    times: list[int] = sorted(
         t
         for t, problem in session.execute(
             select(ReviewLog.duration_ms, ReviewLog.problem).where(

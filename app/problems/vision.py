@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from app.demos import detection, receptive_field
@@ -18,7 +20,7 @@ def _diagonal(n: int) -> list[list[float]]:
     return np.eye(n).tolist()
 
 
-def _conv_demo(n: int, k: int, s: int, p: int) -> tuple[str, dict] | None:
+def _conv_demo(n: int, k: int, s: int, p: int) -> tuple[str, dict[str, Any]] | None:
     if n > CONV_DEMO_MAX or k > 7 or p > 3:
         return None
     blur = [[round(1 / (k * k), 6)] * k for _ in range(k)]
