@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -42,13 +42,17 @@ def render(
     """Render the whole page, or only ``block`` when htmx asked for a fragment."""
     templates: Jinja2Blocks = request.app.state.templates
     block_name = block if block and is_htmx(request) else None
-    response = templates.TemplateResponse(
-        request,
-        template_name,
-        context or {},
-        status_code=status_code,
-        headers=headers,
-        block_name=block_name,
+    # Typed as Response; a page (_TemplateResponse) and a block are both HTMLResponses.
+    response = cast(
+        HTMLResponse,
+        templates.TemplateResponse(
+            request,
+            template_name,
+            context or {},
+            status_code=status_code,
+            headers=headers,
+            block_name=block_name,
+        ),
     )
     # Pages and fragments share a URL; caches must keep them apart.
     response.headers["Vary"] = "HX-Request"

@@ -83,7 +83,9 @@ class RequireSignIn:
         )
 
 
-async def _respond(send: Send, status: int, body: bytes, headers: list) -> None:  # type: ignore[type-arg]
+async def _respond(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
     await send(
         {
             "type": "http.response.start",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.accounts.models import LoginFailure
 from app.db import begin_write
@@ -46,7 +46,7 @@ def normalized(account: str) -> str:
 
 
 def _blocked_for(
-    session: Session, column, key: str, limit: int, now: datetime  # type: ignore[no-untyped-def]
+    session: Session, column: InstrumentedAttribute[str], key: str, limit: int, now: datetime
 ) -> int | None:
     since = now - WINDOW
     count, oldest = session.execute(

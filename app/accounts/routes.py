@@ -123,10 +123,8 @@ def signup(
     address = client_address(request)
     refusal = ratelimit.check(session, name, address, now)
     if refusal is not None:
-        errors = {"name": refusal.message}
-        return render(
-            request, "accounts/signup.html", {"name": name, "errors": errors}, status_code=429
-        )
+        context = {"name": name, "errors": {"name": refusal.message}}
+        return render(request, "accounts/signup.html", context, status_code=429)
     errors: dict[str, str] = {}
     if password != confirm:
         errors["confirm"] = "the two passwords differ"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import CursorResult, Engine, delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import SignInSession
@@ -59,6 +60,7 @@ def end_all(session: Session, user_id: int, *, keep: str | None = None) -> int:
     query = delete(SignInSession).where(SignInSession.user_id == user_id)
     if keep is not None:
         query = query.where(SignInSession.token_hash != token_hash(keep))
-    ended = session.execute(query).rowcount
+    result = cast(CursorResult[Any], session.execute(query))  # a DELETE's result has a rowcount
+    ended = result.rowcount
     session.commit()
     return int(ended or 0)
