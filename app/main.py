@@ -86,16 +86,18 @@ def _include_routers(app: FastAPI) -> None:
     from app.cards.routes import router as cards_router
     from app.demos.routes import router as demos_router
     from app.export.routes import router as export_router
+    from app.interview.routes import router as interview_router
     from app.leeches.routes import router as leeches_router
     from app.plans.routes import router as plans_router
     from app.problems.routes import router as problems_router
-    from app.quiz.routes import router as quiz_router
     from app.study.routes import router as study_router
+    from app.study.typed_routes import router as typed_router
 
     app.include_router(own_cards_router)  # before cards_router: /cards/new is not a card id
     app.include_router(cards_router)
     app.include_router(study_router)
-    app.include_router(quiz_router)
+    app.include_router(typed_router)
+    app.include_router(interview_router)
     app.include_router(plans_router)
     app.include_router(problems_router)
     app.include_router(leeches_router)

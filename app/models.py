@@ -190,7 +190,7 @@ class ReviewLog(Base):
 # Feature tables defined next to their feature join this metadata.
 import app.accounts.models  # noqa: E402, F401
 import app.cards.models  # noqa: E402, F401
+import app.interview.models  # noqa: E402, F401
 import app.plans.models  # noqa: E402, F401
-import app.quiz.models  # noqa: E402, F401
 import app.study.fit_log  # noqa: E402, F401
 import app.study.models  # noqa: E402, F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.answers.matcher import (
     MatchResult,
@@ -106,3 +107,26 @@ def parse_marks(values: Sequence[str], count: int) -> list[bool]:
     """Checkbox values ("1", "3": the 1-based numbers of covered points) as a list of marks."""
     chosen = {int(v) for v in values if v.isdigit()}
     return [number in chosen for number in range(1, count + 1)]
+
+
+def checklist_json(items: Checklist) -> dict[str, Any]:
+    """A checklist as the JSON APIs return it (typed-answer checks, interview summaries)."""
+    return {
+        "points": [
+            {
+                "number": i.number,
+                "text": i.text,
+                "covered": i.covered,
+                "suggested": i.suggested,
+                "status": i.status,
+                "reason": i.reason,
+                "matched": list(i.matched),
+            }
+            for i in items.items
+        ],
+        "covered": items.covered_count,
+        "contradicted": items.contradicted_count,
+        "too_short": items.too_short,
+        "share": items.share,
+        "suggested_rating": items.suggested_rating,
+    }

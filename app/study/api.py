@@ -1,4 +1,5 @@
-"""The study JSON API: the next card, grading, undo, stats and settings (listed at /docs)."""
+"""The study JSON API: the next card, grading (also of typed answers), undo, stats and settings
+(listed at /docs)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Query, Requ
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from app.answers.checks import checklist, checklist_json
 from app.db import SessionDep
-from app.deps import ContextDep, NowDep
+from app.deps import ContextDep, NowDep, UserIdDep
+from app.models import Card
 from app.problems import service as problems
 from app.study import calibration, optimize, preferences, reviews, stats, view, workload
 from app.study.deps import FiltersDep
 from app.study.preferences import UserContext
+from app.study.reviews import MAX_ANSWER_CHARS
 
 router = APIRouter(prefix="/api", tags=["study"])
 
@@ -107,6 +111,52 @@ def undo_review(session: SessionDep, ctx: ContextDep, now: NowDep) -> dict[str, 
         "rating": undone.rating,
         "kind": undone.kind,
     }
+
+
+class CheckIn(BaseModel):
+    card_id: str = Field(max_length=100)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
+
+
+class TypedReviewIn(CheckIn):
+    rating: int = Field(ge=1, le=4, description="the grade the user confirmed")
+    review_token: str = Field(min_length=1, max_length=reviews.MAX_TOKEN_LENGTH)
+    duration_ms: int | None = Field(None, ge=0, le=reviews.MAX_DURATION_MS)
+
+
+def _card(session: SessionDep, card_id: str, user_id: int) -> Card:
+    card = session.get(Card, card_id)
+    if card is None or card.retired or card.owner_id not in (None, user_id):
+        raise HTTPException(404, f"no card {card_id!r}")
+    return card
+
+
+@router.post("/typed/check")
+def check(session: SessionDep, user_id: UserIdDep, body: CheckIn) -> dict[str, Any]:
+    """Mark each key point covered, partly, contradicted or missing; suggest a grade (at most
+    Hard when a point is contradicted, Again when the answer is too short to judge)."""
+    return checklist_json(checklist(_card(session, body.card_id, user_id), body.answer))
+
+
+@router.post("/typed/reviews")
+def typed_review(
+    session: SessionDep, ctx: ContextDep, now: NowDep, body: TypedReviewIn
+) -> dict[str, Any]:
+    """Record the confirmed grade as an FSRS review that keeps the typed answer."""
+    try:
+        result = reviews.grade(
+            session,
+            ctx,
+            body.card_id,
+            body.rating,
+            now,
+            review_token=body.review_token,
+            answer_text=body.answer,
+            duration_ms=body.duration_ms,
+        )
+    except reviews.StudyError as error:
+        raise _refused(error) from None
+    return result.as_json()
 
 
 @router.get("/stats")

@@ -32,3 +32,8 @@ def get_filters(
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]
+
+
+def form_filters(topic: str, level: str, tag: str) -> Filters:
+    """The queue filters a study form posted back (cut to the lengths the query allows)."""
+    return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)

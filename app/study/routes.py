@@ -36,7 +36,7 @@ from app.study import (
 from app.study.api import refit_later
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
-from app.study.deps import FiltersDep
+from app.study.deps import FiltersDep, form_filters
 from app.study.preferences import UserContext
 from app.study.queue import Filters
 from app.study.scheduler import RATING_LABELS, Rating
@@ -129,7 +129,7 @@ def study_page(
     card: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The next card (learning, then reviews, then new), or what comes next when done."""
-    if mode == "typed":  # typed answers live in the quiz feature, with the same filters
+    if mode == "typed":  # typed answers have their own pages, with the same filters
         query = urlencode(filters.query())
         return RedirectResponse("/study/typed" + (f"?{query}" if query else ""), status_code=303)
     message = f"Undid your answer to {undone}." if undone else None
@@ -145,10 +145,6 @@ def study_page(
         message=message,
         recorded=last,
     )
-
-
-def _form_filters(topic: str, level: str, tag: str) -> Filters:
-    return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)
 
 
 @dataclass(frozen=True)
@@ -169,7 +165,7 @@ def study_scope(
     tag: Annotated[str, Form(max_length=100)] = "",
     interview_date: Annotated[str, Form(max_length=20)] = "",
 ) -> StudyScope:
-    filters = _form_filters(topic, level, tag)
+    filters = form_filters(topic, level, tag)
     date_id = int(interview_date) if interview_date.isdigit() else 0
     if 0 < date_id <= MAX_ROW_ID:
         filters = replace(filters, interview=recall_target(session, user_id, date_id, now))

@@ -137,6 +137,14 @@ def _s(n: int) -> str:
     return "" if n == 1 else "s"
 
 
+def preview_grades(session: Session, ctx: UserContext, card_id: str, now: datetime) -> list[Grade]:
+    """The four grades with the interval FSRS would give the card now (raises
+    ``SCHEDULING_ERRORS`` for a stored state it cannot continue from)."""
+    state = store.card_state(store.get_row(session, ctx.user_id, card_id))
+    intervals = preview(ctx.config, state, now, ctx.fuzz_key(card_id))
+    return [Grade(int(r), RATING_LABELS[r], interval) for r, interval in intervals.items()]
+
+
 EXTRA_NEW_CHOICES = (5, 10, 20)  # "learn N more new cards today" on the done screens
 
 MAX_SKIPPED = 20  # damaged cards passed over in one request before giving up on the queue
@@ -162,9 +170,8 @@ def build(
             nxt = queue.next_card(session, ctx, filters, now, ahead=ahead, skip=view.skipped)
             if nxt is None:
                 break
-            state = store.card_state(store.get_row(session, ctx.user_id, nxt.card.id))
             try:
-                intervals = preview(ctx.config, state, now, ctx.fuzz_key(nxt.card.id))
+                grades = preview_grades(session, ctx, nxt.card.id, now)
                 break
             except SCHEDULING_ERRORS:
                 view.skipped.append(nxt.card.id)
@@ -188,5 +195,5 @@ def build(
     if cram:
         view.grades = [Grade(int(r), name, None) for r, name in RATING_LABELS.items()]
     else:
-        view.grades = [Grade(int(r), RATING_LABELS[r], ivl) for r, ivl in intervals.items()]
+        view.grades = grades
     return view

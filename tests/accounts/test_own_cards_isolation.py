@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from app.interview.models import InterviewQuestion
 from app.models import Card, User
-from app.quiz.models import InterviewQuestion
 
 IN_A_MONTH = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
 CARD = {

@@ -8,17 +8,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.interview.models import Interview
 from app.models import ReviewLog, ReviewState
-from app.quiz.models import Interview
 from tests.clock import Clock
-from tests.quiz.conftest import GOOD_ANSWER, add_topic_cards
+from tests.interview.conftest import GOOD_ANSWER, add_topic_cards
 
 
 def test_full_interview_through_the_json_api(
-    quiz_client: TestClient, db: Session, clock: Clock
+    interview_client: TestClient, db: Session, clock: Clock
 ) -> None:
     add_topic_cards(db, "optim", 6)
-    created = quiz_client.post(
+    created = interview_client.post(
         "/api/interviews",
         json={"topics": ["optim"], "questions": 5, "seconds_per_question": 120},
     )
@@ -28,21 +28,21 @@ def test_full_interview_through_the_json_api(
     waits = [30, 5, 200, 60, 119]  # question 3 is answered after its 2 minutes
     seen = []
     for position, (text, wait) in enumerate(zip(answers, waits, strict=True), start=1):
-        current = quiz_client.get(f"/api/interviews/{interview_id}").json()["current"]
+        current = interview_client.get(f"/api/interviews/{interview_id}").json()["current"]
         assert current["position"] == position
         assert current["seconds_left"] == 120
         seen.append(current["card_id"])
         clock.advance(seconds=wait)
-        done = quiz_client.post(
+        done = interview_client.post(
             f"/api/interviews/{interview_id}/answers", json={"position": position, "answer": text}
         ).json()
         assert done["timed_out"] == (position == 3)
         assert done["seconds_taken"] == min(wait, 120)
     assert len(set(seen)) == 5
     assert done["finished"] is True
-    assert quiz_client.get(f"/api/interviews/{interview_id}").json()["current"] is None
+    assert interview_client.get(f"/api/interviews/{interview_id}").json()["current"] is None
 
-    summary = quiz_client.get(f"/api/interviews/{interview_id}/summary").json()
+    summary = interview_client.get(f"/api/interviews/{interview_id}/summary").json()
     scores = [q["score"] for q in summary["questions"]]
     # full answer 3/3; empty 0; over time 0 (kept, not counted); one point of three 1/3
     assert scores == [1.0, 0.0, 0.0, 1 / 3, 1.0]
@@ -54,7 +54,7 @@ def test_full_interview_through_the_json_api(
     assert summary["weakest"][0]["topic"] == "optim"
 
     ratings = {1: 3, 2: 1, 3: 2, 4: 1, 5: 4}  # the user overrides question 3's suggestion
-    scheduled = quiz_client.post(
+    scheduled = interview_client.post(
         f"/api/interviews/{interview_id}/schedule", json={"ratings": ratings}
     ).json()
     assert [r["rating"] for r in scheduled["recorded"]] == [3, 1, 2, 1, 4]
@@ -66,32 +66,34 @@ def test_full_interview_through_the_json_api(
     assert [log.duration_ms for log in logs] == [30_000, 5_000, 120_000, 60_000, 119_000]
     assert len(db.scalars(select(ReviewState)).all()) == 5
     # scheduling again records nothing more (one review token per question)
-    quiz_client.post(f"/api/interviews/{interview_id}/schedule", json={"ratings": ratings})
+    interview_client.post(f"/api/interviews/{interview_id}/schedule", json={"ratings": ratings})
     assert len(db.scalars(select(ReviewLog)).all()) == 5
-    history = quiz_client.get("/api/interviews").json()
+    history = interview_client.get("/api/interviews").json()
     assert [(h["id"], h["scheduled"]) for h in history] == [(interview_id, True)]
 
 
-def test_answering_out_of_turn_is_refused(quiz_client: TestClient, db: Session) -> None:
+def test_answering_out_of_turn_is_refused(interview_client: TestClient, db: Session) -> None:
     add_topic_cards(db, "optim", 5)
-    interview_id = quiz_client.post("/api/interviews", json={"topics": ["optim"]}).json()["id"]
-    wrong = quiz_client.post(
+    interview_id = interview_client.post("/api/interviews", json={"topics": ["optim"]}).json()["id"]
+    wrong = interview_client.post(
         f"/api/interviews/{interview_id}/answers", json={"position": 2, "answer": "x"}
     )
     assert wrong.status_code == 409
     assert "question 1 is" in wrong.json()["detail"]
-    early = quiz_client.post(f"/api/interviews/{interview_id}/schedule", json={"ratings": {}})
+    early = interview_client.post(f"/api/interviews/{interview_id}/schedule", json={"ratings": {}})
     assert early.status_code == 409
-    assert quiz_client.get("/api/interviews/999").status_code == 404
+    assert interview_client.get("/api/interviews/999").status_code == 404
 
 
-def test_setup_is_validated(quiz_client: TestClient) -> None:
-    assert quiz_client.post("/api/interviews", json={"questions": 4}).status_code == 422
-    assert quiz_client.post("/api/interviews", json={"questions": 21}).status_code == 422
-    page = quiz_client.post("/interview", data={"questions": "25", "minutes": "2"})
+def test_setup_is_validated(interview_client: TestClient) -> None:
+    assert interview_client.post("/api/interviews", json={"questions": 4}).status_code == 422
+    assert interview_client.post("/api/interviews", json={"questions": 21}).status_code == 422
+    page = interview_client.post("/interview", data={"questions": "25", "minutes": "2"})
     assert page.status_code == 422
     assert "less than or equal to 20" in page.text
-    none = quiz_client.post("/interview", data={"topics": "nope", "questions": "5", "minutes": "2"})
+    none = interview_client.post(
+        "/interview", data={"topics": "nope", "questions": "5", "minutes": "2"}
+    )
     assert none.status_code == 422
     assert "no card matches" in none.text
 
@@ -103,12 +105,12 @@ def _position(html: str) -> int:
 
 
 def test_interview_through_the_pages_without_javascript(
-    quiz_client: TestClient, db: Session, clock: Clock
+    interview_client: TestClient, db: Session, clock: Clock
 ) -> None:
     add_topic_cards(db, "optim", 5)
-    setup = quiz_client.get("/interview")
+    setup = interview_client.get("/interview")
     assert 'name="topics" value="optim"' in setup.text
-    started = quiz_client.post(
+    started = interview_client.post(
         "/interview",
         data={"topics": "optim", "level": "", "questions": "5", "minutes": "1.5"},
         follow_redirects=False,
@@ -118,22 +120,22 @@ def test_interview_through_the_pages_without_javascript(
     interview = db.scalars(select(Interview)).one()
     assert interview.seconds_per_question == 90
     for expected in range(1, 6):
-        page = quiz_client.get(url)
+        page = interview_client.get(url)
         assert page.status_code == 200
         assert _position(page.text) == expected
         assert f"Question {expected} of 5" in page.text
         assert 'data-seconds-left="90"' in page.text
         assert "(answer by" in page.text  # the deadline, readable without the countdown
         clock.advance(seconds=20)
-        done = quiz_client.post(
+        done = interview_client.post(
             f"{url}/answer",
             data={"position": str(expected), "answer": GOOD_ANSWER if expected < 3 else "no idea"},
             follow_redirects=False,
         )
         assert done.status_code == 303
-    final = quiz_client.get(url, follow_redirects=False)
+    final = interview_client.get(url, follow_redirects=False)
     assert final.status_code == 303 and final.headers["location"] == f"{url}/summary"
-    summary = quiz_client.get(f"{url}/summary")
+    summary = interview_client.get(f"{url}/summary")
     assert summary.status_code == 200
     assert "Score: <strong>40%</strong>" in summary.text
     assert "Weakest topics" in summary.text
@@ -146,47 +148,49 @@ def test_interview_through_the_pages_without_javascript(
     form["mark-3"] = ["1", "2", "3"]
     for p in (1, 2):
         form[f"mark-{p}"] = ["1", "2", "3"]
-    scheduled = quiz_client.post(f"{url}/summary", data=form, follow_redirects=False)
+    scheduled = interview_client.post(f"{url}/summary", data=form, follow_redirects=False)
     assert scheduled.status_code == 303
     assert scheduled.headers["location"] == f"{url}/summary?scheduled=5"
     db.rollback()  # end the read snapshot taken above
     assert db.get(Interview, interview.id).score == 0.6
     ratings = db.scalars(select(ReviewLog.rating).order_by(ReviewLog.id)).all()
     assert ratings == [3, 3, 3, 3, 1]
-    after = quiz_client.get(f"{url}/summary?scheduled=5")
+    after = interview_client.get(f"{url}/summary?scheduled=5")
     assert "Scheduled 5 reviews." in after.text
     assert "Schedule these for review" not in after.text
-    history = quiz_client.get("/interview/history")
+    history = interview_client.get("/interview/history")
     assert history.status_code == 200
     assert "<svg" in history.text and "#1 02 Mar 60%" in history.text
 
 
-def test_ending_early_skips_the_rest(quiz_client: TestClient, db: Session, clock: Clock) -> None:
+def test_ending_early_skips_the_rest(
+    interview_client: TestClient, db: Session, clock: Clock
+) -> None:
     add_topic_cards(db, "optim", 5)
-    url = quiz_client.post(
+    url = interview_client.post(
         "/interview",
         data={"topics": "optim", "questions": "5", "minutes": "2"},
         follow_redirects=False,
     ).headers["location"]
-    quiz_client.get(url)
+    interview_client.get(url)
     clock.advance(seconds=10)
-    quiz_client.post(f"{url}/answer", data={"position": "1", "answer": GOOD_ANSWER})
-    ended = quiz_client.post(f"{url}/end", follow_redirects=False)
+    interview_client.post(f"{url}/answer", data={"position": "1", "answer": GOOD_ANSWER})
+    ended = interview_client.post(f"{url}/end", follow_redirects=False)
     assert ended.headers["location"] == f"{url}/summary"
-    summary = quiz_client.get(f"/api{url.replace('/interview', '/interviews')}/summary").json()
+    summary = interview_client.get(f"/api{url.replace('/interview', '/interviews')}/summary").json()
     assert [q["score"] for q in summary["questions"]] == [1.0, 0.0, 0.0, 0.0, 0.0]
     assert summary["finished_at"] is not None
 
 
-def test_htmx_done_swaps_in_the_next_question(quiz_client: TestClient, db: Session) -> None:
+def test_htmx_done_swaps_in_the_next_question(interview_client: TestClient, db: Session) -> None:
     add_topic_cards(db, "optim", 5)
-    url = quiz_client.post(
+    url = interview_client.post(
         "/interview",
         data={"topics": "optim", "questions": "5", "minutes": "2"},
         follow_redirects=False,
     ).headers["location"]
-    quiz_client.get(url)
-    fragment = quiz_client.post(
+    interview_client.get(url)
+    fragment = interview_client.post(
         f"{url}/answer", data={"position": "1", "answer": "x"}, headers={"HX-Request": "true"}
     )
     assert fragment.text.lstrip().startswith('<section id="interview"')

@@ -1,4 +1,4 @@
-"""Typed-answer study pages (/study/typed), plus the interview pages and the quiz JSON API.
+"""Typed-answer study pages (/study/typed): a study mode whose answer is written before the reveal.
 
 Type an answer, check it (the key points come back marked, matching words highlighted, the
 suggested grade preselected), flip any mark, then grade: a normal FSRS review that keeps the
@@ -8,12 +8,11 @@ typed answer. Plain forms work without JavaScript; htmx swaps the ``typed`` bloc
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from app.answers.checks import checklist, parse_marks
 from app.cards.routes import demo_links
@@ -21,21 +20,17 @@ from app.db import SessionDep
 from app.deps import ContextDep, NowDep
 from app.models import Card
 from app.openapi import form_body, text_field
-from app.quiz.api import router as api_router
-from app.quiz.interview_routes import router as interview_router
-from app.study import reviews, store, view
-from app.study.deps import FiltersDep
+from app.study import reviews, view
+from app.study.deps import FiltersDep, form_filters
 from app.study.preferences import UserContext
 from app.study.queue import Filters
 from app.study.reviews import MAX_ANSWER_CHARS
-from app.study.scheduler import RATING_LABELS, Rating, format_interval, preview
+from app.study.scheduler import RATING_LABELS, Rating
 from app.web import is_htmx, render
 
 router = APIRouter()
-router.include_router(api_router)
-router.include_router(interview_router)
 
-TEMPLATE = "quiz/typed.html"
+TEMPLATE = "study/typed.html"
 FormText = Annotated[str, Form(max_length=200)]
 
 
@@ -51,25 +46,9 @@ def duration_since(revealed_ms: str, now: datetime) -> int | None:
     return elapsed if 0 <= elapsed <= reviews.MAX_DURATION_MS else None
 
 
-def _filters(topic: str, level: str, tag: str) -> Filters:
-    return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)
-
-
 def _back(filters: Filters) -> str:
     params = filters.query()
     return "/study/typed" + (f"?{urlencode(params)}" if params else "")
-
-
-def grade_choices(
-    session: Session, ctx: UserContext, card: Card, now: datetime
-) -> list[dict[str, Any]]:
-    """The four grades with the interval FSRS would give this card now."""
-    state = store.card_state(store.get_row(session, ctx.user_id, card.id))
-    intervals = preview(ctx.config, state, now, ctx.fuzz_key(card.id))
-    return [
-        {"rating": int(r), "name": RATING_LABELS[r], "label": format_interval(i)}
-        for r, i in intervals.items()
-    ]
 
 
 def _question_page(
@@ -133,7 +112,7 @@ def check_form(
     With ``recheck`` (the "update suggestion" button) the user's flipped marks are kept.
     """
     card = _card_or_404(session, card_id)
-    filters = _filters(topic, level, tag)
+    filters = form_filters(topic, level, tag)
     marks = parse_marks(mark or [], len(card.key_points)) if recheck else None
     items = checklist(card, answer, marks)
     context = {
@@ -141,7 +120,7 @@ def check_form(
         "card": card,
         "answer": answer,
         "checklist": items,
-        "grades": grade_choices(session, ctx, card, now),
+        "grades": view.preview_grades(session, ctx, card.id, now),
         "review_token": review_token or reviews.new_review_token(),
         "revealed_ms": epoch_ms(now),
         "demo_links": demo_links(card),
@@ -173,7 +152,7 @@ async def review_form(
     """Record the confirmed grade with the typed answer (plain form: 303 to the next card)."""
     form = await request.form()
     text = {k: str(form.get(k, ""))[:200] for k in ("card_id", "review_token", "rating")}
-    filters = _filters(*(str(form.get(k, ""))[:200] for k in ("topic", "level", "tag")))
+    filters = form_filters(*(str(form.get(k, ""))[:200] for k in ("topic", "level", "tag")))
     answer = str(form.get("answer", ""))[:MAX_ANSWER_CHARS]
     rating = int(text["rating"]) if text["rating"].isdigit() else -1
     duration = duration_since(str(form.get("revealed_ms", ""))[:20], now)

@@ -21,17 +21,17 @@ def _token(html: str) -> str:
     return match.group(1)
 
 
-def test_typed_page_shows_a_card_with_an_answer_box(quiz_client: TestClient) -> None:
-    page = quiz_client.get("/study/typed?topic=basics")
+def test_typed_page_shows_a_card_with_an_answer_box(study_client: TestClient) -> None:
+    page = study_client.get("/study/typed?topic=basics")
     assert page.status_code == 200
     assert '<textarea id="typed-answer" name="answer"' in page.text
     assert 'action="/study/typed/check"' in page.text
 
 
 def test_check_marks_points_highlights_words_and_preselects_the_grade(
-    quiz_client: TestClient,
+    study_client: TestClient,
 ) -> None:
-    page = quiz_client.post(
+    page = study_client.post(
         "/study/typed/check", data={"card_id": NEURON, "answer": ANSWER, "review_token": "t1"}
     )
     assert page.status_code == 200
@@ -45,8 +45,8 @@ def test_check_marks_points_highlights_words_and_preselects_the_grade(
     assert 'name="rating" value="2" data-key="2">' in html
 
 
-def test_flipped_marks_change_the_suggestion_without_javascript(quiz_client: TestClient) -> None:
-    page = quiz_client.post(
+def test_flipped_marks_change_the_suggestion_without_javascript(study_client: TestClient) -> None:
+    page = study_client.post(
         "/study/typed/check",
         data={"card_id": NEURON, "answer": ANSWER, "mark": ["1", "2", "3"], "recheck": "1"},
     )
@@ -55,11 +55,11 @@ def test_flipped_marks_change_the_suggestion_without_javascript(quiz_client: Tes
 
 
 def test_grade_records_an_fsrs_review_with_the_typed_answer(
-    quiz_client: TestClient, db: Session, clock: Clock
+    study_client: TestClient, db: Session, clock: Clock
 ) -> None:
     revealed = int(clock.now.timestamp() * 1000)
     clock.advance(seconds=42)
-    response = quiz_client.post(
+    response = study_client.post(
         "/study/typed/review",
         data={
             "card_id": NEURON,
@@ -79,7 +79,7 @@ def test_grade_records_an_fsrs_review_with_the_typed_answer(
     assert log.duration_ms == 42_000
     assert db.get(ReviewState, (1, NEURON)) is not None
     # the same token again (a double submit) records nothing more
-    again = quiz_client.post(
+    again = study_client.post(
         "/study/typed/review",
         data={"card_id": NEURON, "review_token": "tok-1", "rating": "1", "answer": "x"},
         follow_redirects=False,
@@ -88,21 +88,21 @@ def test_grade_records_an_fsrs_review_with_the_typed_answer(
     assert len(db.scalars(select(ReviewLog)).all()) == 1
 
 
-def test_bad_grade_is_refused_with_a_message(quiz_client: TestClient, db: Session) -> None:
-    page = quiz_client.post(
+def test_bad_grade_is_refused_with_a_message(study_client: TestClient, db: Session) -> None:
+    page = study_client.post(
         "/study/typed/review",
         data={"card_id": NEURON, "review_token": "t", "rating": "7", "answer": ANSWER},
     )
     assert page.status_code == 422
     assert "rating must be" in page.text
-    unknown = quiz_client.post("/study/typed/check", data={"card_id": "nope", "answer": "x"})
+    unknown = study_client.post("/study/typed/check", data={"card_id": "nope", "answer": "x"})
     assert unknown.status_code == 404
     assert db.scalars(select(ReviewLog)).all() == []
 
 
-def test_htmx_grade_swaps_in_the_next_card(quiz_client: TestClient) -> None:
-    first = quiz_client.get("/study/typed")
-    fragment = quiz_client.post(
+def test_htmx_grade_swaps_in_the_next_card(study_client: TestClient) -> None:
+    first = study_client.get("/study/typed")
+    fragment = study_client.post(
         "/study/typed/review",
         data={"card_id": NEURON, "review_token": _token(first.text), "rating": "3"},
         headers={"HX-Request": "true"},
@@ -112,14 +112,14 @@ def test_htmx_grade_swaps_in_the_next_card(quiz_client: TestClient) -> None:
     assert "Recorded Good for what-is-a-neuron." in fragment.text
 
 
-def test_json_check_and_review(quiz_client: TestClient, db: Session) -> None:
-    checked = quiz_client.post("/api/typed/check", json={"card_id": NEURON, "answer": ANSWER})
+def test_json_check_and_review(study_client: TestClient, db: Session) -> None:
+    checked = study_client.post("/api/typed/check", json={"card_id": NEURON, "answer": ANSWER})
     assert checked.status_code == 200
     body = checked.json()
     assert [p["covered"] for p in body["points"]] == [False, True, False]
     assert body["suggested_rating"] == 1
     assert body["points"][1]["matched"] == ["nonlinear", "activation", "function"]
-    graded = quiz_client.post(
+    graded = study_client.post(
         "/api/typed/reviews",
         json={"card_id": NEURON, "answer": ANSWER, "rating": 2, "review_token": "api-1"},
     )
@@ -128,8 +128,8 @@ def test_json_check_and_review(quiz_client: TestClient, db: Session) -> None:
     assert db.scalars(select(ReviewLog.answer_text)).one() == ANSWER
 
 
-def test_htmx_check_answers_with_the_checklist_fragment(quiz_client: TestClient) -> None:
-    fragment = quiz_client.post(
+def test_htmx_check_answers_with_the_checklist_fragment(study_client: TestClient) -> None:
+    fragment = study_client.post(
         "/study/typed/check",
         data={"card_id": NEURON, "answer": ANSWER, "review_token": "t"},
         headers={"HX-Request": "true"},

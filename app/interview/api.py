@@ -1,4 +1,4 @@
-"""JSON API of typed answers and mock interviews (mirrors the pages; listed at /docs)."""
+"""JSON API of mock interviews (mirrors the pages; listed at /docs)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from app.answers.checks import Checklist, checklist
+from app.answers.checks import checklist_json
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
+from app.interview import service as iv
+from app.interview.deps import RngDep
 from app.models import Card
-from app.quiz import interview as iv
-from app.quiz.deps import RngDep
-from app.study import reviews
 from app.study.reviews import MAX_ANSWER_CHARS
 
-router = APIRouter(prefix="/api", tags=["quiz"])
-
-
-class CheckIn(BaseModel):
-    card_id: str = Field(max_length=100)
-    answer: str = Field(max_length=MAX_ANSWER_CHARS)
-
-
-class TypedReviewIn(CheckIn):
-    rating: int = Field(ge=1, le=4, description="the grade the user confirmed")
-    review_token: str = Field(min_length=1, max_length=reviews.MAX_TOKEN_LENGTH)
-    duration_ms: int | None = Field(None, ge=0, le=reviews.MAX_DURATION_MS)
+router = APIRouter(prefix="/api", tags=["interview"])
 
 
 class AnswerIn(BaseModel):
@@ -38,63 +26,6 @@ class AnswerIn(BaseModel):
 class ScheduleIn(BaseModel):
     ratings: dict[int, int] = Field(description="question position -> confirmed grade 1..4")
     marks: dict[int, list[bool]] = Field(default_factory=dict, description="flipped marks")
-
-
-def checklist_json(items: Checklist) -> dict[str, Any]:
-    return {
-        "points": [
-            {
-                "number": i.number,
-                "text": i.text,
-                "covered": i.covered,
-                "suggested": i.suggested,
-                "status": i.status,
-                "reason": i.reason,
-                "matched": list(i.matched),
-            }
-            for i in items.items
-        ],
-        "covered": items.covered_count,
-        "contradicted": items.contradicted_count,
-        "too_short": items.too_short,
-        "share": items.share,
-        "suggested_rating": items.suggested_rating,
-    }
-
-
-def _card(session: SessionDep, card_id: str, user_id: int) -> Card:
-    card = session.get(Card, card_id)
-    if card is None or card.retired or card.owner_id not in (None, user_id):
-        raise HTTPException(404, f"no card {card_id!r}")
-    return card
-
-
-@router.post("/typed/check")
-def check(session: SessionDep, user_id: UserIdDep, body: CheckIn) -> dict[str, Any]:
-    """Mark each key point covered, partly, contradicted or missing; suggest a grade (at most
-    Hard when a point is contradicted, Again when the answer is too short to judge)."""
-    return checklist_json(checklist(_card(session, body.card_id, user_id), body.answer))
-
-
-@router.post("/typed/reviews")
-def typed_review(
-    session: SessionDep, ctx: ContextDep, now: NowDep, body: TypedReviewIn
-) -> dict[str, Any]:
-    """Record the confirmed grade as an FSRS review that keeps the typed answer."""
-    try:
-        result = reviews.grade(
-            session,
-            ctx,
-            body.card_id,
-            body.rating,
-            now,
-            review_token=body.review_token,
-            answer_text=body.answer,
-            duration_ms=body.duration_ms,
-        )
-    except reviews.StudyError as error:
-        raise HTTPException(error.status_code, error.message) from None
-    return result.as_json()
 
 
 def _interview(session: SessionDep, user_id: int, interview_id: RowId) -> iv.Interview:

@@ -68,7 +68,7 @@
   document.addEventListener("DOMContentLoaded", startCountdown);
   document.addEventListener("htmx:afterSettle", () => {
     startCountdown();
-    const area = document.querySelector("[data-quiz] textarea[autofocus]");
+    const area = document.querySelector("[data-answers] textarea[autofocus]");
     if (area) area.focus();
   });
 
@@ -87,7 +87,7 @@
       }
       return;
     }
-    const root = document.querySelector('[data-quiz="typed"]');
+    const root = document.querySelector('[data-answers="typed"]');
     if (!root || isTyping(event) || event.ctrlKey || event.altKey || event.metaKey) return;
     const form = root.querySelector("form.typed-grade");
     if (!form) return;

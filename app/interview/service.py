@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from app.answers.checks import Checklist, check_card, checklist
 from app.cards.visibility import visible_to
 from app.db import begin_write
+from app.interview.models import Interview, InterviewQuestion
 from app.models import Card
 from app.problems import service as problems
-from app.quiz.models import Interview, InterviewQuestion
 from app.study import reviews
 from app.study.preferences import UserContext
 from app.study.reviews import MAX_ANSWER_CHARS

@@ -1,4 +1,4 @@
-"""Fixtures for quiz tests: the app with the quiz routes, a settable clock, seeded draws."""
+"""Fixtures for mock interview tests: the app, a settable clock, seeded draws."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.deps import get_fuzzing, get_now
+from app.interview.deps import get_rng
 from app.models import Card, Topic
-from app.quiz.deps import get_rng
 from tests.clock import Clock
 
 
 @pytest.fixture
-def quiz_app(app: FastAPI, clock: Clock) -> FastAPI:
+def interview_app(app: FastAPI, clock: Clock) -> FastAPI:
     app.dependency_overrides[get_now] = lambda: clock.now
     app.dependency_overrides[get_fuzzing] = lambda: False
     app.dependency_overrides[get_rng] = lambda: random.Random(7)
@@ -25,15 +25,15 @@ def quiz_app(app: FastAPI, clock: Clock) -> FastAPI:
 
 
 @pytest.fixture
-def quiz_client(quiz_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(quiz_app) as client:
+def interview_client(interview_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(interview_app) as client:
         yield client
 
 
 @pytest.fixture
-def db(quiz_client: TestClient, quiz_app: FastAPI) -> Iterator[Session]:
+def db(interview_client: TestClient, interview_app: FastAPI) -> Iterator[Session]:
     """A session on the app's database, after the app started (migrated, bank loaded)."""
-    with quiz_app.state.sessionmaker() as session:
+    with interview_app.state.sessionmaker() as session:
         yield session
 
 

@@ -43,10 +43,10 @@ def _add_card(db: Session) -> None:
 
 
 def test_page_shows_the_contradicted_point_and_caps_the_grade_at_hard(
-    quiz_client: TestClient, db: Session
+    study_client: TestClient, db: Session
 ) -> None:
     _add_card(db)
-    page = quiz_client.post("/study/typed/check", data={"card_id": CARD, "answer": WRONG})
+    page = study_client.post("/study/typed/check", data={"card_id": CARD, "answer": WRONG})
     assert page.status_code == 200
     html = page.text
     assert "Your answer contradicts 1 key point(s)" in html
@@ -55,28 +55,28 @@ def test_page_shows_the_contradicted_point_and_caps_the_grade_at_hard(
     assert 'name="mark" value="1" checked' in html and 'name="mark" value="3" checked' in html
     # 2 of 3 covered is Hard anyway; the user ticking the point lifts the cap to Good
     assert 'name="rating" value="2" data-key="2" checked' in html
-    ticked = quiz_client.post(
+    ticked = study_client.post(
         "/study/typed/check",
         data={"card_id": CARD, "answer": WRONG, "mark": ["1", "2", "3"], "recheck": "1"},
     )
     assert 'name="rating" value="3" data-key="3" checked' in ticked.text
 
 
-def test_api_reports_status_reason_and_too_short(quiz_client: TestClient, db: Session) -> None:
+def test_api_reports_status_reason_and_too_short(study_client: TestClient, db: Session) -> None:
     _add_card(db)
-    body = quiz_client.post("/api/typed/check", json={"card_id": CARD, "answer": WRONG}).json()
+    body = study_client.post("/api/typed/check", json={"card_id": CARD, "answer": WRONG}).json()
     assert [p["status"] for p in body["points"]] == ["covered", "contradicted", "covered"]
     assert CONFUSIONS[1][0] in body["points"][1]["reason"]
     assert (body["covered"], body["contradicted"], body["too_short"]) == (2, 1, False)
     assert body["suggested_rating"] == 2
-    short = quiz_client.post("/api/typed/check", json={"card_id": CARD, "answer": "dropout"})
+    short = study_client.post("/api/typed/check", json={"card_id": CARD, "answer": "dropout"})
     assert short.json()["too_short"] is True
     assert short.json()["suggested_rating"] == 1
 
 
-def test_a_too_short_answer_says_so_on_the_page(quiz_client: TestClient, db: Session) -> None:
+def test_a_too_short_answer_says_so_on_the_page(study_client: TestClient, db: Session) -> None:
     _add_card(db)
-    page = quiz_client.post("/study/typed/check", data={"card_id": CARD, "answer": "rate"})
+    page = study_client.post("/study/typed/check", data={"card_id": CARD, "answer": "rate"})
     assert "This answer is too short to judge" in page.text
     assert "data-checklist data-too-short" in page.text
     assert 'name="rating" value="1" data-key="1" checked' in page.text

@@ -1,7 +1,7 @@
 """Mock interview pages: set up, one timed question at a time, summary, schedule, history.
 
 Everything works as plain forms (POST, then a 303 redirect); the only script is the countdown
-in static/quiz.js, which submits the answer when the time is up. The server keeps the real
+in static/answers.js, which submits the answer when the time is up. The server keeps the real
 clock: an answer posted after the deadline is recorded as over time whatever the browser did.
 """
 
@@ -22,15 +22,17 @@ from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.demos.plot import bar_chart
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
+from app.interview import service as iv
+from app.interview.api import router as api_router
+from app.interview.deps import RngDep
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.problems import service as problems
-from app.quiz import interview as iv
-from app.quiz.deps import RngDep
 from app.study.reviews import MAX_ANSWER_CHARS
 from app.web import LEVELS, is_htmx, render
 
 router = APIRouter()
+router.include_router(api_router)
 CHART_INTERVIEWS = 30
 
 

@@ -1,4 +1,4 @@
-"""Request dependencies of the quiz feature."""
+"""The mock interview's own request dependency: where its questions are drawn from."""
 
 from __future__ import annotations
 
