@@ -6,13 +6,16 @@ references and the card's demos (as fields of their own). Links to other cards (
 and to the app's pages mean nothing inside Anki: they become plain text. Code keeps the app's
 highlighting (its Pygments classes, styled by the note type's CSS). Tags: the card's tags and its
 topic. Note ids come from the card ids, so re-importing an updated deck updates the notes.
+With a user's schedule (``app.export.anki_schedule``), the deck carries their FSRS state too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from functools import cache
 from html import escape
@@ -21,6 +24,7 @@ from pathlib import Path
 import genanki
 
 from app.demos.links import demo_href
+from app.export.anki_schedule import Schedule, write_schedule
 from app.models import Card
 from app.paths import STATIC_DIR
 
@@ -111,8 +115,12 @@ def note_for(card: Card) -> genanki.Note:
             _items(demos),
         ],
         tags=[t.replace(" ", "_") for t in tags],
-        guid=genanki.guid_for("dlcards", card.id),
+        guid=note_guid(card.id),
     )
+
+
+def note_guid(card_id: str) -> str:
+    return str(genanki.guid_for("dlcards", card_id))
 
 
 def build_deck(cards: Sequence[Card], name: str) -> genanki.Deck:
@@ -122,15 +130,35 @@ def build_deck(cards: Sequence[Card], name: str) -> genanki.Deck:
     return deck
 
 
-def write_apkg(cards: Sequence[Card], name: str, path: Path) -> int:
-    """Write the deck to ``path``; returns the number of notes."""
+def write_apkg(
+    cards: Sequence[Card], name: str, path: Path, schedule: Schedule | None = None
+) -> int:
+    """Write the deck to ``path`` (with ``schedule``: the user's FSRS states and answers too)."""
     genanki.Package(build_deck(cards, name)).write_to_file(str(path))
+    if schedule is not None and schedule.cards:
+        _add_schedule(path, schedule, {card.id: note_guid(card.id) for card in cards})
     return len(cards)
 
 
-def apkg_bytes(cards: Sequence[Card], name: str) -> bytes:
+def _add_schedule(path: Path, schedule: Schedule, guids: dict[str, str]) -> None:
+    """Rewrite the package's collection with the schedule set in its cards and revlog."""
+    with tempfile.TemporaryDirectory() as folder:
+        with zipfile.ZipFile(path) as archive:
+            entries = {info.filename: archive.read(info) for info in archive.infolist()}
+        collection = Path(folder) / "collection.anki2"
+        collection.write_bytes(entries["collection.anki2"])
+        with sqlite3.connect(collection) as db:
+            write_schedule(db, schedule, guids)
+        db.close()
+        entries["collection.anki2"] = collection.read_bytes()
+        with zipfile.ZipFile(path, "w") as archive:
+            for entry, data in entries.items():
+                archive.writestr(entry, data)
+
+
+def apkg_bytes(cards: Sequence[Card], name: str, schedule: Schedule | None = None) -> bytes:
     """The deck as .apkg bytes, for a download."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "deck.apkg"
-        write_apkg(cards, name, path)
+        write_apkg(cards, name, path, schedule)
         return path.read_bytes()

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from app.db import SessionDep
 from app.deps import NowDep, UserIdDep
 from app.export.anki import apkg_bytes
+from app.export.anki_schedule import user_schedule
 from app.export.bank import UnknownTopic, deck_name, export_cards
 from app.export.csv_export import cards_csv
 from app.export.import_routes import router as import_router
@@ -68,9 +69,16 @@ def _file(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
 
 
 @router.get("/export/anki", responses=_file("application/octet-stream", "An Anki .apkg deck"))
-def export_anki(session: SessionDep, user_id: UserIdDep, topic: TopicQuery = None) -> Response:
+def export_anki(
+    session: SessionDep,
+    user_id: UserIdDep,
+    topic: TopicQuery = None,
+    schedule: Annotated[bool, Query(description="Carry your FSRS schedule and answers")] = False,
+) -> Response:
     """The bank (or one topic) with your own cards, as an Anki .apkg deck."""
-    body = apkg_bytes(_cards(session, topic, user_id), deck_name(topic))
+    cards = _cards(session, topic, user_id)
+    states = user_schedule(session, user_id, [c.id for c in cards]) if schedule else None
+    body = apkg_bytes(cards, deck_name(topic), states)
     name = f"dlcards-{topic}.apkg" if topic else "dlcards.apkg"
     return Response(body, media_type="application/octet-stream", headers=_attachment(name))
 
