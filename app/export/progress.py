@@ -1,4 +1,5 @@
-"""A user's progress as a JSON backup: study settings, FSRS parameters, flags, review logs, notes.
+"""A user's progress as a JSON backup: settings, FSRS parameters, flags, review logs, notes and
+mock interviews.
 
 The review log is the truth (every card state is replayed from it), so a backup holds the logs
 and what the logs cannot say (settings, suspended and buried cards). Importing validates the
@@ -29,7 +30,9 @@ from app.cards.models import CardNote
 from app.cards.notes import MAX_NOTE_CHARS
 from app.content.schema import KEBAB_PATTERN
 from app.db import begin_write
-from app.models import Card, ReviewLog, ReviewState, User
+from app.export import progress_interviews as mock
+from app.interview.models import Interview
+from app.models import Card, ReviewLog, ReviewState, Topic, User
 from app.study import preferences, store
 from app.study.preferences import MAX_STEPS, StudySettings, user_context
 from app.study.rebuild import rebuild_user
@@ -146,11 +149,25 @@ class Backup(BaseModel):
     notes: list[Note] = Field(
         default_factory=list, max_length=MAX_FLAGS, description="Optional: notes on cards"
     )
+    interviews: list[mock.InterviewEntry] = Field(
+        default_factory=list,
+        max_length=mock.MAX_INTERVIEWS,
+        description="Optional: mock interviews, their questions, answers and marks",
+    )
 
     @field_validator("exported_at")
     @classmethod
     def _exported_in_range(cls, value: datetime, info: ValidationInfo) -> datetime | None:
         return _moment(value, info, ahead=CLOCK_SKEW)
+
+    @field_validator("interviews")
+    @classmethod
+    def _interviews_in_range(
+        cls, entries: list[mock.InterviewEntry], info: ValidationInfo
+    ) -> list[mock.InterviewEntry]:
+        for moment in mock.moments(entries):
+            _moment(moment, info, ahead=CLOCK_SKEW)
+        return entries
 
     @field_validator("fsrs_parameters")
     @classmethod
@@ -181,8 +198,10 @@ LOG_FIELDS = tuple(LogEntry.model_fields)
 
 def export_progress(session: Session, user_id: int, now: datetime) -> dict[str, Any]:
     """The user's progress as a JSON-ready dict (validated by the same model import uses)."""
-    logs = session.scalars(
-        select(ReviewLog).where(ReviewLog.user_id == user_id).order_by(ReviewLog.id)
+    logs = list(
+        session.scalars(
+            select(ReviewLog).where(ReviewLog.user_id == user_id).order_by(ReviewLog.id)
+        )
     )
     flags = session.scalars(
         select(ReviewState)
@@ -215,6 +234,9 @@ def export_progress(session: Session, user_id: int, now: datetime) -> dict[str, 
                 select(CardNote).where(CardNote.user_id == user_id).order_by(CardNote.card_id)
             )
         ],
+        interviews=mock.export_interviews(
+            session, user_id, {log.id: n for n, log in enumerate(logs)}
+        ),
     )
     return backup.model_dump(mode="json")
 
@@ -286,7 +308,7 @@ def validate_backup(session: Session, user_id: int, data: Any, now: datetime) ->
     if session.get(User, user_id) is None:
         raise ImportRefused([f"no user {user_id} in this database"])
     cited = {log.card_id for log in backup.review_logs} | {f.card_id for f in backup.flags}
-    cited |= {n.card_id for n in backup.notes}
+    cited |= {n.card_id for n in backup.notes} | mock.cited_cards(backup.interviews)
     known = set(session.scalars(select(Card.id).where(Card.id.in_(cited), _theirs(user_id))))
     missing = sorted(cited - known)
     if missing:
@@ -297,13 +319,24 @@ def validate_backup(session: Session, user_id: int, data: Any, now: datetime) ->
                 f"({listed}); load the same bank first (dlcards content load)"
             ]
         )
+    problems = mock.interview_problems(
+        backup.interviews, [log.card_id for log in backup.review_logs]
+    )
+    topics = mock.cited_topics(backup.interviews)
+    unknown = sorted(topics - set(session.scalars(select(Topic.id).where(Topic.id.in_(topics)))))
+    if unknown:
+        problems.append(f"interviews name topic(s) not in this question bank: {', '.join(unknown)}")
+    if problems:
+        raise ImportRefused(problems[:10])
     existing = session.scalar(
         select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == user_id)
+    ) or session.scalar(
+        select(func.count()).select_from(Interview).where(Interview.user_id == user_id)
     )
     if existing:
         raise ImportRefused(
             [
-                f"this database already holds {existing} review(s) for this user; "
+                f"this database already holds {existing} review(s) or interview(s) for this user; "
                 "import a backup only into a fresh install"
             ]
         )
@@ -324,8 +357,8 @@ def import_progress(
         preferences.save(session, user_id, backup.settings)
         if backup.fsrs_parameters:
             preferences.save_parameters(session, user_id, backup.fsrs_parameters)
-        for entry in backup.review_logs:
-            session.add(ReviewLog(user_id=user_id, **entry.model_dump()))
+        logs = [ReviewLog(user_id=user_id, **entry.model_dump()) for entry in backup.review_logs]
+        session.add_all(logs)
         for flag in backup.flags:
             row = store.ensure_row(session, user_id, flag.card_id, flag.flagged_at or now)
             row.suspended, row.buried_until = flag.suspended, flag.buried_until
@@ -339,6 +372,8 @@ def import_progress(
                     updated_at=note.updated_at,
                 )
             )
+        session.flush()
+        mock.add_interviews(session, user_id, backup.interviews, [log.id for log in logs])
         session.flush()
         report = rebuild_user(
             session, user_context(session, user_id, default_zone), now=now, commit=False
