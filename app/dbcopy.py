@@ -18,8 +18,9 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from app.accounts.users import name_problem
 from app.config import Settings
 from app.db import FTS_INSERT, fts_row, make_engine, migrate
-from app.models import LOCAL_USER_ID, Base, User
+from app.models import LOCAL_USER_ID, User
 from app.progress import Progress, timed
+from app.tables import metadata
 
 BATCH = 5_000
 
@@ -50,7 +51,7 @@ def _seeded_users(connection: Connection) -> bool:
 
 
 def _refuse_non_empty(connection: Connection) -> None:
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         if table.name == "users":
             if not _seeded_users(connection):
                 raise CopyError("the target already has users: copy only into an empty database")
@@ -96,7 +97,7 @@ def _copy_table(
 
 def _advance_sequences(target: Connection) -> None:
     """PostgreSQL: explicit ids do not move the id sequences, so move them past the rows."""
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         if len(table.primary_key.columns) != 1:
             continue
         column = next(iter(table.primary_key.columns)).name
@@ -115,7 +116,7 @@ def _advance_sequences(target: Connection) -> None:
 
 def _fill_sqlite_search(target: Connection) -> None:
     """SQLite keeps search in the FTS5 table the loader fills; fill it from the copied cards."""
-    cards = Base.metadata.tables["cards"]
+    cards = metadata.tables["cards"]
     c = cards.c
     rows = target.execute(
         select(c.id, c.question, c.answer_md, c.tags, c.key_points, c.aliases).where(~c.retired)
@@ -163,7 +164,7 @@ def _copy(
         # onto a new account named as_user.
         user_map = {LOCAL_USER_ID: LOCAL_USER_ID}
         if as_user is not None:
-            users = Base.metadata.tables["users"]
+            users = metadata.tables["users"]
             names = {n.lower() for n in source.scalars(select(users.c.name))}
             if as_user.lower() in names:
                 raise CopyError(f"the source already has a user named {as_user!r}")
@@ -171,7 +172,7 @@ def _copy(
             created = source.scalar(select(users.c.created_at).where(users.c.id == 1))
             target.execute(insert(users), [{"id": new_id, "name": as_user, "created_at": created}])
             user_map[LOCAL_USER_ID] = report.local_user_id = new_id
-        for table in Base.metadata.sorted_tables:
+        for table in metadata.sorted_tables:
             report.rows[table.name] = _copy_table(source, target, table, user_map)
             if on_table is not None:
                 on_table()
@@ -185,7 +186,7 @@ def _copy(
 
 def _verify(source: Connection, target: Connection, added_account: bool) -> None:
     """Every table has as many rows in the target as in the source (users: plus the account)."""
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         expected = _count(source, table)
         if table.name == "users" and not _count_has_local(source):
             expected += 1  # the target's seeded local user
@@ -213,7 +214,7 @@ def db_copy(
     ] = None,
 ) -> None:
     """Copy a whole database into an empty one (e.g. a laptop's SQLite into PostgreSQL)."""
-    progress = Progress("copying tables", len(Base.metadata.sorted_tables))
+    progress = Progress("copying tables", len(metadata.sorted_tables))
     try:
         with timed() as clock:
             report = copy_database(source, target, as_user, on_table=progress.advance)

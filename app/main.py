@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+import app.tables  # noqa: F401  (every table is mapped before the first session)
 from app.accounts.middleware import RequireSignIn
 from app.accounts.routes import router as accounts_router
 from app.cards.notes import install as install_note_global

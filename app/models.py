@@ -1,66 +1,31 @@
-"""The database tables, as SQLAlchemy 2.x typed ORM classes.
+"""The core tables every feature reads: the bank (topics, cards), users, review states and logs.
 
-The schema is created only by the Alembic migrations in ``migrations/``; a test checks
-that these classes and the migrations agree.
+Feature tables live next to their feature (``app/<feature>/models.py``); ``app.tables``
+gathers them all. The schema is created only by the Alembic migrations in ``migrations/``;
+a test checks that these classes and the migrations agree.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from app.orm import Base, UTCDateTime, utcnow
 
 LOCAL_USER_ID = 1
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime; SQLite stores it naive, so it is re-tagged on read."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store timezone-aware UTC datetimes only")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Topic(Base):
@@ -186,11 +151,3 @@ class ReviewLog(Base):
     # A practice problem's draw: {"seed", "params", "correct"}, next to the typed answer_text.
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
-
-# Feature tables defined next to their feature join this metadata.
-import app.accounts.models  # noqa: E402, F401
-import app.cards.models  # noqa: E402, F401
-import app.interview.models  # noqa: E402, F401
-import app.plans.models  # noqa: E402, F401
-import app.study.fit_log  # noqa: E402, F401
-import app.study.models  # noqa: E402, F401

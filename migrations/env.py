@@ -6,10 +6,10 @@ from alembic import context
 
 from app.config import Settings
 from app.db import include_object, make_engine
-from app.models import Base
+from app.tables import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(

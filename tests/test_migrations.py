@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from app.db import alembic_config, include_object, schema_revision
-from app.models import Base
+from app.tables import metadata
 
 
 def test_upgrade_empty_database_to_head(engine: Engine, settings) -> None:
@@ -27,7 +27,7 @@ def test_models_match_migrations(engine: Engine) -> None:
             connection,
             opts={"include_object": include_object, "compare_type": True, "render_as_batch": True},
         )
-        diff = compare_metadata(context, Base.metadata)
+        diff = compare_metadata(context, metadata)
     assert diff == []
 
 

@@ -1,6 +1,6 @@
 """Tables of accounts: password hashes, failed sign-ins, and the shared session secret.
 
-``app.models`` imports this module at its end, so Alembic and the app see these tables.
+``app.tables`` imports this module, so Alembic and the app see these tables.
 The ``users`` table itself stays in ``app.models``; a user without a password row (the
 local user) cannot sign in.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models import Base, UTCDateTime, utcnow
+from app.orm import Base, UTCDateTime, utcnow
 
 
 class Password(Base):

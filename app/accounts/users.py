@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Password, SignInSession
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.db import begin_write
-from app.models import LOCAL_USER_ID, User, utcnow
+from app.models import LOCAL_USER_ID, User
+from app.orm import utcnow
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"

@@ -1,6 +1,6 @@
 """Notes and problem reports a user attaches to any card (bank or own).
 
-``app.models`` imports this module at its end, so Alembic and the app see the tables.
+``app.tables`` imports this module, so Alembic and the app see the tables.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models import Base, UTCDateTime
+from app.orm import Base, UTCDateTime
 
 
 class CardNote(Base):

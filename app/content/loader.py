@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from app.content.markdown import render_markdown
 from app.content.schema import CardFront, TopicEntry
 from app.db import FTS_INSERT, begin_write, fts_row
-from app.models import Card, ReviewLog, ReviewState, Topic, utcnow
+from app.models import Card, ReviewLog, ReviewState, Topic
+from app.orm import utcnow
 
 TOPICS_FILE = "topics.yaml"
 NESTED_TOO_DEEPLY = "nested too deeply to read"

@@ -1,6 +1,6 @@
 """Tables of the mock interview: one row per interview, one per question asked in it.
 
-``app.models`` imports this module at its end, so Alembic and the app see these tables.
+``app.tables`` imports this module, so Alembic and the app see these tables.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models import Base, UTCDateTime
+from app.orm import Base, UTCDateTime
 
 
 class Interview(Base):

@@ -1,6 +1,6 @@
 """The interview dates table: a user's interview moments, each with the topics it covers.
 
-``app.models`` imports this module at its end, so Alembic and the app see the table.
+``app.tables`` imports this module, so Alembic and the app see the table.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models import Base, UTCDateTime
+from app.orm import Base, UTCDateTime
 
 
 class InterviewDate(Base):

@@ -1,6 +1,6 @@
 """The table of automatic parameter fits: each fit, its held-out scores, and whether it was kept.
 
-``app.models`` imports this module at its end, so Alembic and the app see the table.
+``app.tables`` imports this module, so Alembic and the app see the table.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models import Base, UTCDateTime
+from app.orm import Base, UTCDateTime
 
 
 class ParameterFit(Base):

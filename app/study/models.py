@@ -1,6 +1,6 @@
 """Study tables beyond the review state and log: today's extra new-card allowances.
 
-``app.models`` imports this module at its end, so Alembic and the app see these tables.
+``app.tables`` imports this module, so Alembic and the app see these tables.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models import Base
+from app.orm import Base
 
 ALL_TOPICS = ""  # the topic_id of an allowance that applies to every topic
 

@@ -17,7 +17,8 @@ from sqlalchemy import Integer, bindparam, cast, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.models import Card, ReviewLog, ReviewState, Topic, UTCDateTime
+from app.models import Card, ReviewLog, ReviewState, Topic
+from app.orm import UTCDateTime
 from app.study import queue
 from app.study.days import local_time
 from app.study.preferences import UserContext, user_context
