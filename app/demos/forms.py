@@ -18,7 +18,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen
 from pydantic import BaseModel, ValidationError
@@ -102,14 +102,14 @@ def shape_of(annotation: Any) -> _Shape:
     tp = _strip_annotated(annotation)
     optional = False
     if _is_union(tp):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        optional = len(args) < len(typing.get_args(tp))
-        choices = [_literal_options(a) for a in args]
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        optional = len(members) < len(typing.get_args(tp))
+        choices = [_literal_options(a) for a in members]
         if all(c is not None for c in choices):
             return _Shape("literal", tuple(o for c in choices for o in c or ()), optional)
-        if len(args) > 1 and any(_is_sequence(a) for a in args):  # e.g. a preset or a matrix
+        if len(members) > 1 and any(_is_sequence(a) for a in members):  # a preset or a matrix
             return _Shape("union-matrix", (), optional)
-        tp = _strip_annotated(args[0])
+        tp = _strip_annotated(members[0])
     options = _literal_options(tp)
     if options is not None:
         return _Shape("literal", options, optional)
@@ -139,12 +139,14 @@ def shape_of(annotation: Any) -> _Shape:
 
 def _bounds(info: FieldInfo) -> tuple[float | None, float | None, int | None]:
     """(lower bound, upper bound, maximum length) from the field's constraints."""
-    low = high = max_length = None
-    for m in info.metadata:
+    low: float | None = None
+    high: float | None = None
+    max_length: int | None = None
+    for m in info.metadata:  # the bounds of our params are numbers (annotated-types allows any)
         if isinstance(m, Ge | Gt):
-            low = m.ge if isinstance(m, Ge) else m.gt
+            low = cast(float, m.ge if isinstance(m, Ge) else m.gt)
         elif isinstance(m, Le | Lt):
-            high = m.le if isinstance(m, Le) else m.lt
+            high = cast(float, m.le if isinstance(m, Le) else m.lt)
         elif isinstance(m, MaxLen):
             max_length = m.max_length
     return low, high, max_length
@@ -301,8 +303,9 @@ def _form_field(
     f = FormField(name=name, kind="text", value=text, help=help_text, error=error)
     f.title = info.title or ""
     show_when = extra.get("show_when")
-    if isinstance(show_when, dict):
-        f.show_when = {str(k): [str(v) for v in vs] for k, vs in show_when.items()}  # type: ignore[union-attr]
+    if isinstance(show_when, dict):  # {field: [values]}, as the module docstring says
+        rules = cast(dict[str, list[object]], show_when)
+        f.show_when = {str(k): [str(v) for v in vs] for k, vs in rules.items()}
     slider_range = extra.get("slider_range")
     if isinstance(slider_range, list | tuple):
         f.slider_range = [str(v) for v in slider_range]
@@ -314,7 +317,8 @@ def _form_field(
         f.kind, f.min, f.max = "number", low, high
         f.step = "1" if shape.kind == "int" else "any"
         slider = extra.get("slider")
-        f.slider = list(slider) if isinstance(slider, list | tuple) else None  # type: ignore[arg-type]
+        # [lo, hi, step], numbers
+        f.slider = cast(list[float], list(slider)) if isinstance(slider, list | tuple) else None
         f.placeholder = "default" if shape.optional else ""
     elif shape.kind == "list" and shape.options:
         f.kind, f.options = "checkboxes", list(shape.options)
