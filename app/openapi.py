@@ -69,7 +69,7 @@ def use_one_error_shape(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's way to extend the schema
 
 
 def form_body(
