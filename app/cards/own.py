@@ -82,6 +82,22 @@ def user_folder(settings: Settings, user_id: int) -> Path:
     return root / str(user_id) if settings.multi_user else root
 
 
+def namespaced(settings: Settings, user_id: int, card_id: str) -> str:
+    """The id an own card gets: in multi-user mode it starts with ``u<user id>-``.
+
+    Card ids are global (one ``cards`` table), so without a namespace a refused "already
+    taken" id, or an id that comes back as ``-2``, would tell a user that someone else has a
+    card of that id. With one namespace per user an own id can only meet the user's own cards
+    or the bank's, which everyone sees; the same input always gives the same id, so a
+    re-import still finds what it imported before.
+    """
+    if not settings.multi_user:
+        return card_id
+    prefix = f"u{user_id}-"
+    full = card_id if card_id.startswith(prefix) else prefix + card_id
+    return full[:100].rstrip("-")
+
+
 def id_from_text(text: str) -> str:
     """A kebab-case id from a question (``card`` when nothing is left of it)."""
     words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -129,7 +145,7 @@ def save_card(
     extra_aliases: tuple[str, ...] = (),
 ) -> str:
     """Create (``current`` None) or replace an own card; returns its id. Raises CardInvalid."""
-    front, answer = _prepare(session, user_id, draft, current, extra_aliases)
+    front, answer = _prepare(session, settings, user_id, draft, current, extra_aliases)
     folder = user_folder(settings, user_id)
     topics = _own_topics(folder)
     known = set(session.scalars(select(Topic.id)))
@@ -152,6 +168,7 @@ def save_card(
 
 def _prepare(
     session: Session,
+    settings: Settings,
     user_id: int,
     draft: Draft,
     current: Card | None,
@@ -165,11 +182,17 @@ def _prepare(
         errors["answer"] = "write an answer"
     elif len(answer) > MAX_ANSWER_CHARS:
         errors["answer"] = f"at most {MAX_ANSWER_CHARS} characters"
-    given = fields.get("id") or None
-    card_id = given or (
-        current.id if current else free_id(session, id_from_text(str(fields.get("question", ""))))
-    )
+    given = str(fields.get("id") or "")
     aliases = list(current.aliases) if current else []
+    if current is not None and given in (current.id, *aliases):
+        card_id = given  # kept (or renamed back): an id the user had already, as it was
+    elif given:
+        card_id = namespaced(settings, user_id, given)
+    elif current is not None:
+        card_id = current.id
+    else:
+        base = namespaced(settings, user_id, id_from_text(str(fields.get("question", ""))))
+        card_id = free_id(session, base)
     aliases += [a for a in extra_aliases if a not in aliases]
     if current is not None and card_id != current.id and current.id not in aliases:
         aliases.append(current.id)
@@ -215,7 +238,7 @@ def write_cards(
     prepared: list[tuple[CardFront, str, Draft]] = []
     for index, draft in enumerate(drafts):
         try:
-            front, answer = _prepare(session, user_id, draft, None, ())
+            front, answer = _prepare(session, settings, user_id, draft, None, ())
         except CardInvalid as error:
             problems.append((index, str(error)))
             continue
@@ -305,7 +328,7 @@ def fork_card(session: Session, settings: Settings, user_id: int, card: Card) ->
     and is hidden from this user while the fork exists (app.cards.visibility).
     """
     draft = draft_of(card)
-    draft.fields["id"] = free_id(session, f"{card.id}-mine")
+    draft.fields["id"] = free_id(session, namespaced(settings, user_id, f"{card.id}-mine"))
     new_id = save_card(session, settings, user_id, draft, extra_aliases=(card.id,))
     move_notes(session, user_id, card.id, new_id)
     return new_id

@@ -5,28 +5,32 @@ Both layouts are read: the legacy ``collection.anki2`` / ``collection.anki21`` S
 zstd-compressed, note types in the ``notetypes``/``fields``/``templates`` tables). Notes of
 standard note types (Basic, Basic and reversed) become cards: front → question, back →
 answer, HTML → Markdown, MathJax ``\\( \\)`` / ``\\[ \\]`` → ``$`` / ``$$``; cloze and image
-occlusion notes are skipped and counted. Media the cards use are copied (legacy layout).
+occlusion notes are skipped and counted. Media the cards use are copied (legacy layout). The
+review history (``revlog``) of each imported note's first card comes along, so its FSRS state
+is replayed from the answers given in Anki (app.export.review_import).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 import sqlite3
 import tempfile
 import zipfile
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import zstandard
 
 from app.cards import own
-from app.config import Settings
 from app.export.card_import import (
     IMPORT_TOPIC,
     MAX_CARDS,
     Budget,
+    ImportedReview,
     ImportRefused,
     Plan,
     key_point_of,
@@ -38,6 +42,8 @@ COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 FIELD_SEPARATOR = "\x1f"
 BLOCKS = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
 DROPPED = {"script", "style", "iframe", "object", "embed", "svg", "math"}
+MAX_REVIEWS = 500_000
+ANSWER_TYPES = {0, 1, 2, 3}  # learn, review, relearn, filtered deck (a real answer too)
 MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -103,7 +109,7 @@ def html_to_markdown(source: str) -> tuple[str, list[str]]:
     return text, parser.images
 
 
-def plan_anki(raw: bytes, user_id: int, settings: Settings) -> Plan:
+def plan_anki(raw: bytes) -> Plan:
     """The notes of a deck as drafts; other note types skipped with their count."""
     archive = open_zip(raw)
     names = set(archive.namelist())
@@ -119,10 +125,13 @@ def plan_anki(raw: bytes, user_id: int, settings: Settings) -> Plan:
         path.write_bytes(data)
         try:
             notes, kinds = _read_collection(path, new_layout=chosen.endswith("b"))
+            revlog = _read_revlog(path)
         except sqlite3.DatabaseError as error:
             raise ImportRefused([f"{chosen}: not a readable Anki collection ({error})"]) from None
     media_names = {} if chosen.endswith("b") else _media_map(archive, budget)
-    return _plan(notes, kinds, media_names, archive, budget, user_id, settings)
+    plan = _plan(notes, kinds, media_names, archive, budget)
+    _add_history(plan, revlog)
+    return plan
 
 
 def _unzstd(data: bytes, budget: Budget) -> bytes:
@@ -162,6 +171,56 @@ def _read_collection(path: Path, *, new_layout: bool):  # type: ignore[no-untype
     return notes, kinds
 
 
+def _read_revlog(path: Path) -> list[tuple[int, int, int, int, int, int]]:
+    """Anki's answers: (revlog id = ms since 1970, note id, card ord, ease, ms taken, type)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+        if not {"revlog", "cards"} <= tables:
+            return []  # a deck shared without scheduling information
+        rows = connection.execute(
+            "SELECT r.id, c.nid, c.ord, r.ease, r.time, r.type FROM revlog r"
+            " JOIN cards c ON c.id = r.cid ORDER BY r.id LIMIT ?",
+            (MAX_REVIEWS + 1,),
+        ).fetchall()
+    finally:
+        connection.close()
+    if len(rows) > MAX_REVIEWS:
+        raise ImportRefused([f"more than {MAX_REVIEWS} reviews; at most {MAX_REVIEWS} at once"])
+    return [tuple(int(v or 0) for v in row) for row in rows]  # type: ignore[misc]
+
+
+def _add_history(plan: Plan, revlog: list[tuple[int, int, int, int, int, int]]) -> None:
+    """The answers to each imported note's first card (the front → back one) become its history.
+
+    Answers to a reversed card, manual reschedules (types 4, 5) and ease 0 are not answers to
+    our card; they are counted as skipped.
+    """
+    card_of = {source: str(draft.fields["id"]) for source, draft in plan.drafts}
+    left_out = 0
+    for revlog_id, note_id, ordinal, ease, taken, kind in revlog:
+        card_id = card_of.get(f"note {note_id}")
+        if card_id is None or ordinal != 0 or kind not in ANSWER_TYPES or not 1 <= ease <= 4:
+            left_out += 1
+            continue
+        token = hashlib.sha256(f"{card_id}:{revlog_id}".encode()).hexdigest()[:40]
+        plan.reviews.setdefault(card_id, []).append(
+            ImportedReview(f"note {note_id}", _moment(revlog_id), ease, taken, f"anki-{token}")
+        )
+    if left_out:
+        plan.skipped.append(
+            ("review history", f"{left_out} answer(s) of other cards or reschedules not imported")
+        )
+
+
+def _moment(revlog_id: int) -> datetime:
+    """A revlog id is the answer's time in ms; an impossible one becomes year 1 (refused)."""
+    try:
+        return datetime.fromtimestamp(revlog_id / 1000, UTC)
+    except (OverflowError, ValueError, OSError):
+        return datetime.min.replace(tzinfo=UTC)
+
+
 def _media_map(archive: zipfile.ZipFile, budget: Budget) -> dict[str, str]:
     """Legacy ``media`` file: {"0": "name.png"} (file name in the archive → media name)."""
     if "media" not in archive.namelist():
@@ -173,7 +232,7 @@ def _media_map(archive: zipfile.ZipFile, budget: Budget) -> dict[str, str]:
     return {str(v): str(k) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
 
 
-def _plan(notes, kinds, media_names, archive, budget, user_id, settings) -> Plan:  # type: ignore[no-untyped-def]
+def _plan(notes, kinds, media_names, archive, budget) -> Plan:  # type: ignore[no-untyped-def]
     plan = Plan()
     other: dict[str, int] = {}
     for note_id, mid, flds, tags in notes:
@@ -186,7 +245,7 @@ def _plan(notes, kinds, media_names, archive, budget, user_id, settings) -> Plan
         answer, more = html_to_markdown(fields[1])
         card_tags = [_kebab(t) for t in str(tags).split() if _kebab(t)][:20]
         draft_fields = {
-            "id": stable_id("anki", str(note_id), user_id, settings),
+            "id": stable_id("anki", str(note_id)),
             "question": " ".join(question.split()), "topic": IMPORT_TOPIC,
             "level": "intermediate", "tags": card_tags,
             "key_points": [key_point_of(answer)] if answer else [],

@@ -1,4 +1,4 @@
-"""Import own cards from CSV/TSV, a folder or zip of card files, or an Anki deck (anki_import).
+"""Import own cards: a folder or zip of card files; CSV/TSV (csv_import); Anki (anki_import).
 
 Every import is read whole and bounded first (file size, members, uncompressed bytes, paths),
 turned into drafts of own cards, then written all at once by ``app.cards.own.write_cards``
@@ -9,12 +9,11 @@ nothing the second time: those are reported as skipped.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -32,8 +31,6 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 20_000
 MAX_CARDS = 5_000
 IMPORT_TOPIC = "imported"
-CSV_COLUMNS = ("question", "answer", "tags", "topic", "level")
-PREVIEW_ROWS = 10
 
 
 class ImportRefused(ValueError):
@@ -44,20 +41,42 @@ class ImportRefused(ValueError):
         super().__init__("; ".join(problems))
 
 
+@dataclass(frozen=True)
+class ImportedReview:
+    """One answer from the source's review history (Anki's revlog), for an imported card."""
+
+    source: str  # where it came from, for a problem: "note 1700000000001"
+    at: datetime
+    rating: int
+    duration_ms: int
+    token: str  # review_logs.review_token: stable, so a card's history is imported once
+
+
 @dataclass
 class Plan:
-    """What an import would do: drafts (with where each came from), skipped sources, media."""
+    """What an import would do: drafts (with where each came from), skipped sources, media.
+
+    A CSV also says which column became which field (``columns``) and shows its first rows;
+    an Anki deck brings each card's review history (``reviews``, by card id).
+    """
 
     drafts: list[tuple[str, own.Draft]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)
+    columns: list[tuple[str, str]] = field(default_factory=list)
+    preview: list[dict[str, str]] = field(default_factory=list)
+    reviews: dict[str, list[ImportedReview]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """What an import created (or would create) and skipped, and the CSV mapping it used."""
+
     created: list[str]
     skipped: list[tuple[str, str]]
-    preview: list[dict[str, str]]
+    preview: list[dict[str, str]] = field(default_factory=list)
+    columns: list[tuple[str, str]] = field(default_factory=list)
+    reviews: int = 0
 
 
 def check_size(raw: bytes) -> None:
@@ -108,74 +127,15 @@ class Budget:
             raise ImportRefused([_too_big(MAX_UNCOMPRESSED_BYTES + 1)])
 
 
-def stable_id(prefix: str, key: str, user_id: int, settings: Settings) -> str:
-    """``prefix-key``; in multi-user mode the user id is part of it (ids are global)."""
-    base = f"{prefix}-{key}" if not settings.multi_user else f"u{user_id}-{prefix}-{key}"
-    return base[:100]
+def stable_id(prefix: str, key: str) -> str:
+    """``prefix-key`` (the user's namespace is added in multi-user mode: own.namespaced)."""
+    return f"{prefix}-{key}"[:100]
 
 
 def key_point_of(answer: str) -> str:
     """An imported card's one key point: the answer's first line (the bank needs one)."""
     first = next((line.strip() for line in answer.splitlines() if line.strip()), answer.strip())
     return (first[:197] + "...") if len(first) > 200 else first
-
-
-# --- CSV / TSV ---------------------------------------------------------------------------
-
-
-def plan_csv(raw: bytes, user_id: int, settings: Settings) -> tuple[Plan, list[dict[str, str]]]:
-    """Rows of a CSV/TSV with a header naming question, answer (and tags, topic, level)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ImportRefused([f"line {line}: not UTF-8 text; save the file as UTF-8"]) from None
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise ImportRefused([f"not a readable CSV file: {error}"]) from None
-    if not rows:
-        raise ImportRefused(["the file is empty"])
-    header = [h.strip().lower() for h in rows[0]]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if "question" not in header or "answer" not in header or unknown:
-        expected = ", ".join(CSV_COLUMNS)
-        raise ImportRefused(
-            [f"line 1: the header must name question and answer (columns: {expected})"]
-        )
-    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
-    if len(body) > MAX_CARDS:
-        raise ImportRefused([f"{len(body)} rows; at most {MAX_CARDS} in one import"])
-    problems = [
-        f"line {n}: {len(r)} columns, the header has {len(header)}"
-        for n, r in body
-        if len(r) != len(header)
-    ]
-    if problems:
-        raise ImportRefused(problems[:20])
-    plan, preview = Plan(), []
-    for number, row in body:
-        values = dict(zip(header, (c.strip() for c in row), strict=True))
-        question, answer = values["question"], values["answer"]
-        digest = hashlib.sha256(f"{question}\x1f{answer}".encode()).hexdigest()[:12]
-        topic = values.get("topic") or IMPORT_TOPIC
-        fields = {
-            "id": stable_id("csv", digest, user_id, settings),
-            "question": question, "topic": topic,
-            "level": values.get("level") or "intermediate",
-            "tags": values.get("tags", "").replace(",", " ").split(),
-            "key_points": [key_point_of(answer)] if answer else [],
-        }  # fmt: skip
-        plan.drafts.append((f"line {number}", own.Draft(fields, answer, _title(topic))))
-        if len(preview) < PREVIEW_ROWS:
-            preview.append({k: values.get(k, "") for k in CSV_COLUMNS})
-    return plan, preview
-
-
-def _title(topic: str) -> str:
-    return "Imported" if topic == IMPORT_TOPIC else topic.replace("-", " ").capitalize()
 
 
 # --- a folder or zip of card files -------------------------------------------------------
@@ -221,10 +181,27 @@ def plan_cards_zip(raw: bytes, known_topics: set[str]) -> Plan:
 
 
 def run_plan(
-    session: Session, settings: Settings, user_id: int, plan: Plan, *, dry_run: bool
-) -> list[str]:
-    """Skip what is already imported, then write every draft (or none) and the media."""
-    ids = [str(d.fields.get("id")) for _, d in plan.drafts]
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    plan: Plan,
+    *,
+    dry_run: bool,
+    now: datetime | None = None,
+) -> tuple[list[str], int]:
+    """Skip what is already imported, then write every draft (or none), the media and history.
+
+    Returns the ids created and the number of answers of their review history.
+    """
+    from app.export.review_import import check_reviews, write_reviews
+
+    now = now or datetime.now(UTC)
+    final = {}  # the id in the file → the id it gets (own.namespaced)
+    for _, draft in plan.drafts:
+        given = str(draft.fields.get("id"))
+        final[given] = draft.fields["id"] = own.namespaced(settings, user_id, given)
+    plan.reviews = {final.get(k, k): v for k, v in plan.reviews.items()}
+    ids = list(final.values())
     mine = set(session.scalars(select(Card.id).where(Card.id.in_(ids), Card.owner_id == user_id)))
     fresh = []
     for source, draft in plan.drafts:
@@ -232,15 +209,20 @@ def run_plan(
             plan.skipped.append((source, f"already imported as {draft.fields['id']}"))
         else:
             fresh.append((source, draft))
+    fresh_ids = {str(d.fields.get("id")) for _, d in fresh}
+    history = {k: v for k, v in plan.reviews.items() if k in fresh_ids}
+    checked = check_reviews(session, settings, user_id, history, now)
     try:
         created = own.write_cards(
             session, settings, user_id, [d for _, d in fresh], dry_run=dry_run
         )
     except own.ImportInvalid as error:
         raise ImportRefused([f"{fresh[i][0]}: {m}" for i, m in error.problems][:20]) from None
-    if not dry_run and plan.media:
+    if dry_run:
+        return created, sum(len(rows) for rows in checked.values())
+    if plan.media:
         own.save_media(settings, user_id, plan.media)
-    return created
+    return created, write_reviews(session, settings, user_id, checked, now)
 
 
 def import_file(
@@ -252,18 +234,22 @@ def import_file(
     *,
     dry_run: bool,
     filename: str = "",
+    now: datetime | None = None,
 ) -> Outcome:
-    """Read, plan and (unless ``dry_run``) write one uploaded file; ImportRefused on bad input."""
+    """Read, plan and (unless ``dry_run``) write one uploaded file; ImportRefused on bad input.
+
+    ``filename`` names the file in the problems of a CSV (``file:line: field: problem``).
+    """
     from app.export.anki_import import plan_anki
+    from app.export.csv_import import plan_csv
 
     check_size(raw)
     known = set(session.scalars(select(Topic.id)))
-    preview: list[dict[str, str]] = []
     if fmt == "csv":
-        plan, preview = plan_csv(raw, user_id, settings)
+        plan = plan_csv(raw, filename or "upload.csv")
     elif fmt == "cards":
         plan = plan_cards_zip(raw, known)
     else:
-        plan = plan_anki(raw, user_id, settings)
-    created = run_plan(session, settings, user_id, plan, dry_run=dry_run)
-    return Outcome(created, plan.skipped, preview)
+        plan = plan_anki(raw)
+    created, reviews = run_plan(session, settings, user_id, plan, dry_run=dry_run, now=now)
+    return Outcome(created, plan.skipped, plan.preview, plan.columns, reviews)

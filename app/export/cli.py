@@ -123,17 +123,20 @@ def _import_cards(fmt: Format, source: Path, user: int, dry_run: bool) -> None:
             if fmt == "cards" and source.is_dir():
                 known = set(session.scalars(select(Topic.id)))
                 plan = plan_cards_folder(source, known)
-                created = run_plan(session, settings, user, plan, dry_run=dry_run)
-                outcome = Outcome(created, plan.skipped, [])
+                created, _ = run_plan(session, settings, user, plan, dry_run=dry_run)
+                outcome = Outcome(created, plan.skipped)
             else:
                 raw = source.read_bytes()
-                outcome = import_file(session, settings, user, raw, fmt, dry_run=dry_run)
+                outcome = import_file(
+                    session, settings, user, raw, fmt, dry_run=dry_run, filename=str(source)
+                )
     except OSError as error:
         typer.echo(f"cannot read {source}: {error.strerror}; nothing was imported", err=True)
         raise typer.Exit(1) from None
     except ImportRefused as error:
         for problem in error.problems:
-            typer.echo(f"{source}: {problem}", err=True)
+            located = problem.startswith(f"{source}:")
+            typer.echo(problem if located else f"{source}: {problem}", err=True)
         typer.echo("Nothing was imported.", err=True)
         raise typer.Exit(1) from None
     for where, reason in outcome.skipped:
@@ -158,7 +161,7 @@ def import_anki_command(
 def import_csv_command(
     source: SourceArg, user: UserOption = LOCAL_USER_ID, dry_run: DryRunOption = False
 ) -> None:
-    """Import a CSV/TSV (header: question, answer, tags, topic, level) as own cards."""
+    """Import a CSV/TSV as own cards (the header names the columns: question/front, answer…)."""
     _import_cards("csv", source, user, dry_run)
 
 

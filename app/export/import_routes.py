@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,7 +19,13 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from app.cards.own import user_folder
 from app.db import SessionDep
 from app.deps import UserIdDep
-from app.export.card_import import MAX_UPLOAD_BYTES, ImportRefused, Outcome, import_file
+from app.export.card_import import (
+    MAX_UPLOAD_BYTES,
+    Format,
+    ImportRefused,
+    Outcome,
+    import_file,
+)
 from app.openapi import form_body, text_field
 from app.web import render
 
@@ -34,14 +40,29 @@ class SkippedOut(BaseModel):
     reason: str
 
 
+class ColumnOut(BaseModel):
+    column: str
+    field: str
+
+
 class ImportOut(BaseModel):
     created: list[str]
     skipped: list[SkippedOut]
+    columns: list[ColumnOut] = []
+    reviews: int = 0  # answers of the created cards' review history (an Anki revlog)
 
 
 def _out(outcome: Outcome) -> ImportOut:
     skipped = [SkippedOut(source=s, reason=r) for s, r in outcome.skipped]
-    return ImportOut(created=outcome.created, skipped=skipped)
+    columns = [ColumnOut(column=c, field=f) for c, f in outcome.columns]
+    return ImportOut(
+        created=outcome.created, skipped=skipped, columns=columns, reviews=outcome.reviews
+    )
+
+
+def _name(upload: StarletteUpload) -> str:
+    """The upload's own file name (no folders), as problems name it."""
+    return (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:100] or "upload"
 
 
 async def _read(upload: StarletteUpload) -> bytes:
@@ -60,11 +81,16 @@ async def import_api(
     format: Annotated[Literal["anki", "csv", "cards"], Form()],
     dry_run: Annotated[bool, Form()] = False,
 ) -> ImportOut:
-    """Import own cards, all or nothing (422 lists every problem; dry_run writes nothing)."""
+    """Import own cards, all or nothing (422 lists every problem; dry_run writes nothing).
+
+    A CSV's header names its columns; ``columns`` says which became which card field.
+    """
     raw = await _read(file)
+    settings = request.app.state.settings
+    name = _name(file)
     try:
         outcome = import_file(
-            session, request.app.state.settings, user_id, raw, format, dry_run=dry_run
+            session, settings, user_id, raw, format, dry_run=dry_run, filename=name
         )
     except ImportRefused as error:
         raise HTTPException(422, error.problems) from None
@@ -96,22 +122,31 @@ async def import_preview(request: Request, session: SessionDep, user_id: UserIdD
     await upload.close()
     settings = request.app.state.settings
     upload_id = hashlib.sha256(raw).hexdigest()
+    name = _name(upload)
     try:
-        outcome = import_file(session, settings, user_id, raw, str(fmt), dry_run=True)  # type: ignore[arg-type]
+        outcome = import_file(
+            session,
+            settings,
+            user_id,
+            raw,
+            cast(Format, fmt),
+            dry_run=True,
+            filename=name,
+        )
     except ImportRefused as error:
         return _preview(request, None, error.problems, None, fmt)
     folder = user_folder(settings, user_id) / UPLOADS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     (folder / upload_id).write_bytes(raw)
-    return _preview(request, outcome, [], None, fmt, upload_id)
+    return _preview(request, outcome, [], None, fmt, upload_id, name)
 
 
 def _preview(  # type: ignore[no-untyped-def]
-    request: Request, outcome, problems, message, fmt, upload_id: str | None = None
+    request: Request, outcome, problems, message, fmt, upload_id: str | None = None, name=""
 ) -> HTMLResponse:
     context = {
         "outcome": outcome, "problems": problems, "message": message, "format": fmt,
-        "upload_id": upload_id, "formats": FORMATS,
+        "upload_id": upload_id, "formats": FORMATS, "name": name,
     }  # fmt: skip
     status = 422 if problems or message else 200
     return render(request, "export/import.html", context, status_code=status)
@@ -120,7 +155,11 @@ def _preview(  # type: ignore[no-untyped-def]
 @router.post(
     "/import/confirm",
     openapi_extra=form_body(
-        {"upload": text_field("The previewed file's id"), "format": text_field("anki|csv|cards")},
+        {
+            "upload": text_field("The previewed file's id"),
+            "format": text_field("anki|csv|cards"),
+            "name": text_field("The previewed file's name (problems name it)"),
+        },
         ("upload", "format"),
     ),
 )
@@ -128,6 +167,7 @@ async def import_confirm(request: Request, session: SessionDep, user_id: UserIdD
     """Import the previewed file for real (303 to /import with the count)."""
     form = await request.form()
     upload_id, fmt = str(form.get("upload", "")), form.get("format")
+    name = str(form.get("name", ""))[:100] or "upload"
     settings = request.app.state.settings
     path = user_folder(settings, user_id) / UPLOADS_DIR / upload_id
     if not UPLOAD_ID.match(upload_id) or fmt not in FORMATS or not path.is_file():
@@ -138,8 +178,9 @@ async def import_confirm(request: Request, session: SessionDep, user_id: UserIdD
             settings,
             user_id,
             path.read_bytes(),
-            str(fmt),
-            dry_run=False,  # type: ignore[arg-type]
+            cast(Format, fmt),
+            dry_run=False,
+            filename=name,
         )
     except ImportRefused as error:
         return _preview(request, None, error.problems, None, fmt)

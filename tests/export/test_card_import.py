@@ -171,6 +171,8 @@ def test_the_current_anki21b_layout_is_read(client: TestClient) -> None:
     assert response.json() == {
         "created": ["anki-1700000000001"],
         "skipped": [{"source": "note type 'Cloze'", "reason": "1 note(s) of a type not imported"}],
+        "columns": [],
+        "reviews": 0,
     }
     card = client.get("/api/cards/anki-1700000000001").json()
     assert card["question"] == "What does $\\beta_1$ control in Adam?" and card["tags"] == ["adam"]
@@ -204,8 +206,8 @@ def test_csv_and_tsv_rows_become_cards_with_a_preview_page(client: TestClient) -
     ("data", "message"),
     [
         ("question,answer\nÉté,une saison\n".encode("latin-1"), "not UTF-8"),
-        (b"question,answer\nWhat?,This,extra\n", "line 2: 3 columns, the header has 2"),
-        (b"front,back\nWhat?,That\n", "the header must name question and answer"),
+        (b"question,answer\nWhat?,This,extra\n", "x.csv:2: row: 3 columns, the header has 2"),
+        (b"front,back,colour\nWhat?,That,red\n", "x.csv:1: colour: unknown column"),
         (b"question,answer,level\nWhat?,That,expert\n", "level"),
     ],
 )
@@ -331,4 +333,4 @@ def test_the_cli_imports_a_folder_and_a_csv(
     assert "created 0 card(s), skipped 1" in again.output
     (tmp_path / "bad.csv").write_bytes(b"question,answer\nA,B,C\n")
     refused = runner.invoke(cli, ["import", "csv", str(tmp_path / "bad.csv")])
-    assert refused.exit_code == 1 and "line 2: 3 columns" in refused.output
+    assert refused.exit_code == 1 and "bad.csv:2: row: 3 columns" in refused.output
