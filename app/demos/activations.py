@@ -8,7 +8,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from app.demos.plot import PAIR_WIDTH, Line, Mark, Region, Series, bar_chart, fmt, line_plot
+from app.charts.bars import bar_chart
+from app.charts.lines import Line, Mark, Region, Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams
 
 Activation = Literal[

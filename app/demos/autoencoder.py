@@ -8,8 +8,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos._grid import grid_svg, heat_table
-from app.demos.plot import PAIR_WIDTH, Line, Mark, Series, fmt, line_plot
+from app.charts.grids import grid_svg, heat_table
+from app.charts.lines import Line, Mark, Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 # 5 × 7 bitmaps of the digits 0-9, one string per row.

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from app.demos.plot import fmt
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams
 
 MAX_SAMPLES = 16

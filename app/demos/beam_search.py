@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos._d1_plots import Node, tree_svg
-from app.demos.plot import fmt
+from app.charts.scale import fmt
+from app.charts.trees import Node, tree_svg
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_VOCAB = 32

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, field_validator
 
-from app.demos._grid import heat_table
-from app.demos.plot import Series, fmt, line_plot
+from app.charts.grids import heat_table
+from app.charts.lines import Series, line_plot
+from app.charts.scale import fmt
 from app.demos.recurrent_cells import check_rows, init_weights
 from app.demos.registry import Demo, DemoParams, Prediction
 

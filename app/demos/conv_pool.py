@@ -9,8 +9,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos._grid import grid_svg, heat_table
-from app.demos.plot import fmt
+from app.charts.grids import grid_svg, heat_table
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_IMAGE = 28

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import bar_chart, fmt
+from app.charts.bars import bar_chart
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_VOCAB = 256

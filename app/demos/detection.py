@@ -14,9 +14,11 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos._d2_plots import BoxGroup, boxes_svg
-from app.demos._grid import heat_table
-from app.demos.plot import PAIR_WIDTH, Series, fmt, line_plot
+from app.charts.boxes import BoxGroup, boxes_svg
+from app.charts.grids import heat_table
+from app.charts.lines import Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_BOXES = 200

@@ -19,7 +19,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from app.demos.plot import PAIR_WIDTH, Series, fmt, line_plot
+from app.charts.lines import Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_TIMESTEPS = 1000
@@ -289,7 +291,7 @@ def view(params: DiffusionParams, result: dict[str, Any]) -> dict[str, Any]:
     shown = np.array(result["shown_samples"])[:SHOWN_POINTS]
     step = params.sampling_steps if params.step is None else params.step
     trajectories = np.array(result["trajectories"])[:, : step + 1]
-    # one series, the paths separated by a NaN point (plot.py breaks lines at non-finite points)
+    # one series, the paths separated by a NaN point (app.charts breaks lines at non-finite points)
     gaps = np.full((len(trajectories), 1, 2), np.nan)
     paths = np.concatenate([trajectories, gaps], axis=1).reshape(-1, 2)
     reverse_svg = line_plot(

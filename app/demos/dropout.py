@@ -12,7 +12,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field
 
-from app.demos.plot import Line, Series, bar_chart, fmt, line_plot
+from app.charts.bars import bar_chart
+from app.charts.lines import Line, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_UNITS = 1000

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos._grid import grid_svg, heat_table
+from app.charts.grids import grid_svg, heat_table
+from app.charts.scale import fmt
 from app.demos.attention import attention
-from app.demos.plot import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_LENGTH = 64

@@ -13,7 +13,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from app.demos.plot import Mark, Series, fmt, heatmap, line_plot
+from app.charts.heat import heatmap
+from app.charts.lines import Mark, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams
 
 Function = Literal["parabola", "double-well", "bowl", "rosenbrock", "himmelblau", "saddle"]

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from app.demos.plot import Line, Series, fmt, heatmap, line_plot
+from app.charts.heat import heatmap
+from app.charts.lines import Line, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 BUMP_WIDTH = 0.06

@@ -20,7 +20,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from app.demos.plot import Series, fmt, line_plot
+from app.charts.lines import Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 BATCH = 8

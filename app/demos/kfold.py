@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from app.charts.bars import bar_chart
+from app.charts.scale import fmt
 from app.demos.overfitting import fit_polynomial, make_data, mse
-from app.demos.plot import bar_chart, fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 NOISE = 0.2

@@ -13,8 +13,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos._grid import heat_table
-from app.demos.plot import Line, Series, fmt, line_plot
+from app.charts.grids import heat_table
+from app.charts.lines import Line, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 GIB = 2**30

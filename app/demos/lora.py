@@ -13,8 +13,10 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos._grid import heat_table
-from app.demos.plot import PAIR_WIDTH, Line, Mark, Series, fmt, line_plot
+from app.charts.grids import heat_table
+from app.charts.lines import Line, Mark, Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_SIDE = 128

@@ -7,7 +7,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from app.demos.plot import Line, Mark, Series, fmt, line_plot
+from app.charts.lines import Line, Mark, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 LOSSES = ("mse", "bce", "hinge")

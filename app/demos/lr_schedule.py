@@ -13,7 +13,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import Line, Series, fmt, line_plot
+from app.charts.lines import Line, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_STEPS = 20_000

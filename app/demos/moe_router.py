@@ -17,8 +17,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, model_validator
 
-from app.demos._grid import heat_table
-from app.demos.plot import PAIR_WIDTH, Line, Series, line_plot
+from app.charts.grids import heat_table
+from app.charts.lines import Line, Series, line_plot
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_TOKENS = 512

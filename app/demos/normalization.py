@@ -14,7 +14,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from app.demos.plot import Mark, Series, fmt, heatmap, line_plot
+from app.charts.heat import heatmap
+from app.charts.lines import Mark, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 N_SAMPLES = 100

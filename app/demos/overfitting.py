@@ -15,7 +15,8 @@ import numpy as np
 from numpy.polynomial import legendre
 from pydantic import Field
 
-from app.demos.plot import Line, Series, fmt, line_plot
+from app.charts.lines import Line, Series, line_plot
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_DEGREE = 15

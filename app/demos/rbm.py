@@ -8,7 +8,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import PAIR_WIDTH, bar_chart, fmt
+from app.charts.bars import bar_chart
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_VISIBLE = 4

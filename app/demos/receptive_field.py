@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import PAIR_WIDTH, Series, bar_chart, line_plot
+from app.charts.bars import bar_chart
+from app.charts.lines import Series, line_plot
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 POOL_SIZE = 2  # every pool is 2×2 with stride 2, as in VGG

@@ -7,7 +7,10 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from app.demos.plot import PAIR_WIDTH, Series, bar_chart, fmt, line_plot
+from app.charts.bars import bar_chart
+from app.charts.lines import Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams
 
 MAX_HIDDEN = 8

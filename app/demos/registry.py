@@ -51,7 +51,7 @@ class Demo:
         return f"demos/_{self.slug}.html"
 
 
-_NOT_DEMOS = {"registry", "routes", "plot", "forms"}
+_NOT_DEMOS = {"registry", "routes", "forms"}
 
 
 @cache
@@ -61,7 +61,7 @@ def all_demos() -> dict[str, Demo]:
 
     demos: dict[str, Demo] = {}
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if info.name in _NOT_DEMOS or info.name.startswith("_"):
+        if info.name in _NOT_DEMOS:
             continue
         module = importlib.import_module(f"app.demos.{info.name}")
         for demo in _demos_of(module):

@@ -13,7 +13,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from app.demos.plot import PAIR_WIDTH, Line, Mark, Series, fmt, heatmap, line_plot
+from app.charts.heat import heatmap
+from app.charts.lines import Line, Mark, Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 # Hoffmann et al. 2022, approach 3 (their equation 10), as printed in the paper.

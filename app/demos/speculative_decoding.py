@@ -15,7 +15,10 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.demos.plot import PAIR_WIDTH, Line, Mark, Series, bar_chart, fmt, line_plot
+from app.charts.bars import bar_chart
+from app.charts.lines import Line, Mark, Series, line_plot
+from app.charts.scale import fmt
+from app.charts.svg import PAIR_WIDTH
 from app.demos.registry import Demo, DemoParams, Prediction
 
 MAX_VOCAB = 64

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from app.demos.plot import fmt, heat_levels
+from app.charts.heat import heat_levels
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams
 
 MAX_DOCUMENTS = 200

@@ -15,7 +15,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from app.demos.plot import Mark, fmt, heatmap
+from app.charts.heat import heatmap
+from app.charts.lines import Mark
+from app.charts.scale import fmt
 from app.demos.registry import Demo, DemoParams, Prediction
 
 POINTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

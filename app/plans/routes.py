@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app.charts.lines import Line, Series, line_plot
 from app.db import SessionDep
-from app.demos.plot import Line, Series, line_plot
 from app.deps import ContextDep, NowDep
 from app.openapi import form_body, text_field
 from app.plans import logic, queries

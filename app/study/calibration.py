@@ -17,9 +17,9 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.demos.plot import Series, line_plot
+from app.charts.figure import Chart
+from app.charts.lines import Series, line_plot
 from app.models import ReviewLog
-from app.study.charts import Chart
 from app.study.preferences import UserContext
 from app.study.scheduler import CRAM, Rating, State, forgetting_curve_constants
 from app.study.stats import epoch_seconds
@@ -108,7 +108,6 @@ def calibration_chart(data: dict[str, Any]) -> Chart:
     )
     svg = line_plot(
         [
-            # Colour classes the stats page's .chart rules leave alone (they style bar charts).
             Series([0, 100], [0, 100], "perfect calibration", css="series-8", dashed=True),
             Series(
                 [100 * b["predicted"] for b in bins],

@@ -24,12 +24,12 @@ from app.plans.queries import recall_target
 from app.problems import service as problems
 from app.study import (
     calibration,
-    charts,
     optimize,
     preferences,
     rebuild,
     reviews,
     stats,
+    stats_charts,
     view,
     workload,
 )
@@ -395,7 +395,7 @@ def stats_page(
     days = days if days in STATS_RANGES else 30
     data = stats.study_stats(session, ctx, now, days)
     data["calibration"] = calibration.calibration(session, ctx)
-    shown = [*charts.stats_charts(data), calibration.calibration_chart(data["calibration"])]
+    shown = [*stats_charts.stats_charts(data), calibration.calibration_chart(data["calibration"])]
     context = {"data": data, "charts": shown, "ranges": STATS_RANGES}
     return render(request, "stats/stats.html", context, block="stats")
 

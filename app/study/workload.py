@@ -15,7 +15,8 @@ import fsrs_rs_python
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.demos.plot import PAIR_WIDTH, Line, Series, line_plot
+from app.charts.lines import Line, Series, line_plot
+from app.charts.svg import PAIR_WIDTH
 from app.models import Card
 from app.study.preferences import UserContext
 

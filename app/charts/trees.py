@@ -1,15 +1,16 @@
 """A search tree as SVG (beam search): one column per step, one node per hypothesis.
 
-Same conventions as plot.py: one ``<svg>`` with role="img", ``<title>``/``<desc>``, a viewBox,
-colours only through CSS classes (series-N, highlight), every text escaped.
+Same conventions as the rest of app.charts: one ``<svg>`` with role="img", ``<title>`` and
+``<desc>``, a viewBox, colours only through CSS classes (series-N), every text escaped.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+
+from app.charts.svg import svg_open
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,7 @@ def tree_svg(
     left, top, column = 30.0, 24.0, (width - 80.0) / max(steps, 1)
     row_height = 34.0
     height = int(top + row_height * max(rows, 1) + 10)
-    uid = "tree-" + hashlib.blake2b(f"{title}|{desc}".encode(), digest_size=5).hexdigest()
-    parts = [
-        f'<svg class="plot plot-tree" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {width} {height}" aria-labelledby="{uid}-t {uid}-d" '
-        f'preserveAspectRatio="xMidYMid meet">'
-        f'<title id="{uid}-t">{escape(title, quote=False)}</title>'
-        f'<desc id="{uid}-d">{escape(desc, quote=False)}</desc><g class="axes">'
-    ]
+    parts = [svg_open("tree", title, desc, width, height), '<g class="axes">']
     for s in range(steps + 1):
         x = left + s * column
         parts.append(f'<text class="tick" x="{x:.1f}" y="14" text-anchor="middle">{s}</text>')

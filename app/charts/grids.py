@@ -1,19 +1,19 @@
 """Matrices as pictures (SVG cell grids) and as heat-shaded tables, for the grid-shaped demos.
 
-plot.heatmap draws a sampled 2-D function with axes and contours; images, feature maps and
+heat.heatmap draws a sampled 2-D function with axes and contours; images, feature maps and
 attention weights need one square per entry, row 0 on top, and an outlined window instead.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import numpy as np
 
-from app.demos.plot import fmt, heat_levels
+from app.charts.heat import heat_levels
+from app.charts.scale import fmt
+from app.charts.svg import svg_open
 
 MAX_TOOLTIPS = 400  # a value tooltip per cell up to 20 × 20; beyond, the SVG only grows
 
@@ -31,17 +31,13 @@ def grid_svg(
     rows, cols = values.shape
     cell = min(max_side / max(rows, cols), 36.0)
     width, height = cols * cell + 2, rows * cell + 2
-    uid = "grid-" + hashlib.blake2b(f"{title}|{desc}".encode(), digest_size=5).hexdigest()
-    parts = [
-        # class "plot" for the heat colours; the inline width keeps the picture's own size
-        # instead of the column's (svg.plot is 100% wide).
-        f'<svg class="plot demo-grid" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {width:.1f} {height:.1f}" width="{width:.0f}" height="{height:.0f}" '
-        f'style="width: {width:.0f}px; max-width: 100%; height: auto" '
-        f'aria-labelledby="{uid}-t {uid}-d">'
-        f'<title id="{uid}-t">{escape(title, quote=False)}</title>'
-        f'<desc id="{uid}-d">{escape(desc, quote=False)}</desc><g class="cells">'
-    ]
+    # The inline width keeps the picture's own size instead of the column's (svg.plot is 100%).
+    size = (
+        f' width="{width:.0f}" height="{height:.0f}" '
+        f'style="width: {width:.0f}px; max-width: 100%; height: auto"'
+    )
+    parts = [svg_open("grid", title, desc, round(width, 1), round(height, 1), extra=size)]
+    parts.append('<g class="cells">')
     levels = heat_levels(values)
     tooltips = rows * cols <= MAX_TOOLTIPS
     for r in range(rows):

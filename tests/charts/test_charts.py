@@ -1,4 +1,4 @@
-"""The SVG plotter: nice ticks, accessible markup, no NaN/inf ever in the output, speed."""
+"""The chart library (app.charts): nice ticks, accessible markup, no NaN or inf in the SVG."""
 
 import re
 import time
@@ -7,21 +7,20 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from app.demos.plot import (
-    Line,
-    Mark,
-    Region,
-    Series,
-    bar_chart,
-    fmt,
-    heat_levels,
-    heatmap,
-    line_plot,
-    nice_ticks,
-)
+from app.charts.bars import bar_chart
+from app.charts.heat import heat_levels, heatmap
+from app.charts.lines import Line, Mark, Region, Series, line_plot
+from app.charts.scale import fmt, nice_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def frame_box(svg: str) -> tuple[float, float, float, float]:
+    """left, right, top, bottom of the plot area (its frame rectangle)."""
+    rect = parse(svg).find(f".//{SVG}rect[@class='frame']")
+    x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+    return x, x + w, y, y + h
 
 
 def parse(svg: str) -> ET.Element:
@@ -193,7 +192,7 @@ def test_heatmap_contours_of_a_circle_lie_on_the_circle():
     # one level halfway between 0 and max √2 -> radius √2/2 in data units
     d = re.search(r'class="contour" d="([^"]*)"', svg).group(1)
     pts = np.array([float(v) for v in NUMBER.findall(d)]).reshape(-1, 2)
-    left, right, top, bottom = 58, 386, 12, 374
+    left, right, top, bottom = frame_box(svg)
     px = (pts[:, 0] - left) / (right - left) * 2 - 1
     py = 1 - (pts[:, 1] - top) / (bottom - top) * 2
     assert np.hypot(px, py) == pytest.approx(np.full(len(px), np.sqrt(2) / 2), abs=0.01)

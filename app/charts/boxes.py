@@ -1,18 +1,18 @@
-"""SVG pictures the shared plot module has no kind for: boxes in image coordinates.
+"""SVG pictures the other chart modules have no kind for: boxes in image coordinates.
 
-plot.line_plot decimates long series to 400 points, which would cut box outlines apart, and
+lines.line_plot decimates long series to 400 points, which would cut box outlines apart, and
 puts y upward; detection boxes need every corner and y growing downward as in an image.
-Colours come from the shared ``series-N`` classes of static/demos.css, so dark mode works.
+Colours come from the shared ``series-N`` classes of static/charts.css, so dark mode works.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from app.demos.plot import fmt, nice_ticks
+from app.charts.scale import fmt, nice_ticks
+from app.charts.svg import svg_open
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,7 @@ def boxes_svg(
     def py(y: float) -> float:
         return top + (y - y_lo) * scale
 
-    uid = "boxes-" + hashlib.blake2b(f"{title}|{desc}".encode(), digest_size=5).hexdigest()
-    parts = [
-        f'<svg class="plot plot-boxes" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {width} {height}" aria-labelledby="{uid}-t {uid}-d">'
-        f'<title id="{uid}-t">{escape(title, quote=False)}</title>'
-        f'<desc id="{uid}-d">{escape(desc, quote=False)}</desc><g class="axes">'
-    ]
+    parts = [svg_open("boxes", title, desc, width, height), '<g class="axes">']
     for t in nice_ticks(x_lo, x_hi, 6):
         parts.append(
             f'<line class="grid" x1="{px(t):.1f}" y1="{top:.1f}" x2="{px(t):.1f}" '
