@@ -81,34 +81,10 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-# Made by raw SQL in the migrations, unknown to the models: the SQLite FTS5 table (and its
-# shadow tables) and the PostgreSQL GIN index.
+# Made by raw SQL in the migrations, unknown to the models: the SQLite FTS5 table (its shadow
+# tables and the triggers that fill it) and the PostgreSQL GIN index, read by app/cards/search.py.
 FTS_TABLE_PREFIX = "cards_fts"
 FTS_INDEX = "ix_cards_fts"
-# The one way a card enters the SQLite search index (the loader and `dlcards db copy`).
-FTS_INSERT = text(
-    "INSERT INTO cards_fts (card_id, question, answer, tags, extra) "
-    "VALUES (:id, :question, :answer, :tags, :extra)"
-)
-
-
-def fts_row(
-    card_id: str,
-    question: str,
-    answer_md: str,
-    tags: list[str],
-    key_points: list[str],
-    aliases: list[str],
-) -> dict[str, str]:
-    """The FTS_INSERT parameters: the id's words count with the tags (``diffusion-models``
-    names its subject); key points and former ids are searched too (as ``extra``)."""
-    return {
-        "id": card_id,
-        "question": question,
-        "answer": answer_md,
-        "tags": " ".join([card_id.replace("-", " "), *tags]),
-        "extra": " ".join([*key_points, *aliases]),
-    }
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]

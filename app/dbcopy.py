@@ -3,7 +3,8 @@
 The target must be empty (only what the migrations seed); both ends are upgraded to the
 newest migration; every table is copied in foreign-key order keeping its ids; with
 ``as_user`` the local user's progress becomes a new account of that name. Row counts are
-compared afterwards, and any difference is an error.
+compared afterwards, and any difference is an error. The search index is not copied: a
+SQLite target's triggers index each copied card, PostgreSQL's index is an expression over cards.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from app.accounts.users import name_problem
 from app.config import Settings
-from app.db import FTS_INSERT, fts_row, make_engine, migrate
+from app.db import make_engine, migrate
 from app.models import LOCAL_USER_ID, User
 from app.progress import Progress, timed
 from app.tables import metadata
@@ -114,16 +115,6 @@ def _advance_sequences(target: Connection) -> None:
             )
 
 
-def _fill_sqlite_search(target: Connection) -> None:
-    """SQLite keeps search in the FTS5 table the loader fills; fill it from the copied cards."""
-    cards = metadata.tables["cards"]
-    c = cards.c
-    rows = target.execute(
-        select(c.id, c.question, c.answer_md, c.tags, c.key_points, c.aliases).where(~c.retired)
-    )
-    target.execute(FTS_INSERT, [fts_row(*row) for row in rows])
-
-
 def copy_database(
     source_url: str,
     target_url: str,
@@ -178,8 +169,6 @@ def _copy(
                 on_table()
         if target.dialect.name == "postgresql":
             _advance_sequences(target)
-        elif target.dialect.name == "sqlite":
-            _fill_sqlite_search(target)
         _verify(source, target, as_user is not None)
     return report
 

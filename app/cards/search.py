@@ -7,6 +7,11 @@ are expanded from ``SYNONYMS`` (batchnorm = batch norm = batch normalization). E
 term is required; when that finds fewer cards than asked for, cards matching any term follow.
 The last word typed matches as a prefix, so results appear while the user types.
 
+The index is kept by the database, never by Python code: on SQLite, triggers on ``cards``
+fill the FTS5 table ``cards_fts`` on every insert, update and delete (migration a3c9e5f1b7d2);
+on PostgreSQL a GIN index holds ``PG_DOCUMENT``, an expression over ``cards``. So a card is
+searchable as soon as its row is written, by the loader, an import or ``dlcards db copy``.
+
 User text is never passed as query syntax: it is cut into words (``\\w+``) first, so quotes,
 ``*``, ``AND`` or ``NEAR(`` are plain words and cannot break the query.
 """

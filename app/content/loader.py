@@ -17,12 +17,12 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.content.markdown import render_markdown
 from app.content.schema import CardFront, TopicEntry
-from app.db import FTS_INSERT, begin_write, fts_row
+from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.orm import utcnow
 
@@ -399,7 +399,6 @@ def _plan(  # type: ignore[no-untyped-def]
             else:
                 report.updated += 1
             plan.append(_upsert(Card, card.front.id, _card_values(card, position)))
-            plan.append(_reindex(card))
         for alias in card.front.aliases:
             old = cards.get(alias)
             if old is not None and not (old.retired and old.content_hash == "alias"):
@@ -507,27 +506,9 @@ def _upsert(model: type, key: str, values: dict[str, Any]):  # type: ignore[no-u
     return apply
 
 
-def _reindex(card: ParsedCard):  # type: ignore[no-untyped-def]
-    def apply(session: Session) -> None:
-        if session.get_bind().dialect.name != "sqlite":
-            return
-        session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": card.front.id})
-        front = card.front
-        session.execute(
-            FTS_INSERT,
-            fts_row(
-                front.id, front.question, card.body, front.tags, front.key_points, front.aliases
-            ),
-        )
-
-    return apply
-
-
 def _retire(card_id: str):  # type: ignore[no-untyped-def]
     def apply(session: Session) -> None:
         session.execute(update(Card).where(Card.id == card_id).values(retired=True))
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": card_id})
 
     return apply
 
@@ -558,8 +539,6 @@ def _move_history(old_id: str, new_id: str, user_id: int | None = None):  # type
         session.execute(
             update(Card).where(Card.id == old_id, *old).values(retired=True, content_hash="alias")
         )
-        if session.get_bind().dialect.name == "sqlite" and session.get(Card, old_id).retired:
-            session.execute(text("DELETE FROM cards_fts WHERE card_id = :id"), {"id": old_id})
 
     apply.moves_all_history = user_id is None  # type: ignore[attr-defined]
     apply.old_id, apply.new_id = old_id, new_id  # type: ignore[attr-defined]
