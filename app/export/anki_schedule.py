@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.models import ReviewLog, ReviewState
 from app.study import store
 from app.study.preferences import user_context
-from app.study.scheduler import CRAM, CardState, State
+from app.study.scheduler import CardState, LogKind, State
 
 DAY_SECONDS = 86400
 REVIEW_FACTOR = 2500  # Anki's default ease: SM-2 reads it, FSRS does not
@@ -33,7 +33,7 @@ MAX_ANSWER_MS = 60_000  # Anki caps an answer's recorded time at 60 s
 ANKI_TYPE = {State.Learning: 1, State.Review: 2, State.Relearning: 3}
 ANKI_QUEUE = {State.Learning: 1, State.Review: 2, State.Relearning: 1}
 SUSPENDED_QUEUE = -1
-REVLOG_TYPE = {"learn": 0, "review": 1, "relearn": 2, CRAM: 3}
+REVLOG_TYPE = {LogKind.LEARN: 0, LogKind.REVIEW: 1, LogKind.RELEARN: 2, LogKind.CRAM: 3}
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def user_schedule(session: Session, user_id: int, card_ids: Iterable[str]) -> Sc
                 last.get(log.card_id),
             )
         )
-        if log.kind != CRAM:
+        if log.kind != LogKind.CRAM:
             last[log.card_id] = log.reviewed_at
     cards = {}
     for row in session.scalars(select(ReviewState).where(ReviewState.user_id == user_id)):

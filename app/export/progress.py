@@ -37,13 +37,12 @@ from app.study import preferences, store
 from app.study.preferences import MAX_STEPS, StudySettings, user_context
 from app.study.rebuild import rebuild_user
 from app.study.reviews import MAX_ANSWER_CHARS, MAX_DURATION_MS
-from app.study.scheduler import parameters_problem
+from app.study.scheduler import LogKind, parameters_problem
 
 FORMAT = "dlcards-progress"
 VERSION = 1
 MAX_LOGS = 5_000_000
 MAX_FLAGS = 100_000
-Kind = Literal["learn", "review", "relearn", "cram"]
 UtcTime = Annotated[AwareDatetime, Field(description="ISO 8601 with a UTC offset")]
 CardId = Annotated[str, Field(pattern=KEBAB_PATTERN, max_length=100)]
 Step = Annotated[int, Field(ge=0, le=MAX_STEPS)]
@@ -76,7 +75,7 @@ class LogEntry(BaseModel):
     rating: int = Field(ge=1, le=4)
     reviewed_at: UtcTime
     duration_ms: int | None = Field(None, ge=0, le=MAX_DURATION_MS)
-    kind: Kind
+    kind: LogKind
     review_token: str | None = Field(None, max_length=64)
     state_before: int | None = Field(None, ge=1, le=3)
     step_before: Step | None = None

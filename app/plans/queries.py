@@ -17,7 +17,7 @@ from app.models import Card, ReviewState, Topic
 from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, ScopeCard
 from app.plans.models import InterviewDate
 from app.study import store
-from app.study.queue import RecallTarget
+from app.study.scope import RecallTarget
 
 
 def weights_of(row: InterviewDate) -> dict[str, float]:

@@ -17,9 +17,10 @@ from app.deps import ContextDep, NowDep, UserIdDep
 from app.models import Card
 from app.problems import service as problems
 from app.study import calibration, optimize, preferences, reviews, stats, view, workload
-from app.study.deps import FiltersDep
+from app.study.deps import AheadQuery, FiltersDep, mode_asked
 from app.study.preferences import UserContext
 from app.study.reviews import MAX_ANSWER_CHARS
+from app.study.scope import StudyMode, StudyScope
 
 router = APIRouter(prefix="/api", tags=["study"])
 
@@ -50,10 +51,10 @@ def next_card(
     filters: FiltersDep,
     now: NowDep,
     mode: Annotated[str | None, Query(pattern="^(cram|study)?$")] = None,
-    ahead: bool = False,
+    ahead: AheadQuery = False,
 ) -> dict[str, Any]:
     """The next card with its four previewed intervals and a review_token, or what is next."""
-    return view.build(session, ctx, filters, now, cram=mode == "cram", ahead=ahead).as_json()
+    return view.build(session, ctx, StudyScope.of(filters, mode_asked(mode, ahead)), now).as_json()
 
 
 def refit_later(
@@ -86,7 +87,7 @@ def post_review(
             now,
             review_token=answer.review_token,
             duration_ms=answer.duration_ms,
-            cram=answer.cram,
+            mode=StudyMode.CRAM if answer.cram else StudyMode.NORMAL,
             answer_text=answer.answer,
             problem=problems.review_entry(
                 session, ctx.user_id, answer.card_id, answer.answer or ""

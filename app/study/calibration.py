@@ -21,7 +21,7 @@ from app.charts.figure import Chart
 from app.charts.lines import Series, line_plot
 from app.models import ReviewLog
 from app.study.preferences import UserContext
-from app.study.scheduler import CRAM, Rating, State, forgetting_curve_constants
+from app.study.scheduler import LogKind, Rating, State, forgetting_curve_constants
 from app.study.stats import epoch_seconds
 
 BINS = 10
@@ -52,7 +52,7 @@ def predicted_and_actual(session: Session, ctx: UserContext) -> tuple[np.ndarray
             ReviewLog.state_before.label("state_before"),
             ReviewLog.stability_before.label("stability"),
         )
-        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != CRAM)
+        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != LogKind.CRAM)
         .subquery()
     )
     rows = session.execute(

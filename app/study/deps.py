@@ -1,16 +1,18 @@
-"""The study feature's own request dependency: the topic/level/tag filter of a queue, and the
-interview date whose weakest cards come first (``?interview_date=<id>``)."""
+"""The study feature's own request dependencies: the topic/level/tag filter of a queue, the
+interview date whose weakest cards come first (``?interview_date=<id>``), and the scope a study
+form posts back."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Form, Query
 
 from app.db import SessionDep
 from app.deps import MAX_ROW_ID, NowDep, UserIdDep
 from app.plans.queries import recall_target
-from app.study.queue import Filters
+from app.study.scope import Filters, StudyMode, StudyScope
 
 InterviewDateQuery = Annotated[
     int | None,
@@ -32,8 +34,35 @@ def get_filters(
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]
+AheadQuery = Annotated[bool, Query(description="Study ahead: then the soonest-due cards")]
+
+
+def mode_asked(mode: str | None, ahead: AheadQuery) -> str | None:
+    """The mode a study GET asked for: ``?mode=cram`` wins over ``?ahead=1``."""
+    return mode if mode == StudyMode.CRAM or not ahead else StudyMode.AHEAD
 
 
 def form_filters(topic: str, level: str, tag: str) -> Filters:
     """The queue filters a study form posted back (cut to the lengths the query allows)."""
     return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)
+
+
+def form_scope(
+    session: SessionDep,
+    user_id: UserIdDep,
+    now: NowDep,
+    mode: Annotated[str, Form(max_length=10)] = "",
+    topic: Annotated[str, Form(max_length=64)] = "",
+    level: Annotated[str, Form(max_length=20)] = "",
+    tag: Annotated[str, Form(max_length=100)] = "",
+    interview_date: Annotated[str, Form(max_length=20)] = "",
+) -> StudyScope:
+    """The scope a study form was posted from (its hidden fields), to answer with the same."""
+    filters = form_filters(topic, level, tag)
+    date_id = int(interview_date) if interview_date.isdigit() else 0
+    if 0 < date_id <= MAX_ROW_ID:
+        filters = replace(filters, interview=recall_target(session, user_id, date_id, now))
+    return StudyScope.of(filters, mode)
+
+
+ScopeDep = Annotated[StudyScope, Depends(form_scope)]

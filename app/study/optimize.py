@@ -18,7 +18,7 @@ from app.study.days import StudyCalendar
 from app.study.fit_log import ParameterFit
 from app.study.preferences import UserContext, save_parameters, user_context
 from app.study.rebuild import rebuild_user
-from app.study.scheduler import CRAM
+from app.study.scheduler import LogKind
 
 MIN_TRAINING_ITEMS = 400
 """Answers given on a later study day than the card's previous answer, needed to optimize."""
@@ -85,7 +85,7 @@ def user_histories(session: Session, ctx: UserContext) -> list[list[tuple[int, d
     """Each card's non-cram answers, in the order they were given."""
     rows = session.execute(
         select(ReviewLog.card_id, ReviewLog.rating, ReviewLog.reviewed_at)
-        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != CRAM)
+        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != LogKind.CRAM)
         .order_by(ReviewLog.card_id, ReviewLog.id)
     )
     by_card = groupby(rows, key=lambda r: r.card_id)
@@ -154,9 +154,12 @@ def time_split(
 
 
 def answer_count(session: Session, user_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(ReviewLog.user_id == user_id, ReviewLog.kind != CRAM)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).where(ReviewLog.user_id == user_id, ReviewLog.kind != LogKind.CRAM)
+        )
+        or 0
+    )
 
 
 def due_for_fit(session: Session, user_id: int, every: int) -> bool:

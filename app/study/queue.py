@@ -16,43 +16,11 @@ from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
 from app.study.models import ALL_TOPICS, NewCardAllowance
 from app.study.preferences import UserContext
-from app.study.scheduler import CRAM, SCHEDULING_ERRORS, State, retrievability
+from app.study.scheduler import SCHEDULING_ERRORS, LogKind, State, retrievability
+from app.study.scope import Filters, StudyMode
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_STATES = (int(State.Learning), int(State.Relearning))
-
-
-@dataclass(frozen=True)
-class RecallTarget:
-    """Interview-date study: the cards of ``topics`` that FSRS predicts weakest at ``at``.
-
-    ``topics`` pairs each topic with its weight (empty: every topic, weight 1); cards whose
-    predicted recall at ``at`` is below ``below`` come first, largest weight × (1 − recall) first.
-    """
-
-    id: int
-    name: str
-    at: datetime
-    topics: tuple[tuple[str, float], ...] = ()
-    below: float = 0.9
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The optional ``?topic=&level=&tag=&interview_date=`` filters of the study screen and API."""
-
-    topic: str | None = None
-    level: str | None = None
-    tag: str | None = None
-    interview: RecallTarget | None = None
-
-    def query(self) -> dict[str, str]:
-        params = {
-            k: v for k, v in (("topic", self.topic), ("level", self.level), ("tag", self.tag)) if v
-        }
-        if self.interview is not None:
-            params["interview_date"] = str(self.interview.id)
-        return params
 
 
 @dataclass(frozen=True)
@@ -109,8 +77,10 @@ def usage_today(session: Session, ctx: UserContext, now: datetime) -> Usage:
     start, _ = ctx.calendar.day_bounds(now)
     row = session.execute(
         select(
-            func.count().filter(and_(ReviewLog.kind == "learn", ReviewLog.state_before.is_(None))),
-            func.count().filter(ReviewLog.kind == "review"),
+            func.count().filter(
+                and_(ReviewLog.kind == LogKind.LEARN, ReviewLog.state_before.is_(None))
+            ),
+            func.count().filter(ReviewLog.kind == LogKind.REVIEW),
         ).where(ReviewLog.user_id == ctx.user_id, ReviewLog.reviewed_at >= start)
     ).one()
     return Usage(new_done=row[0], reviews_done=row[1])
@@ -189,14 +159,17 @@ def next_card(
     filters: Filters,
     now: datetime,
     *,
-    ahead: bool = False,
+    mode: StudyMode = StudyMode.NORMAL,
     skip: Collection[str] = (),
 ) -> NextCard | None:
-    """The card to show now, or None when today's work (within the limits) is done.
+    """The card to show now in ``mode``, or None when today's work (within the limits) is done.
 
-    With ``ahead`` the user asked to study ahead: the soonest-due scheduled card is shown.
-    ``skip`` names cards to pass over (their stored state cannot be scheduled).
+    Cram has a queue of its own; an interview date puts its weakest cards first; study ahead
+    ends with the soonest-due scheduled card. ``skip`` names cards to pass over (their stored
+    state cannot be scheduled).
     """
+    if mode is StudyMode.CRAM:
+        return next_cram_card(session, ctx, filters, now)
 
     def first(query):  # type: ignore[no-untyped-def]
         if skip:
@@ -206,7 +179,7 @@ def next_card(
     card = first(_learning(ctx, filters, now, now).order_by(ReviewState.due))
     if card is not None:
         return NextCard(card, "learning")
-    if filters.interview is not None:
+    if mode is StudyMode.INTERVIEW:
         card = _weakest_on_the_day(session, ctx, filters, now, skip)
         if card is not None:
             return NextCard(card, "interview")
@@ -222,7 +195,7 @@ def next_card(
     card = first(_learning(ctx, filters, now, now + LEARN_AHEAD).order_by(ReviewState.due))
     if card is not None:
         return NextCard(card, "learning")
-    if ahead:
+    if mode is StudyMode.AHEAD:
         card = first(_scheduled(ctx, filters, now).order_by(ReviewState.due))
         if card is not None:
             return NextCard(card, "ahead")
@@ -338,7 +311,9 @@ def next_cram_card(
     last_cram = (
         select(ReviewLog.card_id, func.max(ReviewLog.reviewed_at).label("at"))
         .where(
-            ReviewLog.user_id == ctx.user_id, ReviewLog.kind == CRAM, ReviewLog.reviewed_at >= start
+            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.kind == LogKind.CRAM,
+            ReviewLog.reviewed_at >= start,
         )
         .group_by(ReviewLog.card_id)
         .subquery()
@@ -357,7 +332,7 @@ def next_cram_card(
         )
         .limit(1)
     ).first()
-    return None if card is None else NextCard(card, CRAM)
+    return None if card is None else NextCard(card, "cram")
 
 
 def next_due(

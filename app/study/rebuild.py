@@ -22,7 +22,7 @@ from app.db import begin_write
 from app.models import ReviewLog, ReviewState, User
 from app.study import store
 from app.study.preferences import UserContext
-from app.study.scheduler import CRAM, NEW_CARD, SCHEDULING_ERRORS, CardState, State, review
+from app.study.scheduler import NEW_CARD, SCHEDULING_ERRORS, CardState, LogKind, State, review
 
 BATCH = 5000
 
@@ -61,7 +61,7 @@ def replayed_states(
             ReviewLog.step_after,
             ReviewLog.due_after,
         )
-        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != CRAM)
+        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != LogKind.CRAM)
         .order_by(ReviewLog.card_id, ReviewLog.id)
         .execution_options(yield_per=BATCH)
     )

@@ -21,14 +21,15 @@ from app.study import store
 from app.study.models import ALL_TOPICS, NewCardAllowance
 from app.study.preferences import UserContext
 from app.study.scheduler import (
-    CRAM,
     RATINGS,
     SCHEDULING_ERRORS,
+    LogKind,
     Rating,
     State,
     format_interval,
     review,
 )
+from app.study.scope import StudyMode
 
 MAX_DURATION_MS = 24 * 3600 * 1000
 MAX_TOKEN_LENGTH = 64
@@ -91,7 +92,7 @@ def new_review_token() -> str:
 
 def _result(log: ReviewLog, *, duplicate: bool = False) -> ReviewResult:
     interval: timedelta | None = None
-    if log.kind != CRAM and log.due_after is not None:
+    if log.kind != LogKind.CRAM and log.due_after is not None:
         interval = log.due_after - log.reviewed_at
     return ReviewResult(
         review_id=log.id,
@@ -136,12 +137,13 @@ def grade(
     *,
     review_token: str,
     duration_ms: int | None = None,
-    cram: bool = False,
+    mode: StudyMode = StudyMode.NORMAL,
     answer_text: str | None = None,
     problem: dict[str, Any] | None = None,
 ) -> ReviewResult:
     """Record one answer; a token already used returns the first answer's result unchanged.
 
+    A cram answer (``mode``) is logged but leaves the schedule alone.
     ``answer_text`` is what the user typed (typed study, mock interviews), kept on the log row;
     ``problem`` is a practice problem's draw (seed, params, expected, correct).
     """
@@ -162,7 +164,7 @@ def grade(
         if row is not None and row.suspended:
             raise Conflict(f"card {card_id!r} is suspended; unsuspend it to study it")
         try:
-            log = _record(session, ctx, card_id, row, Rating(rating), now, cram)
+            log = _record(session, ctx, card_id, row, Rating(rating), now, mode)
         except SCHEDULING_ERRORS as error:
             raise Conflict(
                 f"card {card_id!r} has a stored state that cannot be scheduled ({error}); "
@@ -188,7 +190,7 @@ def _record(
     row: ReviewState | None,
     rating: Rating,
     now: datetime,
-    cram: bool,
+    mode: StudyMode,
 ) -> ReviewLog:
     before = store.card_state(row)
     log = ReviewLog(
@@ -202,9 +204,9 @@ def _record(
         difficulty_before=before.difficulty,
         due_before=before.due,
     )
-    if cram:
+    if mode is StudyMode.CRAM:
         # Cram answers are logged for the record but leave the schedule untouched.
-        log.kind = CRAM
+        log.kind = LogKind.CRAM
         log.state_after, log.step_after = log.state_before, log.step_before
         log.stability_after, log.difficulty_after = before.stability, before.difficulty
         log.due_after = before.due
@@ -245,7 +247,7 @@ def undo_last(session: Session, ctx: UserContext, now: datetime) -> UndoResult:
         ).first()
         if log is None:
             raise Conflict("nothing to undo")
-        if log.kind != CRAM:
+        if log.kind != LogKind.CRAM:
             _restore(session, ctx, log, now)
         result = UndoResult(log.id, log.card_id, log.rating, log.kind)
         session.delete(log)
@@ -270,7 +272,7 @@ def _restore(session: Session, ctx: UserContext, log: ReviewLog, now: datetime) 
         .where(
             ReviewLog.user_id == ctx.user_id,
             ReviewLog.card_id == log.card_id,
-            ReviewLog.kind != CRAM,
+            ReviewLog.kind != LogKind.CRAM,
             ReviewLog.id < log.id,
         )
         .order_by(ReviewLog.id.desc())

@@ -6,21 +6,20 @@ the same POST answers with the study fragment, so the next card swaps in without
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from app.cards.routes import demo_links
 from app.db import SessionDep
-from app.deps import MAX_ROW_ID, ContextDep, NowDep, UserIdDep
+from app.deps import ContextDep, NowDep
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
-from app.plans.queries import recall_target
 from app.problems import service as problems
 from app.study import (
     calibration,
@@ -36,10 +35,10 @@ from app.study import (
 from app.study.api import refit_later
 from app.study.api import router as api_router
 from app.study.days import local_time, zone_names
-from app.study.deps import FiltersDep, form_filters
+from app.study.deps import AheadQuery, FiltersDep, ScopeDep, mode_asked
 from app.study.preferences import UserContext
-from app.study.queue import Filters
 from app.study.scheduler import RATING_LABELS, Rating
+from app.study.scope import StudyScope
 from app.web import LEVELS, is_htmx, render
 
 router = APIRouter()
@@ -53,19 +52,17 @@ def _study_page(
     request: Request,
     session: SessionDep,
     ctx: UserContext,
-    filters: Filters,
+    scope: StudyScope,
     now: datetime,
     *,
-    cram: bool = False,
-    ahead: bool = False,
     message: str | None = None,
     error: str | None = None,
     recorded: Recorded | None = None,
     problem_check: problems.ProblemCheck | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    study = view.build(session, ctx, filters, now, cram=cram, ahead=ahead)
-    back = _back_to_study(filters, cram)
+    study = view.build(session, ctx, scope, now)
+    back = _back_to_study(scope)
     context: dict[str, Any] = {
         "study": study,
         "demo_links": demo_links(study.card) if study.card else [],
@@ -107,11 +104,8 @@ def study_picker(session: SessionDep) -> dict[str, Any]:
     return {"topics": topics, "levels": LEVELS, "tags": tags}
 
 
-def _back_to_study(filters: Filters, cram: bool, **extra: str) -> str:
-    params = filters.query()
-    if cram:
-        params["mode"] = "cram"
-    params.update(extra)
+def _back_to_study(scope: StudyScope, **extra: str) -> str:
+    params = scope.query(**extra)
     return "/study" + (f"?{urlencode(params)}" if params else "")
 
 
@@ -123,7 +117,7 @@ def study_page(
     filters: FiltersDep,
     now: NowDep,
     mode: Annotated[str | None, Query(pattern="^(cram|study|typed)?$")] = None,
-    ahead: bool = False,
+    ahead: AheadQuery = False,
     undone: Annotated[str | None, Query(max_length=100)] = None,
     recorded: Annotated[int | None, Query(ge=1, le=4)] = None,
     card: Annotated[str | None, Query(max_length=100)] = None,
@@ -134,45 +128,10 @@ def study_page(
         return RedirectResponse("/study/typed" + (f"?{query}" if query else ""), status_code=303)
     message = f"Undid your answer to {undone}." if undone else None
     last = Recorded(card, recorded) if recorded and card else None
-    return _study_page(
-        request,
-        session,
-        ctx,
-        filters,
-        now,
-        cram=mode == "cram",
-        ahead=ahead,
-        message=message,
-        recorded=last,
-    )
+    scope = StudyScope.of(filters, mode_asked(mode, ahead))
+    return _study_page(request, session, ctx, scope, now, message=message, recorded=last)
 
 
-@dataclass(frozen=True)
-class StudyScope:
-    """What a study form was posted from: its filters, and whether it was cram."""
-
-    filters: Filters
-    cram: bool
-
-
-def study_scope(
-    session: SessionDep,
-    user_id: UserIdDep,
-    now: NowDep,
-    mode: Annotated[str, Form(max_length=10)] = "",
-    topic: Annotated[str, Form(max_length=64)] = "",
-    level: Annotated[str, Form(max_length=20)] = "",
-    tag: Annotated[str, Form(max_length=100)] = "",
-    interview_date: Annotated[str, Form(max_length=20)] = "",
-) -> StudyScope:
-    filters = form_filters(topic, level, tag)
-    date_id = int(interview_date) if interview_date.isdigit() else 0
-    if 0 < date_id <= MAX_ROW_ID:
-        filters = replace(filters, interview=recall_target(session, user_id, date_id, now))
-    return StudyScope(filters, mode == "cram")
-
-
-ScopeDep = Annotated[StudyScope, Depends(study_scope)]
 CardIdForm = Annotated[str, Form(max_length=100)]
 NextForm = Annotated[str, Form(max_length=200)]
 
@@ -187,14 +146,7 @@ def _refused(
 ) -> HTMLResponse:
     """The study screen again, with the reason the action was refused."""
     return _study_page(
-        request,
-        session,
-        ctx,
-        scope.filters,
-        now,
-        cram=scope.cram,
-        error=error.message,
-        status_code=error.status_code,
+        request, session, ctx, scope, now, error=error.message, status_code=error.status_code
     )
 
 
@@ -227,7 +179,7 @@ def review_form(
             now,
             review_token=review_token,
             duration_ms=duration,
-            cram=scope.cram,
+            mode=scope.mode,
             answer_text=answer or None,
             problem=problems.review_entry(session, ctx.user_id, card_id, answer),
         )
@@ -236,10 +188,8 @@ def review_form(
     refit_later(request, background, ctx, now)
     if is_htmx(request):
         last = Recorded(card_id, value)
-        return _study_page(
-            request, session, ctx, scope.filters, now, cram=scope.cram, recorded=last
-        )
-    back = _back_to_study(scope.filters, scope.cram, recorded=str(value), card=card_id)
+        return _study_page(request, session, ctx, scope, now, recorded=last)
+    back = _back_to_study(scope, recorded=str(value), card=card_id)
     return RedirectResponse(back, status_code=303)
 
 
@@ -265,9 +215,10 @@ def more_new_form(
     if next == "typed":
         query = urlencode(scope.filters.query())
         return RedirectResponse("/study/typed" + (f"?{query}" if query else ""), 303)
+    normal = StudyScope.of(scope.filters)  # the new cards are studied, not crammed
     if is_htmx(request):
-        return _study_page(request, session, ctx, scope.filters, now, message=message)
-    return RedirectResponse(_back_to_study(scope.filters, False), status_code=303)
+        return _study_page(request, session, ctx, normal, now, message=message)
+    return RedirectResponse(_back_to_study(normal), status_code=303)
 
 
 @router.post("/study/problem", response_class=HTMLResponse)
@@ -288,9 +239,8 @@ def problem_form(
         request,
         session,
         ctx,
-        scope.filters,
+        scope,
         now,
-        cram=scope.cram,
         problem_check=checked,
         status_code=422 if checked.error else 200,
     )
@@ -307,10 +257,8 @@ def undo_form(
         return _refused(request, session, ctx, now, scope, error)
     if is_htmx(request):
         message = f"Undid your answer to {undone.card_id}."
-        return _study_page(
-            request, session, ctx, scope.filters, now, cram=scope.cram, message=message
-        )
-    back = _back_to_study(scope.filters, scope.cram, undone=undone.card_id)
+        return _study_page(request, session, ctx, scope, now, message=message)
+    back = _back_to_study(scope, undone=undone.card_id)
     return RedirectResponse(back, status_code=303)
 
 
@@ -335,10 +283,8 @@ def _flag_form(
         return RedirectResponse(next_url, status_code=303)
     if is_htmx(request):
         done = {"bury": "Buried", "suspend": "Suspended", "unsuspend": "Unsuspended"}[action]
-        return _study_page(
-            request, session, ctx, scope.filters, now, cram=scope.cram, message=f"{done} {card_id}."
-        )
-    return RedirectResponse(_back_to_study(scope.filters, scope.cram), status_code=303)
+        return _study_page(request, session, ctx, scope, now, message=f"{done} {card_id}.")
+    return RedirectResponse(_back_to_study(scope), status_code=303)
 
 
 @router.post("/study/suspend", response_class=HTMLResponse)
@@ -365,7 +311,7 @@ def unsuspend_form(
     next: NextForm = "/settings#suspended",
 ) -> Response:
     """Bring a suspended card back into the queue."""
-    scope = StudyScope(Filters(), cram=False)
+    scope = StudyScope()
     return _flag_form(request, session, ctx, now, scope, card_id, "unsuspend", next)
 
 

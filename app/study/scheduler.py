@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
 
 import fsrs
@@ -26,13 +27,24 @@ RATING_LABELS = {
     Rating.Good: "Good",
     Rating.Easy: "Easy",
 }
+
+
+class LogKind(StrEnum):
+    """What one ``review_logs`` row records (its ``kind`` column holds these strings): an
+    answer to a card in each FSRS state, or a cram answer that left the schedule alone."""
+
+    LEARN = "learn"
+    REVIEW = "review"
+    RELEARN = "relearn"
+    CRAM = "cram"
+
+
 KIND_BY_STATE = {
-    None: "learn",
-    State.Learning: "learn",
-    State.Review: "review",
-    State.Relearning: "relearn",
+    None: LogKind.LEARN,
+    State.Learning: LogKind.LEARN,
+    State.Review: LogKind.REVIEW,
+    State.Relearning: LogKind.RELEARN,
 }
-CRAM = "cram"
 # What fsrs raises for a state it cannot continue from (a missing stability read back from a
 # stored NaN, a due date past year 9999): study passes such a card over, rebuild reports it.
 SCHEDULING_ERRORS = (ValueError, OverflowError, ArithmeticError, TypeError, AssertionError)
@@ -79,7 +91,7 @@ class Outcome:
     after: CardState
     rating: Rating
     reviewed_at: datetime
-    kind: str
+    kind: LogKind
     interval: timedelta = field(init=False)
 
     def __post_init__(self) -> None:

@@ -22,9 +22,10 @@ from app.orm import UTCDateTime
 from app.study import queue
 from app.study.days import local_time
 from app.study.preferences import UserContext, user_context
-from app.study.scheduler import CRAM, Rating, State, forgetting_curve_constants
+from app.study.scheduler import LogKind, Rating, State, forgetting_curve_constants
+from app.study.scope import Filters
 
-KINDS = ("learn", "review", "relearn", CRAM)
+KINDS = tuple(LogKind)
 RANGES = (30, 90, 365)
 FORECAST_DAYS = 30
 RETENTION_DAYS = 30
@@ -134,7 +135,7 @@ def true_retention(session: Session, ctx: UserContext, since: datetime) -> tuple
     passed, total = session.execute(
         select(func.count().filter(ReviewLog.rating > int(Rating.Again)), func.count()).where(
             ReviewLog.user_id == ctx.user_id,
-            ReviewLog.kind == "review",
+            ReviewLog.kind == LogKind.REVIEW,
             ReviewLog.reviewed_at >= since,
         )
     ).one()
@@ -150,20 +151,20 @@ def dashboard(
 ) -> dict[str, Any]:
     """The home page's numbers: due now, new today, done today, streak, 30-day retention."""
     ctx = user_context(session, user_id, default_zone)
-    counts = queue.counts(session, ctx, queue.Filters(), now)
+    counts = queue.counts(session, ctx, Filters(), now)
     start, _ = ctx.calendar.day_bounds(now)
     studied_today = (
         session.scalar(
             select(func.count()).where(
                 ReviewLog.user_id == ctx.user_id,
-                ReviewLog.kind != CRAM,
+                ReviewLog.kind != LogKind.CRAM,
                 ReviewLog.reviewed_at >= start,
             )
         )
         or 0
     )
     passed, total = true_retention(session, ctx, now - timedelta(days=RETENTION_DAYS))
-    next_due = queue.next_due(session, ctx, queue.Filters(), now)
+    next_due = queue.next_due(session, ctx, Filters(), now)
     return {
         "due_now": counts.learning + counts.review,
         "new_available_today": counts.new,
@@ -312,7 +313,7 @@ def topic_table(
         select(ReviewLog.card_id, ReviewLog.rating)
         .where(
             ReviewLog.user_id == ctx.user_id,
-            ReviewLog.kind == "review",
+            ReviewLog.kind == LogKind.REVIEW,
             ReviewLog.reviewed_at >= since,
         )
         .cte("recent")

@@ -11,8 +11,14 @@ from markupsafe import Markup
 from app.charts.bars import stacked_bars
 from app.charts.figure import Chart
 from app.charts.heat import calendar_heatmap
+from app.study.scheduler import LogKind
 
-KIND_SERIES = {"learn": "series-1", "review": "series-3", "relearn": "series-2", "cram": "series-4"}
+KIND_SERIES = {
+    LogKind.LEARN: "series-1",
+    LogKind.REVIEW: "series-3",
+    LogKind.RELEARN: "series-2",
+    LogKind.CRAM: "series-4",
+}
 
 
 def _stacked(
@@ -52,7 +58,7 @@ def _calendar(slug: str, title: str, days: list[date], counts: list[int]) -> Cha
 def stats_charts(data: dict[str, Any]) -> list[Chart]:
     """The charts of /stats, from ``stats.study_stats`` numbers."""
     per_day = data["reviews_per_day"]
-    kinds = ("learn", "review", "relearn", "cram")
+    kinds = tuple(LogKind)
     forecast = {d["day"][5:]: d["due"] for d in data["forecast"]}
     calendar = data["calendar"]
     return [

@@ -23,9 +23,9 @@ from app.openapi import form_body, text_field
 from app.study import reviews, view
 from app.study.deps import FiltersDep, form_filters
 from app.study.preferences import UserContext
-from app.study.queue import Filters
 from app.study.reviews import MAX_ANSWER_CHARS
 from app.study.scheduler import RATING_LABELS, Rating
+from app.study.scope import Filters, StudyScope
 from app.web import is_htmx, render
 
 router = APIRouter()
@@ -62,7 +62,7 @@ def _question_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    study = view.build(session, ctx, filters, now)
+    study = view.build(session, ctx, StudyScope.of(filters), now)
     context = {
         "study": study,
         "stage": "question",

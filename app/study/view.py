@@ -12,9 +12,10 @@ from app.models import Card
 from app.problems.service import Posed, pose_for_review, posed_json
 from app.study import queue, store
 from app.study.preferences import UserContext
-from app.study.queue import Counts, Filters
+from app.study.queue import Counts
 from app.study.reviews import new_review_token
 from app.study.scheduler import RATING_LABELS, SCHEDULING_ERRORS, format_interval, preview
+from app.study.scope import Filters, StudyMode, StudyScope
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,8 @@ class Grade:
 class StudyView:
     """The next card with its previewed intervals and token, or the "done for today" facts."""
 
-    filters: Filters
+    scope: StudyScope
     counts: Counts
-    cram: bool = False
-    ahead: bool = False
     card: Card | None = None
     queue: str | None = None
     grades: list[Grade] = field(default_factory=list)
@@ -56,15 +55,17 @@ class StudyView:
     # A practice problem's draw for this review (seeded per review: a reload shows the same).
     problem: Posed | None = None
 
+    @property
+    def filters(self) -> Filters:
+        return self.scope.filters
+
+    @property
+    def mode(self) -> StudyMode:
+        return self.scope.mode
+
     def query(self, **extra: str) -> dict[str, str]:
         """The filters and mode as query parameters, to come back to the same queue."""
-        params = self.filters.query()
-        if self.cram:
-            params["mode"] = "cram"
-        if self.ahead:
-            params["ahead"] = "1"
-        params.update(extra)
-        return params
+        return self.scope.query(**extra)
 
     @property
     def done_reasons(self) -> list[str]:
@@ -117,7 +118,7 @@ class StudyView:
                 "url": f"/cards/{card.id}",
             },
             "queue": self.queue,
-            "mode": "cram" if self.cram else "interview" if self.filters.interview else "study",
+            "mode": self.mode.value,
             "review_token": self.review_token,
             "problem": posed_json(self.problem) if self.problem else None,
             "intervals": {
@@ -150,34 +151,24 @@ EXTRA_NEW_CHOICES = (5, 10, 20)  # "learn N more new cards today" on the done sc
 MAX_SKIPPED = 20  # damaged cards passed over in one request before giving up on the queue
 
 
-def build(
-    session: Session,
-    ctx: UserContext,
-    filters: Filters,
-    now: datetime,
-    *,
-    cram: bool = False,
-    ahead: bool = False,
-) -> StudyView:
-    """Pick the next card (or cram card) and preview what each grade would do to it now."""
-    view = StudyView(
-        filters=filters, counts=queue.counts(session, ctx, filters, now), cram=cram, ahead=ahead
-    )
-    if cram:
-        nxt = queue.next_cram_card(session, ctx, filters, now)
-    else:
-        while True:
-            nxt = queue.next_card(session, ctx, filters, now, ahead=ahead, skip=view.skipped)
-            if nxt is None:
+def build(session: Session, ctx: UserContext, scope: StudyScope, now: datetime) -> StudyView:
+    """Pick the next card in the scope's mode and preview what each grade would do to it now."""
+    filters = scope.filters
+    view = StudyView(scope=scope, counts=queue.counts(session, ctx, filters, now))
+    # Cram answers leave the schedule alone: its grades preview no interval.
+    grades = [Grade(int(r), name, None) for r, name in RATING_LABELS.items()]
+    while True:
+        nxt = queue.next_card(session, ctx, filters, now, mode=scope.mode, skip=view.skipped)
+        if nxt is None or scope.mode is StudyMode.CRAM:
+            break
+        try:
+            grades = preview_grades(session, ctx, nxt.card.id, now)
+            break
+        except SCHEDULING_ERRORS:
+            view.skipped.append(nxt.card.id)
+            if len(view.skipped) >= MAX_SKIPPED:
+                nxt = None
                 break
-            try:
-                grades = preview_grades(session, ctx, nxt.card.id, now)
-                break
-            except SCHEDULING_ERRORS:
-                view.skipped.append(nxt.card.id)
-                if len(view.skipped) >= MAX_SKIPPED:
-                    nxt = None
-                    break
     if nxt is None:
         view.next_due = queue.next_due(session, ctx, filters, now)
         view.due_tomorrow = queue.due_tomorrow(session, ctx, filters, now)
@@ -192,8 +183,5 @@ def build(
     view.card, view.queue, view.review_token = nxt.card, nxt.queue, new_review_token()
     if nxt.card.problem:
         view.problem = pose_for_review(session, ctx.user_id, nxt.card)
-    if cram:
-        view.grades = [Grade(int(r), name, None) for r, name in RATING_LABELS.items()]
-    else:
-        view.grades = grades
+    view.grades = grades
     return view

@@ -18,6 +18,7 @@ from app.models import LOCAL_USER_ID, ReviewLog, ReviewState, UserSettings
 from app.study import preferences, reviews
 from app.study.preferences import StudySettings, user_context
 from app.study.rebuild import rebuild_user
+from app.study.scope import StudyMode
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 USER = LOCAL_USER_ID
@@ -46,7 +47,13 @@ def study_a_while(session: Session) -> None:
         now = T0 + timedelta(days=day, minutes=11 * n)
         reviews.grade(session, ctx, card, rating, now, review_token=f"t{n}", duration_ms=900 + n)
     reviews.grade(
-        session, ctx, "softmax-shift", 3, T0 + timedelta(days=14), review_token="c", cram=True
+        session,
+        ctx,
+        "softmax-shift",
+        3,
+        T0 + timedelta(days=14),
+        review_token="c",
+        mode=StudyMode.CRAM,
     )
     reviews.set_suspended(session, ctx, "perceptron-limits", True, T0 + timedelta(days=14))
 

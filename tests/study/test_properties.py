@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Card, ReviewLog, ReviewState
 from app.study import rebuild, reviews
+from app.study.scope import StudyMode
 from tests.clock import T0
 from tests.study.conftest import add_cards, make_ctx
 
@@ -71,7 +72,13 @@ def test_log_replay_and_undo_invariants(db: Session, ops: list[tuple]) -> None: 
             if kind in ("grade", "cram"):
                 before = _rows(db)
                 reviews.grade(
-                    db, ctx, card_id, value, now, review_token=f"t{n}", cram=kind == "cram"
+                    db,
+                    ctx,
+                    card_id,
+                    value,
+                    now,
+                    review_token=f"t{n}",
+                    mode=StudyMode.CRAM if kind == "cram" else StudyMode.NORMAL,
                 )
                 history.append(before)
             elif kind == "undo":

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from app.models import LOCAL_USER_ID, ReviewState
 from app.study import queue, reviews
 from app.study.days import StudyCalendar
-from app.study.queue import Filters
 from app.study.scheduler import State
+from app.study.scope import Filters
 from tests.study.conftest import add_cards, make_ctx
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

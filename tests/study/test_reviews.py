@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.models import LOCAL_USER_ID, Card, ReviewLog, ReviewState
 from app.study import queue, rebuild, reviews, store
 from app.study.preferences import UserContext
-from app.study.queue import Filters
+from app.study.scope import Filters, StudyMode
 from tests.study.conftest import add_cards, make_ctx
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -125,7 +125,13 @@ def test_cram_logs_cram_and_leaves_schedule_untouched(db: Session) -> None:
         assert nxt is not None and nxt.queue == "cram"
         seen.append(nxt.card.id)
         result = reviews.grade(
-            db, ctx, nxt.card.id, 1, NOW + timedelta(minutes=i), review_token=f"c{i}", cram=True
+            db,
+            ctx,
+            nxt.card.id,
+            1,
+            NOW + timedelta(minutes=i),
+            review_token=f"c{i}",
+            mode=StudyMode.CRAM,
         )
         assert result.kind == "cram" and result.interval is None
     assert seen == [ids[0], ids[1], ids[2], ids[0]]
@@ -158,7 +164,9 @@ def test_rebuild_from_logs_reproduces_stored_states_exactly(db: Session) -> None
     ctx = make_ctx(fuzz=True, new_per_day=4)
     _simulate(db, ctx, ids, 20)
     reviews.set_suspended(db, ctx, ids[0], True, NOW)
-    reviews.grade(db, ctx, ids[1], 3, NOW + timedelta(days=30), review_token="x", cram=True)
+    reviews.grade(
+        db, ctx, ids[1], 3, NOW + timedelta(days=30), review_token="x", mode=StudyMode.CRAM
+    )
     stored = {c: _row_snapshot(db, c) for c in ids}
     report = rebuild.rebuild_user(db, ctx, write=False)
     assert report.cards > 0 and report.reviews == _log_count(db) - 1

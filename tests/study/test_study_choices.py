@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.models import LOCAL_USER_ID, ReviewState
 from app.study import queue, reviews
 from app.study.models import NewCardAllowance
-from app.study.queue import Filters
 from app.study.reviews import new_review_token
+from app.study.scope import Filters
 from tests.clock import Clock
 from tests.study.conftest import make_ctx
 
