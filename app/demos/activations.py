@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -59,7 +59,8 @@ def activation(
     if fn == "softplus":  # log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))), sigmoid(x)
     if fn == "gelu":  # exact: x·Φ(x), Φ the standard normal CDF
-        cdf = 0.5 * (1 + _erf(x / math.sqrt(2)).astype(float))
+        erf = cast(np.ndarray, _erf(x / math.sqrt(2)))  # frompyfunc of an array is an array
+        cdf = 0.5 * (1 + erf.astype(float))
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return x * cdf, cdf + x * pdf
     if fn == "silu":
@@ -143,7 +144,7 @@ def compute_activations(params: ActivationParams) -> dict[str, Any]:
         x = np.asarray(params.x, dtype=float)
     else:
         x = np.linspace(params.x_min, params.x_max, RANGE_POINTS)
-    pieces = [tuple(p) for p in params.pieces]
+    pieces = list(params.pieces)
     y, dy = activation(params.fn, x, _alpha(params, params.fn), pieces)
     at_y, at_dy = activation(params.fn, np.array([params.at]), _alpha(params, params.fn), pieces)
     compared = {}

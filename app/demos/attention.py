@@ -72,7 +72,8 @@ class AttentionParams(DemoParams):
 def given_or_seeded(params: AttentionParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The given q, k, v, or all three drawn from N(0, 1) in that order."""
     if params.q is not None and params.k is not None and params.v is not None:
-        return tuple(np.array(m, dtype=float) for m in (params.q, params.k, params.v))
+        q, k, v = (np.array(m, dtype=float) for m in (params.q, params.k, params.v))
+        return q, k, v
     rng = np.random.default_rng(params.seed)
     q, k, v = rng.standard_normal((3, params.length, params.dim))
     return q, k, v

@@ -237,7 +237,7 @@ def view(params: AutoencoderParams, result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _samples(result: dict[str, Any], samples: dict[str, list]) -> list[dict[str, str]]:
+def _samples(result: dict[str, Any], samples: dict[str, list[Any]]) -> list[dict[str, str]]:
     """Small pictures of the first digits: original, autoencoder, PCA."""
     shape = result["image_shape"]
     return [

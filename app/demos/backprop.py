@@ -81,12 +81,13 @@ class BackpropParams(DemoParams):
                 f"{missing[0]} is missing: give W1, b1, W2 and b2 together or none of them "
                 f"(missing {', '.join(missing)})"
             )
-        if given:
-            hidden = len(self.W1)
-            _expect_shape(self.W1, "W1", hidden, n_in)
-            _expect_shape([self.b1], "b1", 1, hidden)
-            _expect_shape(self.W2, "W2", n_out, hidden)
-            _expect_shape([self.b2], "b2", 1, n_out)
+        w1, b1, w2, b2 = self.W1, self.b1, self.W2, self.b2
+        if w1 is not None and b1 is not None and w2 is not None and b2 is not None:  # given
+            hidden = len(w1)
+            _expect_shape(w1, "W1", hidden, n_in)
+            _expect_shape([b1], "b1", 1, hidden)
+            _expect_shape(w2, "W2", n_out, hidden)
+            _expect_shape([b2], "b2", 1, n_out)
         if self.loss == "bce" and any(not 0 <= v <= 1 for row in self.y for v in row):
             raise ValueError("y must lie in [0, 1] for the bce loss")
         return self
@@ -134,7 +135,9 @@ def initial_weights(params: BackpropParams) -> dict[str, np.ndarray]:
     }
 
 
-def forward(w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, act: str, loss: str) -> dict:
+def forward(
+    w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, act: str, loss: str
+) -> dict[str, Any]:
     """Every intermediate value of the forward pass, and the loss."""
     z1 = x @ w["W1"].T + w["b1"]
     h, dh = _activate(act, z1)
@@ -148,7 +151,9 @@ def forward(w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, act: str, lo
     return {"z1": z1, "h": h, "dh": dh, "z2": z2, "out": out, "loss": float(value)}
 
 
-def backward(w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, f: dict, loss: str) -> dict:
+def backward(
+    w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, f: dict[str, Any], loss: str
+) -> dict[str, np.ndarray]:
     """Analytic gradients by the chain rule, layer by layer."""
     n = y.size  # both losses average over every element
     d_z2 = (2 * (f["z2"] - y) if loss == "mse" else f["out"] - y) / n
@@ -165,7 +170,9 @@ def backward(w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, f: dict, lo
     }
 
 
-def numeric_gradients(w: dict, x: np.ndarray, y: np.ndarray, act: str, loss: str) -> dict:
+def numeric_gradients(
+    w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, act: str, loss: str
+) -> dict[str, np.ndarray]:
     """Central differences (L(w + h) − L(w − h)) / 2h for every weight."""
     grads = {}
     for name in PARAM_NAMES:

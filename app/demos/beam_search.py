@@ -152,7 +152,8 @@ def beam_search(
             for v in range(vocab)
         ]
         candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-        kept, ended = [], []
+        kept: list[tuple[list[int], float, int]] = []
+        ended: list[tuple[list[int], float, int]] = []
         for rank, (total, b, v) in enumerate(candidates):
             if v == eos:
                 if rank < width:
@@ -180,7 +181,9 @@ def beam_search(
     return {"beams": pool[:width], "history": history}
 
 
-def greedy(lp: np.ndarray, start: int, eos: int | None, steps: int, penalty: float) -> dict:
+def greedy(
+    lp: np.ndarray, start: int, eos: int | None, steps: int, penalty: float
+) -> dict[str, Any]:
     tokens, total, last = [], 0.0, start
     for _ in range(steps):
         v = int(np.argmax(lp[last]))  # ties: the lower index
@@ -192,14 +195,16 @@ def greedy(lp: np.ndarray, start: int, eos: int | None, steps: int, penalty: flo
     return {"tokens": tokens, "score": score(total, len(tokens), penalty), "sum": total}
 
 
-def exhaustive(lp: np.ndarray, start: int, eos: int | None, steps: int, penalty: float) -> dict:
+def exhaustive(
+    lp: np.ndarray, start: int, eos: int | None, steps: int, penalty: float
+) -> dict[str, Any]:
     """The best-scoring hypothesis over all of them: for each length L the best Σ log p of a
     path of L tokens (ending with eos, or cut off at L = steps), by a max-product pass."""
     vocab = lp.shape[0]
     best = np.full(vocab, -np.inf)
     best[start] = 0.0  # the context: not a generated token, may even be eos
     back: list[np.ndarray] = []
-    winner = {"score": -math.inf, "sum": -math.inf, "length": 0, "last": -1}
+    winner: dict[str, Any] = {"score": -math.inf, "sum": -math.inf, "length": 0, "last": -1}
     for length in range(1, steps + 1):
         total = best[:, None] + lp
         back.append(np.argmax(total, axis=0))

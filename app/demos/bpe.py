@@ -107,7 +107,8 @@ def learn(words: Counter[str], merges: int) -> dict[str, Any]:
         changed: set[Pair] = set()
         for i in where.pop((a, b)):
             old, f = symbols[i], freq[i]
-            n, k, new = len(old), 0, []
+            n, k = len(old), 0
+            new: list[str] = []
             while k < n:
                 if k + 1 < n and old[k] == a and old[k + 1] == b:
                     if new:

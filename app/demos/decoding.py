@@ -8,6 +8,7 @@ renormalized output of the one before, and ties go to the lower token index.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -215,13 +216,14 @@ def compute(params: DecodingParams) -> dict[str, Any]:
     history = history_of(params)
     penalized = penalize(logits, history, params.repetition_penalty)
     probs = softmax(penalized, params.temperature)
-    stages = [{"name": "softmax of the logits", "probs": softmax(logits)}]
+    stages: list[dict[str, Any]] = [{"name": "softmax of the logits", "probs": softmax(logits)}]
     if params.repetition_penalty > 1 and history:
         name = f"repetition penalty {fmt(params.repetition_penalty)}"
         stages.append({"name": name, "probs": softmax(penalized)})
     if params.temperature != 1:
         stages.append({"name": f"temperature {fmt(params.temperature)}", "probs": probs})
-    filters = [
+    # (name, the setting, its mask: top_k takes an int, the others a float)
+    filters: list[tuple[str, float | None, Callable[[np.ndarray, Any], np.ndarray]]] = [
         ("top_k", params.top_k, top_k_mask),
         ("top_p", params.top_p, top_p_mask),
         ("min_p", params.min_p, min_p_mask),

@@ -33,8 +33,8 @@ Coordinate = Annotated[float, Field(ge=-1e4, le=1e4)]
 Box = Annotated[list[Coordinate], Field(min_length=4, max_length=4)]
 
 # A scene of three objects: each is found twice or more, plus false positives.
-DEFAULT_GROUND_TRUTH = [[10, 10, 40, 50], [55, 20, 90, 60], [30, 65, 70, 95]]
-DEFAULT_BOXES = [
+DEFAULT_GROUND_TRUTH: list[list[float]] = [[10, 10, 40, 50], [55, 20, 90, 60], [30, 65, 70, 95]]
+DEFAULT_BOXES: list[list[float]] = [
     [12, 12, 42, 50],
     [8, 14, 38, 52],
     [56, 22, 88, 58],

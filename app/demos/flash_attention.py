@@ -95,7 +95,8 @@ class FlashAttentionParams(DemoParams):
 
 def given_or_seeded(params: FlashAttentionParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if params.q is not None and params.k is not None and params.v is not None:
-        return tuple(np.array(m, dtype=float) for m in (params.q, params.k, params.v))
+        q, k, v = (np.array(m, dtype=float) for m in (params.q, params.k, params.v))
+        return q, k, v
     rng = np.random.default_rng(params.seed)
     q, k, v = rng.standard_normal((3, params.seq_len or 8, params.head_dim or 4))
     return q, k, v
@@ -117,7 +118,7 @@ def flash_forward(
     row_sum = np.zeros(length)  # running sum l of exp(score − m)
     acc = np.zeros((length, v.shape[1]))  # running Σ exp(score − m) · v
     rows = np.arange(length)[:, None]
-    after: list[dict[str, list]] = []  # per key block: every row's state after it
+    after: list[dict[str, list[Any]]] = []  # per key block: every row's state after it
     for c0 in range(0, keys, block):
         c1 = min(c0 + block, keys)
         s = q @ k[c0:c1].T * scale
@@ -158,7 +159,7 @@ def flash_forward(
     return {"output": acc / row_sum[:, None], "steps": steps, "skipped": skipped}
 
 
-def traffic(length: int, keys: int, d: int, dv: int, tiles: list[dict[str, Any]]) -> dict:
+def traffic(length: int, keys: int, d: int, dv: int, tiles: list[dict[str, Any]]) -> dict[str, Any]:
     """Elements moved between slow and fast memory (HBM ↔ SRAM) by the two algorithms.
 
     Plain: read q, k, write S; read S, write P; read P and v, write O (FlashAttention paper,

@@ -321,7 +321,9 @@ def _batch_statistics(x: np.ndarray, y: np.ndarray, batch: int, steps: int) -> n
     return np.stack(means, axis=1)[:steps]
 
 
-def _batch_run(x: np.ndarray, y: np.ndarray, batch: int, params: GradientDescentParams) -> dict:
+def _batch_run(
+    x: np.ndarray, y: np.ndarray, batch: int, params: GradientDescentParams
+) -> dict[str, Any]:
     """Plain SGD on the MSE of the line w·x + b with shuffled mini-batches of ``batch`` points."""
     w, b = (list(params.start) + [0.0])[:2]
     xx, xm, xy, ym, yy = (float(v) for v in (np.mean(x * x), x.mean(), np.mean(x * y), y.mean(),

@@ -100,7 +100,9 @@ def _row_space(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return u * (s * scale), s * scale, vt
 
 
-def _gaussian_times(m: np.ndarray, sigma: float, n_cols: int, rng: np.random.Generator):
+def _gaussian_times(
+    m: np.ndarray, sigma: float, n_cols: int, rng: np.random.Generator
+) -> np.ndarray:
     """A sample of ``m @ G`` for G (m.shape[1] × n_cols) with iid N(0, σ²) entries."""
     u, s, _, scale = _left_factor(m)  # m G has row covariance σ² m mᵀ: U·s is enough, no Vᵀ
     return (u * (s * scale)) @ (sigma * rng.standard_normal((u.shape[1], n_cols)))

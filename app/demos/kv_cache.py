@@ -190,7 +190,8 @@ def gqa_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool) -> 
 
 def small_tensors(params: KVCacheParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if params.q is not None and params.k is not None and params.v is not None:
-        return tuple(np.array(t, dtype=float) for t in (params.q, params.k, params.v))
+        q, k, v = (np.array(t, dtype=float) for t in (params.q, params.k, params.v))
+        return q, k, v
     h, n, d = params.q_heads or 4, params.tokens or 4, params.dim or 4
     g = params.groups or (2 if h % 2 == 0 else 1)
     rng = np.random.default_rng(params.seed)

@@ -190,7 +190,7 @@ def view(params: NormalizationParams, result: dict[str, Any]) -> dict[str, Any]:
         y_label="w2",
         log=True,
         paths=[Series(path[:, 0], path[:, 1], "GD path", kind="both", css="series-2")],
-        marks=[Mark(*result["optimum"], "optimum")],
+        marks=[Mark(result["optimum"][0], result["optimum"][1], "optimum")],
     )
     excess = np.array(result["loss"]) - result["min_loss"]
     steps = list(range(len(excess)))

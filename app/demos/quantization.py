@@ -236,7 +236,9 @@ def compute(params: QuantizationParams) -> dict[str, Any]:
     }
 
 
-def grid_points(params: QuantizationParams, result: dict[str, Any], lo: float, hi: float):
+def grid_points(
+    params: QuantizationParams, result: dict[str, Any], lo: float, hi: float
+) -> np.ndarray | None:
     """Representable values inside [lo, hi]: the first block's integer grid, or every fp8
     value; fp16 and bf16 are too fine to draw (None)."""
     name = params.format

@@ -94,7 +94,7 @@ class CellParams(DemoParams):
     def _infer_sizes(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        weights = data.get("weights") if isinstance(data.get("weights"), dict) else {}
+        weights = data["weights"] if isinstance(data.get("weights"), dict) else {}
         x, h, c = (data.get(k) for k in ("x", "h", "c"))
         inferred = {
             "input_size": next(
@@ -242,7 +242,7 @@ def _state(values: list[float] | None, hidden: int) -> np.ndarray:
     return np.zeros(hidden) if values is None else np.array(values, dtype=float)
 
 
-def _listed(arrays: dict[str, np.ndarray]) -> dict[str, list]:
+def _listed(arrays: dict[str, np.ndarray]) -> dict[str, list[Any]]:
     return {name: a.tolist() for name, a in arrays.items()}
 
 

@@ -106,7 +106,9 @@ def inverse_frequencies(base: float, d: int, scaling: str, factor: float) -> np.
     return base ** (-np.arange(0, d, 2) / d)
 
 
-def angles_of(positions: np.ndarray, inv_freq: np.ndarray, scaling: str, factor: float):
+def angles_of(
+    positions: np.ndarray, inv_freq: np.ndarray, scaling: str, factor: float
+) -> np.ndarray:
     """θ[p, i] = position_p · inv_freq_i (positions divided by factor for linear scaling)."""
     scaled = positions / factor if scaling == "linear" else positions
     return np.outer(scaled, inv_freq)

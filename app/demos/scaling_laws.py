@@ -62,10 +62,8 @@ def constants(params: ScalingLawsParams) -> dict[str, float]:
 def chosen(params: ScalingLawsParams) -> tuple[float, float] | None:
     """The (N, D) to compare: both given, or the missing one from the budget."""
     n, d = params.params, params.tokens
-    if n is None and d is None:
-        return None
     if n is None:
-        return params.compute / (6 * d), d  # type: ignore[operator]
+        return None if d is None else (params.compute / (6 * d), d)
     return n, d if d is not None else params.compute / (6 * n)
 
 

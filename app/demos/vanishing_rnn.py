@@ -94,7 +94,7 @@ def view(params: VanishingRnnParams, result: dict[str, Any]) -> dict[str, Any]:
         Series(t, result["linear_bound"], f"radiusᵗ = {fmt(params.radius)}ᵗ", dashed=True),
     ]
     hlines = []
-    if result["clipped_norm"] is not None:
+    if result["clipped_norm"] is not None and params.clip is not None:
         series.append(Series(t, result["clipped_norm"], f"clipped at {fmt(params.clip)}"))
         hlines.append(Line(params.clip, "clip threshold", "danger"))
     plot = line_plot(
