@@ -28,6 +28,7 @@ from app.config import Settings
 from app.content.loader import TOPICS_FILE, read_user_bank, sync_user_cards
 from app.content.schema import CardFront, TopicEntry
 from app.db import begin_write
+from app.demos.registry import get_demo
 from app.models import Card, Topic
 
 RETIRED_DIR = ".retired"
@@ -143,9 +144,12 @@ def save_card(
     *,
     current: Card | None = None,
     extra_aliases: tuple[str, ...] = (),
+    inherited_demos: tuple[dict[str, Any], ...] = (),
 ) -> str:
     """Create (``current`` None) or replace an own card; returns its id. Raises CardInvalid."""
-    front, answer = _prepare(session, settings, user_id, draft, current, extra_aliases)
+    front, answer = _prepare(
+        session, settings, user_id, draft, current, extra_aliases, inherited_demos
+    )
     folder = user_folder(settings, user_id)
     topics = _own_topics(folder)
     known = set(session.scalars(select(Topic.id)))
@@ -173,6 +177,7 @@ def _prepare(
     draft: Draft,
     current: Card | None,
     extra_aliases: tuple[str, ...],
+    inherited_demos: tuple[dict[str, Any], ...] = (),
 ) -> tuple[CardFront, str]:
     """The validated front matter and answer of a draft, or CardInvalid naming each field."""
     fields = dict(draft.fields)
@@ -182,6 +187,15 @@ def _prepare(
         errors["answer"] = "write an answer"
     elif len(answer) > MAX_ANSWER_CHARS:
         errors["answer"] = f"at most {MAX_ANSWER_CHARS} characters"
+    # A new link must name a built demo; one the card (or the forked bank card) has is kept.
+    inherited = [*(current.demos if current else []), *inherited_demos]
+    unknown = [
+        str(link.get("demo")) for link in fields.get("demos") or []
+        if isinstance(link, dict) and link not in inherited
+        and get_demo(str(link.get("demo"))) is None
+    ]  # fmt: skip
+    if unknown:
+        errors["demos"] = f"unknown demo {unknown[0]!r} (the demos are listed on /demos)"
     given = str(fields.get("id") or "")
     aliases = list(current.aliases) if current else []
     if current is not None and given in (current.id, *aliases):
@@ -329,7 +343,10 @@ def fork_card(session: Session, settings: Settings, user_id: int, card: Card) ->
     """
     draft = draft_of(card)
     draft.fields["id"] = free_id(session, namespaced(settings, user_id, f"{card.id}-mine"))
-    new_id = save_card(session, settings, user_id, draft, extra_aliases=(card.id,))
+    new_id = save_card(
+        session, settings, user_id, draft, extra_aliases=(card.id,),
+        inherited_demos=tuple(card.demos),
+    )  # fmt: skip
     move_notes(session, user_id, card.id, new_id)
     return new_id
 

@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from app.cards import own
+from app.cards import demo_picker, own
 from app.cards.api import router as api_router
 from app.cards.notes import MAX_NOTE_CHARS, get_note, set_note
 from app.cards.queries import get_card_or_404
@@ -28,6 +29,18 @@ from app.web import render
 router = APIRouter()
 router.include_router(api_router)
 
+
+class ChoiceOut(BaseModel):
+    value: str  # what the form posts as ``demos``: slug or slug:preset
+    label: str
+    href: str  # the demo opened with these parameters
+
+
+class DemoChoicesOut(BaseModel):
+    title: str
+    choices: list[ChoiceOut]
+
+
 LIST_FIELDS = ("key_points", "follow_ups", "references")
 CARD_FORM = form_body(
     {
@@ -41,13 +54,20 @@ CARD_FORM = form_body(
         "level": text_field("beginner | intermediate | advanced"),
         "tags": text_field("Kebab-case, separated by commas or spaces"),
         "id": text_field("Optional: derived from the question when empty"),
+        "demos": text_field("Demo links from the picker: slug, slug:preset or keep:<index>"),
     },
     ("question", "answer", "topic", "level"),
 )
 
 
-def draft_from_form(form: FormData, keep: dict[str, Any] | None = None) -> own.Draft:
-    """The form's fields as a draft; list fields are one item per line."""
+def draft_from_form(
+    form: FormData, keep: dict[str, Any] | None = None, current_demos: list[Any] | None = None
+) -> tuple[own.Draft, dict[str, str]]:
+    """The form's fields as a draft (list fields one item per line) and the picker's error.
+
+    Demo links come from the picker (``demo_picker``): each chosen value is a demo, a demo's
+    preset, or one of the card's own links kept as it is.
+    """
 
     def text(name: str) -> str:
         value = form.get(name, "")
@@ -64,7 +84,14 @@ def draft_from_form(form: FormData, keep: dict[str, Any] | None = None) -> own.D
         fields[name] = [line.strip() for line in text(name).splitlines() if line.strip()]
     if text("id").strip():
         fields["id"] = text("id").strip()
-    return own.Draft(fields, text("answer"), text("topic_title").strip() or None)
+    errors: dict[str, str] = {}
+    chosen = [v for v in form.getlist("demos") if isinstance(v, str)]
+    try:
+        fields["demos"] = demo_picker.links_of(chosen, current_demos or [])
+    except ValueError as error:
+        errors["demos"] = str(error)
+        fields["demos"] = []
+    return own.Draft(fields, text("answer"), text("topic_title").strip() or None), errors
 
 
 def _form_values(draft: own.Draft) -> dict[str, str]:
@@ -78,6 +105,13 @@ def _form_values(draft: own.Draft) -> dict[str, str]:
     return values
 
 
+def _preview_context(answer: str, links: list[Any]) -> dict[str, Any]:
+    return {
+        "preview": render_markdown(answer) if answer.strip() else "",
+        "demo_links": demo_picker.previews(links),
+    }
+
+
 def _form_page(
     request: Request,
     session: SessionDep,
@@ -88,9 +122,13 @@ def _form_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     topics = session.scalars(select(Topic).order_by(Topic.position)).all()
+    current = list(card.demos) if card else []
+    links = list(draft.fields.get("demos") or [])
     context = {
         "values": _form_values(draft), "errors": errors or {}, "card": card, "topics": topics,
-        "preview": render_markdown(draft.answer) if draft.answer.strip() else "",
+        "demo_catalogue": demo_picker.catalogue(), "kept_demos": demo_picker.kept_choices(current),
+        "chosen_demos": demo_picker.chosen_values(links, current),
+        **_preview_context(draft.answer, links),
     }  # fmt: skip
     return render(request, "cards/own/form.html", context, status_code=status_code)
 
@@ -112,25 +150,50 @@ def new_card_page(request: Request, session: SessionDep, topic: str = "") -> HTM
 @router.post("/cards/new", response_class=HTMLResponse, openapi_extra=CARD_FORM)
 async def create_card(request: Request, session: SessionDep, user_id: UserIdDep) -> Response:
     """Write an own card (303 to it); a refused card: the form with its errors, 422."""
-    draft = draft_from_form(await request.form())
+    draft, picker_errors = draft_from_form(await request.form())
     settings = request.app.state.settings
     try:
+        if picker_errors:
+            raise own.CardInvalid(picker_errors)
         card_id = own.save_card(session, settings, user_id, draft)
     except own.CardInvalid as error:
-        return _form_page(request, session, draft, errors=error.errors, status_code=422)
+        errors = {**error.errors, **picker_errors}
+        return _form_page(request, session, draft, errors=errors, status_code=422)
     return RedirectResponse(f"/cards/{card_id}?reveal=true", status_code=303)
 
 
 @router.post(
     "/cards/preview",
     response_class=HTMLResponse,
-    openapi_extra=form_body({"answer": text_field("Markdown")}),
+    openapi_extra=form_body(
+        {
+            "answer": text_field("Markdown"),
+            "demos": text_field("A picker value (slug, slug:preset, keep:<index>); repeatable"),
+            "card": text_field("The own card being edited (its links are keep:<index>)"),
+        }
+    ),
 )
-async def preview(request: Request) -> HTMLResponse:
-    """The answer rendered by the bank's renderer (the form's live preview, htmx)."""
-    answer = (await request.form()).get("answer", "")
+async def preview(request: Request, session: SessionDep, user_id: UserIdDep) -> HTMLResponse:
+    """The answer rendered by the bank's renderer and the chosen demo links (the live preview)."""
+    form = await request.form()
+    answer, card_id = form.get("answer", ""), form.get("card", "")
     source = answer[: own.MAX_ANSWER_CHARS] if isinstance(answer, str) else ""
-    return HTMLResponse(f'<div class="markdown">{render_markdown(source)}</div>')
+    card = own.own_card(session, user_id, card_id) if isinstance(card_id, str) else None
+    chosen = [v for v in form.getlist("demos") if isinstance(v, str)]
+    try:
+        links = demo_picker.links_of(chosen, list(card.demos) if card else [])
+    except ValueError as error:
+        raise HTTPException(422, f"demos: {error}") from None
+    return render(request, "cards/own/_preview.html", _preview_context(source, links))
+
+
+@router.get("/api/demo-presets", tags=["own cards"])
+def demo_presets() -> list[DemoChoicesOut]:
+    """What the card form's demo picker offers: each demo, its presets and their links."""
+    return [
+        DemoChoicesOut(title=title, choices=[ChoiceOut(**vars(c)) for c in choices])
+        for title, choices in demo_picker.catalogue()
+    ]
 
 
 @router.get("/cards/media/{name}")
@@ -171,13 +234,16 @@ async def edit_card(
 ) -> Response:
     """Save an own card (a new id renames it, the old one kept in aliases)."""
     card = _own_or_404(session, user_id, card_id)
-    keep = {"demos": card.demos, "synonyms": card.synonyms}
-    draft = draft_from_form(await request.form(), keep)
+    keep = {"synonyms": card.synonyms}
+    draft, picker_errors = draft_from_form(await request.form(), keep, list(card.demos))
     draft.fields.setdefault("id", card.id)
     try:
+        if picker_errors:
+            raise own.CardInvalid(picker_errors)
         new_id = own.save_card(session, request.app.state.settings, user_id, draft, current=card)
     except own.CardInvalid as error:
-        return _form_page(request, session, draft, card=card, errors=error.errors, status_code=422)
+        errors = {**error.errors, **picker_errors}
+        return _form_page(request, session, draft, card=card, errors=errors, status_code=422)
     return RedirectResponse(f"/cards/{new_id}?reveal=true", status_code=303)
 
 
