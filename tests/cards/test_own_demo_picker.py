@@ -61,7 +61,9 @@ def test_chosen_demos_become_the_cards_links_and_the_preview_shows_them(
     assert [(d["demo"], d["params"]) for d in card["demos"]] == [
         ("activations", {}), ("activations", PRESET)
     ]  # fmt: skip
-    assert PRESET_HREF.replace("&", "&amp;") in study_client.get(f"/cards/{card_id}?reveal=true").text
+    assert (
+        PRESET_HREF.replace("&", "&amp;") in study_client.get(f"/cards/{card_id}?reveal=true").text
+    )
     edit = study_client.get(f"/cards/{card_id}/edit").text
     assert '<option value="activations:relu-vs-leaky" selected>' in edit
     assert '<option value="activations" selected>' in edit
