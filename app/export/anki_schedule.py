@@ -33,7 +33,12 @@ MAX_ANSWER_MS = 60_000  # Anki caps an answer's recorded time at 60 s
 ANKI_TYPE = {State.Learning: 1, State.Review: 2, State.Relearning: 3}
 ANKI_QUEUE = {State.Learning: 1, State.Review: 2, State.Relearning: 1}
 SUSPENDED_QUEUE = -1
-REVLOG_TYPE = {LogKind.LEARN: 0, LogKind.REVIEW: 1, LogKind.RELEARN: 2, LogKind.CRAM: 3}
+REVLOG_TYPE: dict[str, int] = {
+    LogKind.LEARN: 0,
+    LogKind.REVIEW: 1,
+    LogKind.RELEARN: 2,
+    LogKind.CRAM: 3,
+}
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ def _anki_interval(start: datetime | None, end: datetime | None) -> int:
 
 def revlog_rows(answers: Iterable[Answer], anki_card_id: int) -> list[tuple[int, ...]]:
     """``revlog`` rows (id is the answer's time in ms, as Anki's own ids are)."""
-    rows = []
+    rows: list[tuple[int, ...]] = []
     for a in answers:
         rows.append(
             (

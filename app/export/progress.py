@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -39,8 +39,8 @@ from app.study.rebuild import rebuild_user
 from app.study.reviews import MAX_ANSWER_CHARS, MAX_DURATION_MS
 from app.study.scheduler import LogKind, parameters_problem
 
-FORMAT = "dlcards-progress"
-VERSION = 1
+FORMAT: Final = "dlcards-progress"
+VERSION: Final = 1
 MAX_LOGS = 5_000_000
 MAX_FLAGS = 100_000
 UtcTime = Annotated[AwareDatetime, Field(description="ISO 8601 with a UTC offset")]

@@ -36,7 +36,8 @@ def check_reviews(
     problems: list[str] = []
     checked: dict[str, list[tuple[ImportedReview, str]]] = {}
     for card_id, answers in reviews.items():
-        state, rows = NEW_CARD, []
+        state = NEW_CARD
+        rows: list[tuple[ImportedReview, str]] = []
         for answer in sorted(answers, key=lambda a: a.at):
             if not EARLIEST <= answer.at <= now + timedelta(days=1):
                 problems.append(

@@ -12,6 +12,7 @@ from app.db import SessionDep
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.interview import service as iv
 from app.interview.deps import RngDep
+from app.interview.models import Interview
 from app.models import Card
 from app.study.reviews import MAX_ANSWER_CHARS
 
@@ -28,14 +29,14 @@ class ScheduleIn(BaseModel):
     marks: dict[int, list[bool]] = Field(default_factory=dict, description="flipped marks")
 
 
-def _interview(session: SessionDep, user_id: int, interview_id: RowId) -> iv.Interview:
+def _interview(session: SessionDep, user_id: int, interview_id: RowId) -> Interview:
     try:
         return iv.get_interview(session, user_id, interview_id)
     except iv.InterviewError as error:
         raise HTTPException(error.status_code, error.message) from None
 
 
-def interview_json(interview: iv.Interview) -> dict[str, Any]:
+def interview_json(interview: Interview) -> dict[str, Any]:
     return {
         "id": interview.id,
         "started_at": interview.started_at.isoformat(),

@@ -25,6 +25,7 @@ from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.interview import service as iv
 from app.interview.api import router as api_router
 from app.interview.deps import RngDep
+from app.interview.models import Interview, InterviewQuestion
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.problems import service as problems
@@ -36,7 +37,7 @@ router.include_router(api_router)
 CHART_INTERVIEWS = 30
 
 
-def interview_or_404(session: SessionDep, user_id: int, interview_id: RowId) -> iv.Interview:
+def interview_or_404(session: SessionDep, user_id: int, interview_id: RowId) -> Interview:
     try:
         return iv.get_interview(session, user_id, interview_id)
     except iv.InterviewError as error:
@@ -108,7 +109,7 @@ async def start_form(
 ) -> Response:
     """Start an interview (plain form: 303 to its first question; errors: the form, 422)."""
     form = await request.form()
-    values = {
+    values: dict[str, Any] = {
         "topics": [str(t)[:64] for t in form.getlist("topics")][:100],
         "level": str(form.get("level", ""))[:20],
         "questions": str(form.get("questions", ""))[:10],
@@ -142,7 +143,7 @@ def history_page(request: Request, session: SessionDep, user_id: UserIdDep) -> H
     return render(request, "interview/history.html", {"past": past, "chart": score_chart(past)})
 
 
-def score_chart(past: list[iv.Interview]) -> str | None:
+def score_chart(past: list[Interview]) -> str | None:
     """Percent of key points covered per finished interview (the latest 30; an SVG bar chart)."""
     if not past:
         return None
@@ -166,8 +167,8 @@ def score_chart(past: list[iv.Interview]) -> str | None:
 
 def _question_page(
     request: Request,
-    interview: iv.Interview,
-    question: iv.InterviewQuestion,
+    interview: Interview,
+    question: InterviewQuestion,
     card: Card,
     now: datetime,
     *,

@@ -18,7 +18,8 @@ UNIT_MINUTES = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
 
 Steps = Annotated[list[float], Field(max_length=MAX_STEPS)]
 # The orders new cards can come in (the ``new_card_order`` setting), as the settings page says.
-NEW_CARD_ORDERS = {
+NewCardOrder = Literal["bank", "topic", "random", "weakest"]
+NEW_CARD_ORDERS: dict[NewCardOrder, str] = {
     "bank": "Bank order (topic by topic, as the bank lists them)",
     "topic": "Topics in turn (one card of each topic, then the next of each)",
     "random": "Random (a new shuffle each study day)",
@@ -39,7 +40,7 @@ class StudySettings(BaseModel):
     learning_steps_minutes: Steps = Field(default_factory=lambda: [1.0, 10.0])
     relearning_steps_minutes: Steps = Field(default_factory=lambda: [10.0])
     maximum_interval_days: int = Field(36500, ge=1, le=36500)
-    new_card_order: Literal["bank", "topic", "random", "weakest"] = Field(
+    new_card_order: NewCardOrder = Field(
         "bank", description="Order of new cards: bank, topic (interleaved), random or weakest."
     )
 
@@ -75,7 +76,8 @@ def review_load(parameters: tuple[float, ...], retention: float, reference: floa
     decay, _ = forgetting_curve_constants(parameters)
 
     def interval(r: float) -> float:
-        return r ** (1 / decay) - 1
+        days: float = r ** (1 / decay) - 1  # float ** float is Any in typeshed
+        return days
 
     return interval(reference) / interval(retention)
 
@@ -179,7 +181,7 @@ def plain_message(item: Any) -> str:
     if kind == "float_parsing":
         return "a number, like 0.9"
     if kind == "literal_error":
-        return "one of " + ctx.get("expected", "the listed choices")
+        return "one of " + str(ctx.get("expected", "the listed choices"))
     if kind == "too_long":
         return f"at most {ctx.get('max_length')} steps"
     return str(item["msg"]).removeprefix("Value error, ")

@@ -90,7 +90,7 @@ def day_counts(session: Session, ctx: UserContext, now: datetime, days: int) -> 
         "SELECT {i} AS i, kind, count(*) AS n FROM review_logs WHERE user_id = :user "
         "AND reviewed_at >= :s{i} AND reviewed_at < :s{j} GROUP BY kind"
     )
-    counts = {kind: np.zeros(days, dtype=np.int64) for kind in KINDS}
+    counts: dict[str, np.ndarray] = {kind: np.zeros(days, dtype=np.int64) for kind in KINDS}
     for i, kind, n in _per_day(session, ctx, starts, part):
         if kind in counts:
             counts[kind][i] += n
@@ -209,7 +209,7 @@ def _card_rows(session: Session, ctx: UserContext) -> CardRows:
         .join(Card, Card.id == ReviewState.card_id)
         .where(ReviewState.user_id == ctx.user_id, ReviewState.reps > 0, Card.retired.is_(False))
     ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(9)]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(9)]
     return CardRows(
         card_id=list(columns[0]),
         topic=np.array(columns[1], dtype=object),
@@ -227,7 +227,8 @@ def retrievability_now(ctx: UserContext, rows: CardRows, now: datetime) -> np.nd
     """FSRS retrievability of each card now (elapsed whole days, as the fsrs package counts)."""
     decay, factor = forgetting_curve_constants(ctx.config.parameters)
     elapsed = np.maximum(0.0, np.floor((now.timestamp() - rows.last_review) / 86400.0))
-    return (1.0 + factor * elapsed / rows.stability) ** decay
+    retrievability: np.ndarray = (1.0 + factor * elapsed / rows.stability) ** decay
+    return retrievability
 
 
 def forecast(

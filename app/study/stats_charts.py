@@ -13,7 +13,7 @@ from app.charts.figure import Chart
 from app.charts.heat import calendar_heatmap
 from app.study.scheduler import LogKind
 
-KIND_SERIES = {
+KIND_SERIES: dict[str, str] = {
     LogKind.LEARN: "series-1",
     LogKind.REVIEW: "series-3",
     LogKind.RELEARN: "series-2",
