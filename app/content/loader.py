@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.content.markdown import render_markdown
-from app.content.schema import CardFront, TopicEntry
+from app.content.schema import CardFront, PointText, TopicEntry
 from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.orm import utcnow
@@ -385,16 +385,16 @@ def _plan(  # type: ignore[no-untyped-def]
         ),
     )
     for position, card in enumerate(ordered, position_base):
-        row = cards.get(card.front.id)
+        card_row = cards.get(card.front.id)
         if (
-            row is not None
-            and row.content_hash == card.content_hash
-            and not row.retired
-            and (row.position == position)
+            card_row is not None
+            and card_row.content_hash == card.content_hash
+            and not card_row.retired
+            and (card_row.position == position)
         ):
             report.unchanged += 1
         else:
-            if row is None:
+            if card_row is None:
                 report.inserted += 1
             else:
                 report.updated += 1
@@ -407,8 +407,8 @@ def _plan(  # type: ignore[no-untyped-def]
     current = {c.front.id for c in bank.cards}
     # A card whose file is invalid is kept as it was: it is not gone, only broken for now.
     keep = current | bank.invalid_ids | {a for c in bank.cards for a in c.front.aliases}
-    for card_id, row in cards.items():
-        if card_id not in keep and not row.retired:
+    for card_id, card_row in cards.items():
+        if card_id not in keep and not card_row.retired:
             report.retired += 1
             plan.append(_retire(card_id))
     return plan
@@ -479,7 +479,8 @@ def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
         "demos": [link.model_dump(exclude_none=True) for link in front.demos],
         "references": front.references,
         "synonyms": front.synonyms,
-        "key_point_confusions": [list(p.confusions) for p in front.key_points],
+        # KeyPointEntry's validator makes each key point a PointText (a str with confusions)
+        "key_point_confusions": [list(cast(PointText, p).confusions) for p in front.key_points],
         "aliases": front.aliases,
         "problem": front.problem.model_dump() if front.problem else None,
         "source_path": card.path,
@@ -490,7 +491,7 @@ def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
     }
 
 
-def _upsert(model: type, key: str, values: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _upsert(model: type[Card] | type[Topic], key: str, values: dict[str, Any]):  # type: ignore[no-untyped-def]
     def apply(session: Session) -> None:
         row = session.get(model, key)
         if row is None:
