@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -358,15 +359,19 @@ def sync_bank(
     return report
 
 
-def _plan(  # type: ignore[no-untyped-def]
+# One write of a sync plan; some carry attributes the own-cards plan reads back (see _owned).
+Write = Callable[[Session], None]
+
+
+def _plan(
     bank: Bank,
     topics: dict[str, Topic],
     cards: dict[str, Card],
     report: LoadReport,
     position_base: int = 0,
-):
+) -> list[Write]:
     """The list of writes that bring the database to the bank; empty when nothing changed."""
-    plan: list[Any] = []
+    plan: list[Write] = []
     for position, entry in enumerate(bank.topics, position_base):
         row = topics.get(entry.id)
         values = {"title": entry.title, "description": entry.description, "position": position}
@@ -414,15 +419,15 @@ def _plan(  # type: ignore[no-untyped-def]
     return plan
 
 
-def _own_plan(  # type: ignore[no-untyped-def]
+def _own_plan(
     session: Session,
     bank: Bank,
     topics: dict[str, Topic],
     cards: dict[str, Card],
     report: LoadReport,
     owner_id: int,
-    plan: list[Any],
-):
+    plan: list[Write],
+) -> list[Write]:
     """Turn the plan of a plain sync into the plan of one user's own cards (see sync_bank)."""
     own_topics = {t.id for t in bank.topics if t.id in topics}
     aliases = {a for c in bank.cards for a in c.front.aliases}
@@ -455,13 +460,14 @@ def _refuse_taken_ids(
         report.skipped += 1
 
 
-def _owned(action, owner_id: int):  # type: ignore[no-untyped-def]
+def _owned(action: Write, owner_id: int) -> Write:
     """An own-card write: card rows get the owner; renames move only the owner's history."""
     values = getattr(action, "values", None)
     if values is not None and "content_hash" in values:
         values["owner_id"] = owner_id
     if getattr(action, "moves_all_history", False):
-        return _move_history(action.old_id, action.new_id, owner_id)
+        old, new = action.old_id, action.new_id  # type: ignore[attr-defined]  # see _move_history
+        return _move_history(old, new, owner_id)
     return action
 
 
@@ -491,7 +497,7 @@ def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
     }
 
 
-def _upsert(model: type[Card] | type[Topic], key: str, values: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _upsert(model: type[Card] | type[Topic], key: str, values: dict[str, Any]) -> Write:
     def apply(session: Session) -> None:
         row = session.get(model, key)
         if row is None:
@@ -501,20 +507,20 @@ def _upsert(model: type[Card] | type[Topic], key: str, values: dict[str, Any]): 
                 setattr(row, name, value)
         session.flush()
 
-    apply.values = values  # type: ignore[attr-defined]
+    apply.values = values  # type: ignore[attr-defined]  # what _owned reads back
     if model is Topic:
-        apply.topic = key  # type: ignore[attr-defined]
+        apply.topic = key  # type: ignore[attr-defined]  # what _own_plan filters on
     return apply
 
 
-def _retire(card_id: str):  # type: ignore[no-untyped-def]
+def _retire(card_id: str) -> Write:
     def apply(session: Session) -> None:
         session.execute(update(Card).where(Card.id == card_id).values(retired=True))
 
     return apply
 
 
-def _move_history(old_id: str, new_id: str, user_id: int | None = None):  # type: ignore[no-untyped-def]
+def _move_history(old_id: str, new_id: str, user_id: int | None = None) -> Write:
     """The renamed card takes over the old id's review states and logs.
 
     With ``user_id`` (own cards) only that user's history moves, and the old card is retired
@@ -541,6 +547,7 @@ def _move_history(old_id: str, new_id: str, user_id: int | None = None):  # type
             update(Card).where(Card.id == old_id, *old).values(retired=True, content_hash="alias")
         )
 
+    # What _owned reads back to narrow a bank rename to one user's history:
     apply.moves_all_history = user_id is None  # type: ignore[attr-defined]
     apply.old_id, apply.new_id = old_id, new_id  # type: ignore[attr-defined]
     return apply
