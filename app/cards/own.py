@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.models import CardNote
 from app.config import Settings
 from app.content.loader import TOPICS_FILE, read_user_bank, sync_user_cards
@@ -39,7 +41,6 @@ MEDIA_TYPES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
     ".webp": "image/webp", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
 }  # fmt: skip
-MAX_ANSWER_CHARS = 20_000
 MAX_ID_FROM_QUESTION = 60
 FRONT_ORDER = (
     "id", "question", "topic", "level", "tags", "key_points", "follow_ups", "demos",
@@ -242,15 +243,24 @@ def _new_topics(
 
 
 def write_cards(
-    session: Session, settings: Settings, user_id: int, drafts: list[Draft], *, dry_run: bool
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    drafts: list[Draft],
+    *,
+    dry_run: bool,
+    on_draft: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Write many new own cards at once (an import): all are valid, or none is written.
 
     Raises ImportInvalid listing every refused draft by its index; ``dry_run`` only validates.
+    ``on_draft(total)`` is called after each draft is checked (the CLI's progress bar).
     """
     problems: list[tuple[int, str]] = []
     prepared: list[tuple[CardFront, str, Draft]] = []
     for index, draft in enumerate(drafts):
+        if on_draft is not None:
+            on_draft(len(drafts))
         try:
             front, answer = _prepare(session, settings, user_id, draft, None, ())
         except CardInvalid as error:

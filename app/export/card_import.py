@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -188,6 +189,7 @@ def run_plan(
     *,
     dry_run: bool,
     now: datetime | None = None,
+    on_draft: Callable[[int], None] | None = None,
 ) -> tuple[list[str], int]:
     """Skip what is already imported, then write every draft (or none), the media and history.
 
@@ -214,7 +216,7 @@ def run_plan(
     checked = check_reviews(session, settings, user_id, history, now)
     try:
         created = own.write_cards(
-            session, settings, user_id, [d for _, d in fresh], dry_run=dry_run
+            session, settings, user_id, [d for _, d in fresh], dry_run=dry_run, on_draft=on_draft
         )
     except own.ImportInvalid as error:
         raise ImportRefused([f"{fresh[i][0]}: {m}" for i, m in error.problems][:20]) from None
@@ -235,6 +237,7 @@ def import_file(
     dry_run: bool,
     filename: str = "",
     now: datetime | None = None,
+    on_draft: Callable[[int], None] | None = None,
 ) -> Outcome:
     """Read, plan and (unless ``dry_run``) write one uploaded file; ImportRefused on bad input.
 
@@ -251,5 +254,7 @@ def import_file(
         plan = plan_cards_zip(raw, known)
     else:
         plan = plan_anki(raw)
-    created, reviews = run_plan(session, settings, user_id, plan, dry_run=dry_run, now=now)
+    created, reviews = run_plan(
+        session, settings, user_id, plan, dry_run=dry_run, now=now, on_draft=on_draft
+    )
     return Outcome(created, plan.skipped, plan.preview, plan.columns, reviews)

@@ -26,6 +26,7 @@ from app.export.csv_export import cards_csv
 from app.export.progress import ImportRefused as BackupRefused
 from app.export.progress import export_progress, import_progress, parse_backup
 from app.models import LOCAL_USER_ID, Topic
+from app.progress import Progress, timed
 
 export_app = typer.Typer(no_args_is_help=True)
 import_app = typer.Typer(no_args_is_help=True)
@@ -117,32 +118,54 @@ def _import_cards(fmt: Format, source: Path, user: int, dry_run: bool) -> None:
     from app.cards.own import sync_all_users
 
     settings = Settings()
+    bar: list[Progress] = []
+
+    def advance(total: int) -> None:  # the number of cards is known once the file is read
+        if not bar:
+            bar.append(Progress("checking cards", total))
+        bar[0].advance()
+
     try:
-        with migrated_session(settings) as session:
+        with migrated_session(settings) as session, timed() as clock:
             sync_all_users(session, settings)
             if fmt == "cards" and source.is_dir():
                 known = set(session.scalars(select(Topic.id)))
                 plan = plan_cards_folder(source, known)
-                created, _ = run_plan(session, settings, user, plan, dry_run=dry_run)
-                outcome = Outcome(created, plan.skipped)
+                created, reviews = run_plan(
+                    session, settings, user, plan, dry_run=dry_run, on_draft=advance
+                )
+                outcome = Outcome(created, plan.skipped, reviews=reviews)
             else:
                 raw = source.read_bytes()
                 outcome = import_file(
-                    session, settings, user, raw, fmt, dry_run=dry_run, filename=str(source)
-                )
+                    session, settings, user, raw, fmt, dry_run=dry_run, filename=str(source),
+                    on_draft=advance,
+                )  # fmt: skip
     except OSError as error:
+        _close(bar)
         typer.echo(f"cannot read {source}: {error.strerror}; nothing was imported", err=True)
         raise typer.Exit(1) from None
     except ImportRefused as error:
+        _close(bar)
         for problem in error.problems:
             located = problem.startswith(f"{source}:")
             typer.echo(problem if located else f"{source}: {problem}", err=True)
         typer.echo("Nothing was imported.", err=True)
         raise typer.Exit(1) from None
+    _close(bar)
     for where, reason in outcome.skipped:
         typer.echo(f"skipped {where}: {reason}")
     verb = "would create" if dry_run else "created"
-    typer.echo(f"{verb} {len(outcome.created)} card(s), skipped {len(outcome.skipped)}")
+    history = f", {outcome.reviews} answer(s) of review history" if outcome.reviews else ""
+    typer.echo(
+        f"{verb} {len(outcome.created)} card(s){history}, skipped {len(outcome.skipped)}"
+        f" in {clock['elapsed']:.1f} s"
+    )
+
+
+def _close(bar: list[Progress]) -> None:
+    for progress in bar:
+        progress.close()
 
 
 SourceArg = Annotated[Path, typer.Argument(help="The file (or, for cards, a folder).")]

@@ -328,6 +328,7 @@ def test_the_cli_imports_a_folder_and_a_csv(
     assert dry.exit_code == 0 and "would create 1 card(s)" in dry.output
     done = runner.invoke(cli, ["import", "cards", str(tmp_path / "mine")])
     assert done.exit_code == 0 and "created 1 card(s)" in done.output
+    assert "checking cards: 1/1" in done.output  # the progress (plain lines when not a tty)
     assert (tmp_path / "own-cards" / "basics" / "cli-card.md").is_file()
     again = runner.invoke(cli, ["import", "cards", str(tmp_path / "mine")])
     assert "created 0 card(s), skipped 1" in again.output
