@@ -29,6 +29,8 @@ class InterviewDateOut(BaseModel):
     name: str
     at: datetime
     topics: list[TopicWeightOut] = Field(description="Empty: the whole bank")
+    levels: list[str] = Field(description="Only cards of these levels; empty: every level")
+    tags: list[str] = Field(description="Only cards with one of these tags; empty: any")
     past: bool
     url: str
 
@@ -84,6 +86,8 @@ def date_json(row: InterviewDate, now: datetime) -> InterviewDateOut:
         name=row.name,
         at=row.at,
         topics=[TopicWeightOut(topic=t, weight=w) for t, w in queries.weights_of(row).items()],
+        levels=list(row.levels or ()),
+        tags=list(row.tags or ()),
         past=row.at <= now,
         url=f"/interview-dates/{row.id}",
     )
@@ -106,7 +110,13 @@ INVALID = {422: {"description": "A field is invalid: a past date, an unknown top
 def _checked(
     session: SessionDep, ctx: UserContext, now: datetime, body: logic.InterviewDateIn
 ) -> tuple[datetime | None, list[logic.Issue]]:
-    return logic.check(body, now, ctx.zone_name, queries.topic_ids(session))
+    return logic.check(
+        body,
+        now,
+        ctx.zone_name,
+        queries.topic_ids(session),
+        queries.known_tags(session, ctx.user_id) if body.tags else (),
+    )
 
 
 @router.post("/interview-dates", status_code=201, response_model=CreatedOut, responses=INVALID)
@@ -154,9 +164,9 @@ def delete_date(session: SessionDep, row: DateDep) -> Response:
 
 
 def forecast_of(session: SessionDep, ctx: UserContext, row: InterviewDate) -> logic.Forecast:
-    weights = queries.weights_of(row)
-    cards = queries.scope_cards(session, ctx.user_id, weights)
-    return logic.forecast(ctx.config, cards, weights, row.at)
+    scope = queries.scope_of(row)
+    cards = queries.scope_cards(session, ctx.user_id, scope)
+    return logic.forecast(ctx.config, cards, scope.weights, row.at)
 
 
 def forecast_json(result: logic.Forecast) -> ForecastOut:
@@ -205,11 +215,11 @@ def plan_of(
     now: datetime,
     request: logic.PlanRequest,
 ) -> logic.Plan:
-    weights = queries.weights_of(row)
-    cards = queries.scope_cards(session, ctx.user_id, weights)
+    scope = queries.scope_of(row)
+    cards = queries.scope_cards(session, ctx.user_id, scope)
     done = usage_today(session, ctx, now).new_done
     return logic.make_plan(
-        ctx.config, ctx.calendar, cards, weights, now, row.at, request, new_done_today=done
+        ctx.config, ctx.calendar, cards, scope.weights, now, row.at, request, new_done_today=done
     )
 
 

@@ -8,13 +8,15 @@ Nothing here imports FastAPI or SQLAlchemy.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.content.schema import KEBAB_PATTERN, Level
 from app.study.days import StudyCalendar
 from app.study.scheduler import (
     NEW_CARD,
@@ -29,6 +31,7 @@ from app.study.scheduler import (
 
 MAX_NAME = 200
 MAX_TOPICS = 100
+MAX_TAGS = 50
 MAX_WEIGHT = 100.0
 MAX_DAYS_AHEAD = 730  # the plan simulates every day up to the date: two years at most
 DATE_ONLY_HOUR = 9  # "2027-03-01" means 09:00 in the user's zone
@@ -60,6 +63,14 @@ class InterviewDateIn(BaseModel):
     topics: list[TopicWeight] = Field(
         default_factory=list, max_length=MAX_TOPICS, description="Empty: the whole bank"
     )
+    levels: list[Level] = Field(
+        default_factory=list, max_length=3, description="Only cards of these levels; empty: all"
+    )
+    tags: list[Annotated[str, Field(pattern=KEBAB_PATTERN, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=MAX_TAGS,
+        description="Only cards with at least one of these tags; empty: any",
+    )
 
     @field_validator("name")
     @classmethod
@@ -80,7 +91,7 @@ class Issue:
     def loc(self) -> list[str | int]:
         parts: list[str | int] = ["body", self.field]
         if self.index is not None:
-            parts += [self.index, "topic"]
+            parts += [self.index, "topic"] if self.field == "topics" else [self.index]
         return parts
 
 
@@ -107,9 +118,14 @@ def parse_moment(text: str, zone: str) -> datetime:
 
 
 def check(
-    data: InterviewDateIn, now: datetime, zone: str, known_topics: Sequence[str]
+    data: InterviewDateIn,
+    now: datetime,
+    zone: str,
+    known_topics: Sequence[str],
+    known_tags: Collection[str] = (),
 ) -> tuple[datetime | None, list[Issue]]:
-    """The interview's moment, or the issues: a past or far moment, unknown or repeated topics."""
+    """The interview's moment, or the issues: a past or far moment, unknown or repeated topics,
+    tags no card has."""
     issues: list[Issue] = []
     at: datetime | None = None
     try:
@@ -127,7 +143,19 @@ def check(
         elif item.topic in seen:
             issues.append(Issue("topics", f"topic {item.topic!r} is listed twice", i))
         seen.add(item.topic)
+    for i, tag in enumerate(data.tags):
+        if tag not in known_tags:
+            issues.append(Issue("tags", f"no card has the tag {tag!r}", i))
     return (at if not issues else None), issues
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cards an interview date covers: topics (with weights), levels, tags; empty: all."""
+
+    weights: dict[str, float]
+    levels: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

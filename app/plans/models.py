@@ -26,4 +26,8 @@ class InterviewDate(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     # [{"topic": id, "weight": float}]; empty: the whole bank, every card weighing the same.
     topics: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # Narrower scopes within those topics (empty: no limit): card levels, and tags of which a
+    # card needs at least one.
+    levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

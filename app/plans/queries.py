@@ -14,15 +14,27 @@ from sqlalchemy.orm import Session
 from app.cards.visibility import visible_to
 from app.db import begin_write
 from app.models import Card, ReviewState, Topic
-from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, ScopeCard
+from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, Scope, ScopeCard
 from app.plans.models import InterviewDate
 from app.study import store
+from app.study.queue import scope_conditions
 from app.study.scope import RecallTarget
 
 
 def weights_of(row: InterviewDate) -> dict[str, float]:
     """Topic -> weight; empty for the whole bank."""
     return {str(t["topic"]): float(t["weight"]) for t in row.topics}  # type: ignore[arg-type]
+
+
+def scope_of(row: InterviewDate) -> Scope:
+    """The cards the date covers: its topic weights, levels and tags."""
+    return Scope(weights_of(row), tuple(row.levels or ()), tuple(row.tags or ()))
+
+
+def known_tags(session: Session, user_id: int) -> set[str]:
+    """Every tag of a card this user sees."""
+    rows = session.scalars(select(Card.tags).where(visible_to(user_id)))
+    return {tag for tags in rows for tag in tags or ()}
 
 
 def topic_ids(session: Session) -> list[str]:
@@ -70,7 +82,13 @@ def create(
 ) -> InterviewDate:
     begin_write(session, user_id)
     row = InterviewDate(
-        user_id=user_id, name=data.name, at=at, topics=_topics_json(data), created_at=now
+        user_id=user_id,
+        name=data.name,
+        at=at,
+        topics=_topics_json(data),
+        levels=list(data.levels),
+        tags=list(data.tags),
+        created_at=now,
     )
     session.add(row)
     session.commit()
@@ -81,6 +99,7 @@ def update(session: Session, row: InterviewDate, data: InterviewDateIn, at: date
     begin_write(session, row.user_id)
     fresh = get_date_or_404(session, row.user_id, row.id)
     fresh.name, fresh.at, fresh.topics = data.name, at, _topics_json(data)
+    fresh.levels, fresh.tags = list(data.levels), list(data.tags)
     session.commit()
 
 
@@ -90,19 +109,17 @@ def delete(session: Session, row: InterviewDate) -> None:
     session.commit()
 
 
-def scope_cards(session: Session, user_id: int, weights: dict[str, float]) -> list[ScopeCard]:
-    """The live cards of the date's topics (all topics when none), in bank order, with states."""
+def scope_cards(session: Session, user_id: int, scope: Scope) -> list[ScopeCard]:
+    """The live cards of the date's scope (all cards when none), in bank order, with states."""
     query = (
         select(Card.id, Card.topic_id, ReviewState)
         .join(Topic, Topic.id == Card.topic_id)
         .outerjoin(
             ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == user_id)
         )
-        .where(visible_to(user_id))
+        .where(visible_to(user_id), *scope_conditions(scope.weights, scope.levels, scope.tags))
         .order_by(Topic.position, Card.position, Card.id)
     )
-    if weights:
-        query = query.where(Card.topic_id.in_(list(weights)))
     return [
         ScopeCard(
             card_id=card_id,
@@ -119,10 +136,13 @@ def recall_target(session: Session, user_id: int, date_id: int, now: datetime) -
     row = get_date_or_404(session, user_id, date_id)
     if row.at <= now:
         raise HTTPException(409, f"The interview date {row.name!r} has passed.")
+    scope = scope_of(row)
     return RecallTarget(
         id=row.id,
         name=row.name,
         at=row.at,
-        topics=tuple(weights_of(row).items()),
+        topics=tuple(scope.weights.items()),
         below=DEFAULT_TARGET,
+        levels=scope.levels,
+        tags=scope.tags,
     )

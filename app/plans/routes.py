@@ -25,7 +25,7 @@ from app.plans.api import router as api_router
 from app.plans.models import InterviewDate
 from app.plans.summary import countdown
 from app.study.preferences import UserContext
-from app.web import render
+from app.web import LEVELS, render
 
 router = APIRouter()
 router.include_router(api_router)
@@ -37,6 +37,8 @@ DATE_FORM = form_body(
         "time": text_field("HH:MM in your time zone; empty: 09:00"),
         "topic": {"type": "array", "items": {"type": "string"}, "description": "Topic ids"},
         "weight-TOPIC": text_field("The weight of a ticked topic (default 1)"),
+        "level": {"type": "array", "items": {"type": "string"}, "description": "Levels"},
+        "tags": text_field("Tags, separated by commas or spaces (a card needs one of them)"),
     },
     ("name", "date"),
 )
@@ -48,13 +50,15 @@ def local_moment(at: datetime, zone: str) -> str:
 
 def _values_of(row: InterviewDate | None, zone: str) -> dict[str, Any]:
     if row is None:
-        return {"name": "", "date": "", "time": "", "weights": {}}
+        return {"name": "", "date": "", "time": "", "weights": {}, "levels": [], "tags": ""}
     local = row.at.astimezone(ZoneInfo(zone))
     return {
         "name": row.name,
         "date": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
         "weights": queries.weights_of(row),
+        "levels": list(row.levels or ()),
+        "tags": " ".join(row.tags or ()),
     }
 
 
@@ -65,6 +69,8 @@ def _form_values(form: FormData, topics: list[str]) -> dict[str, Any]:
         "date": str(form.get("date", "")).strip()[:10],
         "time": str(form.get("time", "")).strip()[:5],
         "weights": {t: str(form.get(f"weight-{t}", "1")).strip()[:10] or "1" for t in ticked},
+        "levels": [str(level)[:20] for level in form.getlist("level")][:3],
+        "tags": str(form.get("tags", ""))[:2000],
         "known": topics,
     }
 
@@ -77,13 +83,15 @@ def _parse_form(
         "name": values["name"],
         "at": at,
         "topics": [{"topic": t, "weight": w} for t, w in values["weights"].items()],
+        "levels": values["levels"],
+        "tags": values["tags"].replace(",", " ").split(),
     }
     try:
         return logic.InterviewDateIn.model_validate(data), {}
     except ValidationError as error:
         errors: dict[str, str] = {}
         for item in error.errors():
-            name = "date" if item["loc"][0] == "at" else str(item["loc"][0])
+            name = {"at": "date", "levels": "level"}.get(str(item["loc"][0]), str(item["loc"][0]))
             errors.setdefault(name, item["msg"])
         return None, errors
 
@@ -110,6 +118,7 @@ def _form_page(
         "countdown": lambda r: countdown(r.at, now),
         "local": lambda r: local_moment(r.at, ctx.zone_name),
         "zone": ctx.zone_name,
+        "levels": LEVELS,
     }
     template = "plans/list.html" if row is None else "plans/edit.html"
     return render(request, template, context, status_code=status_code)
@@ -122,7 +131,8 @@ async def _submitted(
     data, errors = _parse_form(values)
     if data is None:
         return None, None, values, errors
-    at, issues = logic.check(data, now, ctx.zone_name, values["known"])
+    tags = queries.known_tags(session, ctx.user_id) if data.tags else set()
+    at, issues = logic.check(data, now, ctx.zone_name, values["known"], tags)
     for issue in issues:
         errors.setdefault("date" if issue.field == "at" else issue.field, issue.message)
     return data, at, values, errors

@@ -41,9 +41,9 @@ def next_interview(
     if row is None:
         return None
     ctx = user_context(session, user_id, default_zone)
-    weights = queries.weights_of(row)
+    scope = queries.scope_of(row)
     result = logic.forecast(
-        ctx.config, queries.scope_cards(session, user_id, weights), weights, row.at
+        ctx.config, queries.scope_cards(session, user_id, scope), scope.weights, row.at
     )
     return NextInterview(
         row=row,

@@ -50,6 +50,27 @@ class NextCard:
     queue: str  # learning | review | new | cram | ahead | interview
 
 
+def has_tag(tag: str) -> ColumnElement[bool]:
+    """The card carries ``tag``."""
+    # Tags are kebab-case, so their quoted JSON text matches exactly, on SQLite and PostgreSQL.
+    pattern = '%"' + tag.replace("\\", "").replace("%", "").replace("_", "\\_") + '"%'
+    return cast(Card.tags, String).like(pattern, escape="\\")
+
+
+def scope_conditions(
+    topics: Collection[str], levels: Collection[str], tags: Collection[str]
+) -> list[ColumnElement[bool]]:
+    """Cards of these topics, levels and (any of these) tags; an empty collection limits nothing."""
+    conditions: list[ColumnElement[bool]] = []
+    if topics:
+        conditions.append(Card.topic_id.in_(list(topics)))
+    if levels:
+        conditions.append(Card.level.in_(list(levels)))
+    if tags:
+        conditions.append(or_(*(has_tag(tag) for tag in tags)))
+    return conditions
+
+
 def _card_filters(filters: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Card.retired.is_(False)]
     if filters.topic:
@@ -57,11 +78,10 @@ def _card_filters(filters: Filters) -> list[ColumnElement[bool]]:
     if filters.level:
         conditions.append(Card.level == filters.level)
     if filters.tag:
-        # Tags are kebab-case, so their quoted JSON text matches exactly, on SQLite and PostgreSQL.
-        pattern = '%"' + filters.tag.replace("\\", "").replace("%", "").replace("_", "\\_") + '"%'
-        conditions.append(cast(Card.tags, String).like(pattern, escape="\\"))
-    if filters.interview is not None and filters.interview.topics:
-        conditions.append(Card.topic_id.in_([topic for topic, _ in filters.interview.topics]))
+        conditions.append(has_tag(filters.tag))
+    if (target := filters.interview) is not None:
+        topics = [topic for topic, _ in target.topics]
+        conditions += scope_conditions(topics, target.levels, target.tags)
     return conditions
 
 
