@@ -141,9 +141,12 @@ def _own_or_404(session: SessionDep, user_id: int, card_id: str) -> Card:
 
 
 @router.get("/cards/new", response_class=HTMLResponse)
-def new_card_page(request: Request, session: SessionDep, topic: str = "") -> HTMLResponse:
-    """The form for a new own card (from the home page or a topic page)."""
-    draft = own.Draft({"topic": topic[:100], "level": "intermediate"}, "")
+def new_card_page(
+    request: Request, session: SessionDep, topic: str = "", question: str = "", answer: str = ""
+) -> HTMLResponse:
+    """The form for a new own card (home, topic page; after a mock interview, prefilled)."""
+    fields = {"topic": topic[:100], "level": "intermediate", "question": question[:2000]}
+    draft = own.Draft(fields, answer[: own.MAX_ANSWER_CHARS])
     return _form_page(request, session, draft)
 
 

@@ -110,3 +110,19 @@ def test_a_forged_or_unknown_demo_is_refused_by_name_and_nothing_is_written(
     assert _own_count(session) == 1
     preview = study_client.post("/cards/preview", data={"answer": "x", "demos": ["nope"]})
     assert preview.status_code == 422 and "demos: unknown demo" in preview.text
+
+
+def test_the_new_card_form_is_prefilled_from_a_mock_interview_question(
+    study_client: TestClient,
+) -> None:
+    page = study_client.get(
+        "/cards/new",
+        params={
+            "question": "What is a neuron?",
+            "answer": "A weighted sum <b>then</b> f",
+            "topic": "basics",
+        },
+    )
+    assert page.status_code == 200
+    assert 'id="question" name="question" value="What is a neuron?"' in page.text
+    assert "A weighted sum &lt;b&gt;then&lt;/b&gt; f</textarea>" in page.text
