@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep, RowId
-from app.plans import logic, queries
+from app.plans import easy_days, logic, queries
 from app.plans.models import InterviewDate
 from app.study.preferences import UserContext
 from app.study.queue import usage_today
@@ -219,7 +219,16 @@ def plan_of(
     cards = queries.scope_cards(session, ctx.user_id, scope)
     done = usage_today(session, ctx, now).new_done
     return logic.make_plan(
-        ctx.config, ctx.calendar, cards, scope.weights, now, row.at, request, new_done_today=done
+        ctx.config,
+        ctx.calendar,
+        cards,
+        scope.weights,
+        now,
+        row.at,
+        request,
+        new_done_today=done,
+        easy=easy_days.load(session, ctx.user_id),
+        review_limit=ctx.settings.reviews_per_day,
     )
 
 

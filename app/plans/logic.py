@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, field_validator
 
 from app.content.schema import KEBAB_PATTERN, Level
+from app.plans.easy_days import NORMAL, EasyDaysIn, scaled
 from app.study.days import StudyCalendar
 from app.study.scheduler import (
     NEW_CARD,
@@ -321,16 +322,23 @@ def study_moments(
     return moments
 
 
-def _capacities(days: int, budget: int, done_today: int) -> list[int]:
-    return [max(0, budget - done_today) if i == 0 else budget for i in range(days)]
+def _capacities(shares: Sequence[float], budget: int, done_today: int) -> list[int]:
+    """New cards each day can take: the budget at the day's easy-day share, less today's."""
+    room = [scaled(budget, share) for share in shares]
+    return [max(0, r - done_today) if i == 0 else r for i, r in enumerate(room)]
 
 
-def needed_budget(cards: int, days: int, done_today: int) -> int | None:
-    """The smallest daily budget that introduces ``cards`` new cards in ``days`` days."""
-    if cards == 0 or days == 0:
+def needed_budget(
+    cards: int, days: int, done_today: int, shares: Sequence[float] | None = None
+) -> int | None:
+    """The smallest daily budget that introduces ``cards`` new cards in ``days`` days (each at
+    its easy-day share; default: all normal)."""
+    shares = [1.0] * days if shares is None else shares
+    if cards == 0 or not any(shares):
         return None
-    budget = max(1, math.ceil((cards + done_today) / days))
-    while sum(_capacities(days, budget, done_today)) < cards:
+    # Each day takes at most budget × share + 1 (rounded up): no smaller budget can do.
+    budget = max(1, math.floor((cards - len(shares)) / sum(shares)))
+    while sum(_capacities(shares, budget, done_today)) < cards:
         budget += 1
     return budget
 
@@ -355,6 +363,8 @@ def make_plan(
     request: PlanRequest,
     *,
     new_done_today: int = 0,
+    easy: EasyDaysIn = NORMAL,
+    review_limit: int | None = None,
 ) -> Plan:
     """Which new cards to introduce on which days, and what recall on the day that gives.
 
@@ -362,6 +372,8 @@ def make_plan(
     desired retention, no fuzz): a new card is answered Good on its day and through its learning
     steps; a learned card is answered Good each day it falls due; on the last study day before
     the interview every card whose predicted recall on the day is below the target is reviewed.
+    Easy days (``easy``) take their share of the budget and of ``review_limit`` (reviews beyond
+    it wait for the next day); the last study day's final pass is not cut.
     """
     config = replace(config, enable_fuzzing=False)
     moments = study_moments(calendar, now, at)
@@ -373,7 +385,8 @@ def make_plan(
         (c for c in cards if not c.learned and not c.suspended),
         key=lambda c: (-weights.get(c.topic, 1.0), order[c.card_id]),
     )
-    capacities = _capacities(len(new_days), request.budget, new_done_today)
+    shares = [easy.share(moments[i][0]) for i in new_days]
+    capacities = _capacities(shares, request.budget, new_done_today)
     assignment: dict[int, list[str]] = {}
     queue = iter(fresh)
     for i, room in zip(new_days, capacities, strict=True):
@@ -391,10 +404,13 @@ def make_plan(
             recall[card_id] = recall_at(config, states[card_id], at)
         _, day_end = calendar.day_bounds(moment)
         until = min(day_end, at)
+        room = None if review_limit is None else scaled(review_limit, easy.share(day))
         for c in cards:
             state = states[c.card_id]
             if c.suspended or state.is_new or c.card_id in plan_day.new_cards:
                 continue
+            if room is not None and plan_day.reviews >= room:
+                break
             if state.due is not None and state.due < until:
                 states[c.card_id] = _safe_learn(config, state, max(moment, state.due), c.card_id)
                 recall[c.card_id] = recall_at(config, states[c.card_id], at)
@@ -418,7 +434,7 @@ def make_plan(
         learn_by=moments[new_days[-1]][0] if new_days else None,
         to_learn=len(fresh),
         planned=planned,
-        needed_budget=needed_budget(len(fresh), len(new_days), new_done_today),
+        needed_budget=needed_budget(len(fresh), len(new_days), new_done_today, shares),
         days=days,
         baseline=baseline,
         expected=expected,

@@ -31,3 +31,12 @@ class InterviewDate(Base):
     levels: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EasyDays(Base):
+    """A user's easy days: per weekday (Monday first), the percent of the daily limits."""
+
+    __tablename__ = "easy_days"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    percents: Mapped[list[int]] = mapped_column(JSON)

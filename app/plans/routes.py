@@ -22,6 +22,7 @@ from app.openapi import form_body, text_field
 from app.plans import logic, queries
 from app.plans.api import DateDep, PlanRequestDep, forecast_of, plan_of
 from app.plans.api import router as api_router
+from app.plans.easy_days_routes import router as easy_days_router
 from app.plans.models import InterviewDate
 from app.plans.summary import countdown
 from app.study.preferences import UserContext
@@ -29,6 +30,7 @@ from app.web import LEVELS, render
 
 router = APIRouter()
 router.include_router(api_router)
+router.include_router(easy_days_router)
 
 DATE_FORM = form_body(
     {

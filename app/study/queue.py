@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.cards.visibility import visible_to
 from app.models import Card, ReviewLog, ReviewState, Topic
+from app.plans import easy_days
 from app.study import store
 from app.study.models import ALL_TOPICS, NewCardAllowance
 from app.study.preferences import UserContext
@@ -158,13 +159,23 @@ def extra_new_today(session: Session, ctx: UserContext, topic: str | None, now: 
 
 
 def new_limit(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
-    """Today's new-card limit under these filters: the setting plus today's extra allowance."""
-    return ctx.settings.new_per_day + extra_new_today(session, ctx, filters.topic, now)
+    """Today's new-card limit under these filters: the setting (its easy-day share) plus today's
+    extra allowance."""
+    share = easy_days.load(session, ctx.user_id).share(ctx.calendar.day_of(now))
+    return easy_days.scaled(ctx.settings.new_per_day, share) + extra_new_today(
+        session, ctx, filters.topic, now
+    )
+
+
+def review_limit(session: Session, ctx: UserContext, now: datetime) -> int:
+    """Today's review limit: the setting, at today's easy-day share."""
+    share = easy_days.load(session, ctx.user_id).share(ctx.calendar.day_of(now))
+    return easy_days.scaled(ctx.settings.reviews_per_day, share)
 
 
 def counts(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> Counts:
     usage = usage_today(session, ctx, now)
-    review_left = max(0, ctx.settings.reviews_per_day - usage.reviews_done)
+    review_left = max(0, review_limit(session, ctx, now) - usage.reviews_done)
     new_left = max(0, new_limit(session, ctx, filters, now) - usage.new_done)
     return Counts(
         learning=_count(session, _learning(ctx, filters, now, now)),
@@ -204,7 +215,7 @@ def next_card(
         if card is not None:
             return NextCard(card, "interview")
     usage = usage_today(session, ctx, now)
-    if usage.reviews_done < ctx.settings.reviews_per_day:
+    if usage.reviews_done < review_limit(session, ctx, now):
         card = first(_reviews(ctx, filters, now).order_by(ReviewState.due))
         if card is not None:
             return NextCard(card, "review")

@@ -177,7 +177,8 @@ def build(session: Session, ctx: UserContext, scope: StudyScope, now: datetime) 
         usage = queue.usage_today(session, ctx, now)
         view.new_done, view.new_waiting = usage.new_done, unseen
         view.new_limit = queue.new_limit(session, ctx, filters, now)
-        view.reviews_done, view.reviews_limit = usage.reviews_done, ctx.settings.reviews_per_day
+        view.reviews_done = usage.reviews_done
+        view.reviews_limit = queue.review_limit(session, ctx, now)
         view.reviews_waiting = queue.reviews_due(session, ctx, filters, now)
         return view
     view.card, view.queue, view.review_token = nxt.card, nxt.queue, new_review_token()
