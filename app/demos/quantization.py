@@ -205,9 +205,10 @@ def errors(x: np.ndarray, d: np.ndarray) -> tuple[float, float | None]:
     noise = float(np.sum((x - d) ** 2))
     signal = float(np.sum(x**2))
     mse = noise / x.size
-    if noise == 0:
+    if noise == 0 or signal == 0:
         return mse, None
-    return mse, 10 * math.log10(signal / noise) if signal > 0 else None
+    # A difference of logs: the ratio itself overflows when the noise is subnormal.
+    return mse, 10 * (math.log10(signal) - math.log10(noise))
 
 
 def compute(params: QuantizationParams) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.demos.quantization import DEMO, QuantizationParams, compute
+from app.demos.quantization import DEMO, QuantizationParams, compute, errors
 from tests.demos._finite import assert_pages_render, run_or_reject
 
 
@@ -183,3 +183,10 @@ def test_float_casts_land_on_the_nearest_grid_value(v, name):
 
 def test_presets_round_trip_and_render(client):
     assert_pages_render(client, DEMO)
+
+
+def test_sqnr_stays_finite_when_the_error_is_subnormal():
+    # Σx² = 1 and Σ(x − x̂)² = (1e-160)² = 1e-320 (subnormal): 10·(log10 1 − log10 1e-320) ≈ 3200 dB,
+    # where the ratio 1 / 1e-320 overflows to infinity.
+    _, sqnr = errors(np.array([[1.0, 1e-160]]), np.array([[1.0, 0.0]]))
+    assert sqnr == pytest.approx(3200.0, rel=1e-6)
