@@ -30,8 +30,9 @@ test: $(TEST_STAMP) lint  ## install test deps, lint, run every test (browser te
 	  DLCARDS_TEST_BACKEND=postgres $(BIN)/pytest --ignore=tests/browser -m "not browser"; \
 	fi
 
-lint: $(TEST_STAMP)
+lint: $(TEST_STAMP)  ## ruff, then mypy (strict on app/, config in pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(TEST_STAMP)  ## benchmarks: numbers printed, not asserted
 	$(BIN)/python bench/http_pages.py
