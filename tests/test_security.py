@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.content.loader import load_content
-from app.content.markdown import render_markdown
+from app.markdown import render_markdown
 from app.models import Card
 
 EVENT_HANDLER_IN_TAG = re.compile(r"<[a-z][^>]*\son\w+\s*=", re.IGNORECASE)

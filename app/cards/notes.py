@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.deps import current_user_id
 from app.cards.models import CardNote
-from app.content.markdown import render_markdown
 from app.db import begin_write
+from app.markdown import render_markdown
 
 MAX_NOTE_CHARS = 10_000
 

@@ -19,9 +19,9 @@ from app.cards.api import router as api_router
 from app.cards.notes import MAX_NOTE_CHARS, get_note, set_note
 from app.cards.queries import get_card_or_404
 from app.cards.reports import MAX_COMMENT_CHARS, Reason, add_report, list_reports
-from app.content.markdown import render_markdown
 from app.db import SessionDep
 from app.deps import NowDep, UserIdDep
+from app.markdown import render_markdown
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.web import render

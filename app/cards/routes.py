@@ -19,12 +19,10 @@ from app.cards.queries import (
 )
 from app.cards.reports import Reason
 from app.cards.search import search_cards
-from app.content.markdown import render_markdown
 from app.db import SessionDep, schema_revision
-from app.demos.links import demo_href
-from app.demos.registry import get_demo
+from app.demos.links import demo_links
 from app.deps import NowDep, UserIdDep
-from app.models import Card
+from app.markdown import render_markdown
 from app.plans.summary import next_interview
 from app.study.stats import dashboard
 from app.web import LEVELS, render
@@ -65,21 +63,6 @@ def topic_page(
         "user_id": user_id,
     }  # fmt: skip
     return render(request, "cards/topic.html", context, block="card_list")
-
-
-def demo_links(card: Card) -> list[dict[str, Any]]:
-    """The card's demo links; a demo not built yet is listed without a link."""
-    links = []
-    for link in card.demos:
-        demo = get_demo(link["demo"])
-        links.append(
-            {
-                "label": link.get("label") or (demo.title if demo else link["demo"]),
-                "href": demo_href(link["demo"], link.get("params", {})) if demo else None,
-                "slug": link["demo"],
-            }
-        )
-    return links
 
 
 @router.get("/cards/{card_id}", response_class=HTMLResponse)

@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.content.markdown import render_markdown
 from app.content.schema import CardFront, PointText, TopicEntry
 from app.db import begin_write
+from app.markdown import render_markdown
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.orm import utcnow
 

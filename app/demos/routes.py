@@ -15,11 +15,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from app.content.markdown import render_markdown
 from app.db import SessionDep
 from app.demos.forms import form_fields, parse_query
 from app.demos.links import demo_href
 from app.demos.registry import Demo, all_demos, get_demo
+from app.markdown import render_markdown
 from app.models import Card
 from app.openapi import form_body, text_field
 from app.web import is_htmx, render

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.answers.checks import parse_marks
-from app.cards.routes import demo_links
 from app.charts.bars import bar_chart
 from app.db import SessionDep
+from app.demos.links import demo_links
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.interview import service as iv
 from app.interview.api import router as api_router

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cards.routes import demo_links
 from app.db import SessionDep
+from app.demos.links import demo_links
 from app.deps import ContextDep
 from app.models import Card, ReviewState
 from app.study.preferences import UserContext

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.content.markdown import render_markdown
 from app.demos.links import demo_href
+from app.markdown import render_markdown
 from app.models import Card, ReviewLog
 from app.problems import parse
 from app.problems.core import Answer, Draw

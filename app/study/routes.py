@@ -15,8 +15,8 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from app.cards.routes import demo_links
 from app.db import SessionDep
+from app.demos.links import demo_links
 from app.deps import ContextDep, NowDep
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
