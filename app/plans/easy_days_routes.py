@@ -5,6 +5,8 @@ The form is a plain POST answered with a 303 (errors: the form again, 422, the w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -44,7 +46,7 @@ def put_easy_days(session: SessionDep, ctx: ContextDep, body: EasyDaysIn) -> Eas
 
 def _page(
     request: Request,
-    values: dict[str, object],
+    values: Mapping[str, object],
     errors: dict[str, str] | None = None,
     *,
     saved: bool = False,

@@ -404,12 +404,12 @@ def make_plan(
             recall[card_id] = recall_at(config, states[card_id], at)
         _, day_end = calendar.day_bounds(moment)
         until = min(day_end, at)
-        room = None if review_limit is None else scaled(review_limit, easy.share(day))
+        review_room = None if review_limit is None else scaled(review_limit, easy.share(day))
         for c in cards:
             state = states[c.card_id]
             if c.suspended or state.is_new or c.card_id in plan_day.new_cards:
                 continue
-            if room is not None and plan_day.reviews >= room:
+            if review_room is not None and plan_day.reviews >= review_room:
                 break
             if state.due is not None and state.due < until:
                 states[c.card_id] = _safe_learn(config, state, max(moment, state.due), c.card_id)
