@@ -8,9 +8,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from app.content.schema import LEVELS
 from app.paths import TEMPLATES_DIR
-
-LEVELS = ("beginner", "intermediate", "advanced")
 
 
 def make_templates() -> Jinja2Blocks:

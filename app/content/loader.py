@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.content.schema import CardFront, PointText, TopicEntry
+from app.content.schema import LEVELS, CardFront, PointText, TopicEntry
 from app.db import begin_write
 from app.markdown import render_markdown
 from app.models import Card, ReviewLog, ReviewState, Topic
@@ -30,7 +30,7 @@ from app.orm import utcnow
 TOPICS_FILE = "topics.yaml"
 NESTED_TOO_DEEPLY = "nested too deeply to read"
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.DOTALL)
-LEVEL_ORDER = {"beginner": 0, "intermediate": 1, "advanced": 2}
+LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 MIN_ANSWER_WORDS = 20
 MAX_ANSWER_WORDS = 600
 # Own cards (imported from Anki, written in a hurry) may be as short as one word.

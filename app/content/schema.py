@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -20,6 +20,7 @@ KEBAB_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Kebab = Annotated[str, StringConstraints(pattern=KEBAB_PATTERN, max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Level = Literal["beginner", "intermediate", "advanced"]
+LEVELS: tuple[Level, ...] = get_args(Level)  # easiest first
 
 
 class DemoLink(BaseModel):

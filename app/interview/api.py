@@ -8,13 +8,13 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from app.answers.checks import checklist_json
+from app.answers.matcher import MAX_ANSWER_CHARS
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
 from app.interview import service as iv
 from app.interview.deps import RngDep
 from app.interview.models import Interview
 from app.models import Card
-from app.study.reviews import MAX_ANSWER_CHARS
 
 router = APIRouter(prefix="/api", tags=["interview"])
 

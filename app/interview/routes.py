@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.answers.checks import parse_marks
+from app.answers.matcher import MAX_ANSWER_CHARS
 from app.charts.bars import bar_chart
 from app.db import SessionDep
 from app.demos.links import demo_links
@@ -29,7 +30,6 @@ from app.interview.models import Interview, InterviewQuestion
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.problems import service as problems
-from app.study.reviews import MAX_ANSWER_CHARS
 from app.web import LEVELS, is_htmx, render
 
 router = APIRouter()

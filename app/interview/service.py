@@ -12,21 +12,21 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.answers.checks import Checklist, check_card, checklist
+from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.visibility import visible_to
+from app.content.schema import Level
 from app.db import begin_write
 from app.interview.models import Interview, InterviewQuestion
 from app.models import Card
 from app.problems import service as problems
 from app.study import reviews
 from app.study.preferences import UserContext
-from app.study.reviews import MAX_ANSWER_CHARS
 
 MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 20, 5
 MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 30, 1800, 120
@@ -41,7 +41,7 @@ class InterviewSetup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     topics: list[str] = Field(default_factory=list, max_length=100, description="empty: all")
-    level: Literal["beginner", "intermediate", "advanced"] | None = None
+    level: Level | None = None
     questions: int = Field(DEFAULT_QUESTIONS, ge=MIN_QUESTIONS, le=MAX_QUESTIONS)
     seconds_per_question: int = Field(DEFAULT_SECONDS, ge=MIN_SECONDS, le=MAX_SECONDS)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.problems.core import Answer
 
-MAX_ANSWER_CHARS = 500
+MAX_PROBLEM_ANSWER_CHARS = 500
 
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 TIMES_TEN = re.compile(r"\s*(?:×|\*|x)\s*10\s*\^\s*\{?\s*([+-−]?\d+)\s*\}?", re.IGNORECASE)
@@ -124,8 +124,8 @@ def read(answer: Answer, text: str) -> Any:
     """The typed value in the answer's form, or ``Unreadable``."""
     if not text.strip():
         raise Unreadable("type an answer")
-    if len(text) > MAX_ANSWER_CHARS:
-        raise Unreadable(f"an answer is at most {MAX_ANSWER_CHARS} characters")
+    if len(text) > MAX_PROBLEM_ANSWER_CHARS:
+        raise Unreadable(f"an answer is at most {MAX_PROBLEM_ANSWER_CHARS} characters")
     if answer.kind == "integer":
         value = parse_number(text)
         if not value.is_integer():

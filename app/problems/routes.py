@@ -29,7 +29,7 @@ class DrawOut(BaseModel):
 
 class CheckIn(BaseModel):
     seed: Seed
-    answer: str = Field(max_length=parse.MAX_ANSWER_CHARS)
+    answer: str = Field(max_length=parse.MAX_PROBLEM_ANSWER_CHARS)
 
 
 class CheckOut(BaseModel):

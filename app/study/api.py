@@ -12,14 +12,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.answers.checks import checklist, checklist_json
+from app.answers.matcher import MAX_ANSWER_CHARS
+from app.cards.queries import get_card_or_404
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep, UserIdDep
-from app.models import Card
 from app.problems import service as problems
+from app.problems.parse import MAX_PROBLEM_ANSWER_CHARS
 from app.study import calibration, optimize, preferences, reviews, stats, view, workload
 from app.study.deps import AheadQuery, FiltersDep, mode_asked
 from app.study.preferences import UserContext
-from app.study.reviews import MAX_ANSWER_CHARS
 from app.study.scope import StudyMode, StudyScope
 
 router = APIRouter(prefix="/api", tags=["study"])
@@ -35,7 +36,7 @@ class ReviewIn(BaseModel):
     cram: bool = Field(False, description="log as a cram answer; the schedule is unchanged")
     answer: str | None = Field(
         None,
-        max_length=500,
+        max_length=MAX_PROBLEM_ANSWER_CHARS,
         description="a practice problem's typed answer: logged with the draw it answers",
     )
 
@@ -125,18 +126,11 @@ class TypedReviewIn(CheckIn):
     duration_ms: int | None = Field(None, ge=0, le=reviews.MAX_DURATION_MS)
 
 
-def _card(session: SessionDep, card_id: str, user_id: int) -> Card:
-    card = session.get(Card, card_id)
-    if card is None or card.retired or card.owner_id not in (None, user_id):
-        raise HTTPException(404, f"no card {card_id!r}")
-    return card
-
-
 @router.post("/typed/check")
 def check(session: SessionDep, user_id: UserIdDep, body: CheckIn) -> dict[str, Any]:
     """Mark each key point covered, partly, contradicted or missing; suggest a grade (at most
     Hard when a point is contradicted, Again when the answer is too short to judge)."""
-    return checklist_json(checklist(_card(session, body.card_id, user_id), body.answer))
+    return checklist_json(checklist(get_card_or_404(session, body.card_id, user_id), body.answer))
 
 
 @router.post("/typed/reviews")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.answers.matcher import MAX_ANSWER_CHARS
 from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
@@ -33,7 +34,6 @@ from app.study.scope import StudyMode
 
 MAX_DURATION_MS = 24 * 3600 * 1000
 MAX_TOKEN_LENGTH = 64
-MAX_ANSWER_CHARS = 20_000  # a typed answer kept with its review
 
 
 class StudyError(Exception):

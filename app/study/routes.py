@@ -21,6 +21,7 @@ from app.deps import ContextDep, NowDep
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.problems import service as problems
+from app.problems.parse import MAX_PROBLEM_ANSWER_CHARS
 from app.study import (
     calibration,
     optimize,
@@ -162,7 +163,7 @@ def review_form(
     rating: Annotated[str, Form(max_length=10)],
     review_token: Annotated[str, Form(max_length=100)] = "",
     duration_ms: Annotated[str, Form(max_length=20)] = "",
-    answer: Annotated[str, Form(max_length=500)] = "",
+    answer: Annotated[str, Form(max_length=MAX_PROBLEM_ANSWER_CHARS)] = "",
 ) -> Response:
     """Grade the shown card (plain form: 303 back to /study; htmx: the next card).
 
@@ -229,7 +230,7 @@ def problem_form(
     now: NowDep,
     scope: ScopeDep,
     card_id: CardIdForm,
-    answer: Annotated[str, Form(max_length=500)] = "",
+    answer: Annotated[str, Form(max_length=MAX_PROBLEM_ANSWER_CHARS)] = "",
     shown_at: Annotated[str, Form(max_length=40)] = "",
 ) -> HTMLResponse:
     """Check the typed answer to the shown problem: verdict, worked solution, demo link and a

@@ -11,19 +11,19 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.answers.checks import checklist, parse_marks
+from app.answers.matcher import MAX_ANSWER_CHARS
+from app.cards.queries import get_card_or_404
 from app.cards.routes import demo_links
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
-from app.models import Card
 from app.openapi import form_body, text_field
 from app.study import reviews, view
 from app.study.deps import FiltersDep, form_filters
 from app.study.preferences import UserContext
-from app.study.reviews import MAX_ANSWER_CHARS
 from app.study.scheduler import RATING_LABELS, Rating
 from app.study.scope import Filters, StudyScope
 from app.web import is_htmx, render
@@ -85,13 +85,6 @@ def typed_page(
     return _question_page(request, session, ctx, filters, now)
 
 
-def _card_or_404(session: SessionDep, card_id: str) -> Card:
-    card = session.get(Card, card_id)
-    if card is None or card.retired:
-        raise HTTPException(404, f"No card {card_id!r}.")
-    return card
-
-
 @router.post("/study/typed/check", response_class=HTMLResponse)
 def check_form(
     request: Request,
@@ -111,7 +104,7 @@ def check_form(
 
     With ``recheck`` (the "update suggestion" button) the user's flipped marks are kept.
     """
-    card = _card_or_404(session, card_id)
+    card = get_card_or_404(session, card_id, ctx.user_id)
     filters = form_filters(topic, level, tag)
     marks = parse_marks(mark or [], len(card.key_points)) if recheck else None
     items = checklist(card, answer, marks)
