@@ -19,13 +19,14 @@ from app.cards.queries import (
 )
 from app.cards.reports import Reason
 from app.cards.search import search_cards
+from app.content.schema import LEVELS
 from app.db import SessionDep, schema_revision
 from app.demos.links import demo_links
 from app.deps import NowDep, UserIdDep
 from app.markdown import render_markdown
 from app.plans.summary import next_interview
 from app.study.stats import dashboard
-from app.web import LEVELS, render
+from app.web import render
 
 router = APIRouter()
 

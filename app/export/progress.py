@@ -26,6 +26,7 @@ from pydantic import (
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.models import CardNote
 from app.cards.notes import MAX_NOTE_CHARS
 from app.content.schema import KEBAB_PATTERN
@@ -36,7 +37,7 @@ from app.models import Card, ReviewLog, ReviewState, Topic, User
 from app.study import preferences, store
 from app.study.preferences import MAX_STEPS, StudySettings, user_context
 from app.study.rebuild import rebuild_user
-from app.study.reviews import MAX_ANSWER_CHARS, MAX_DURATION_MS
+from app.study.reviews import MAX_DURATION_MS
 from app.study.scheduler import LogKind, parameters_problem
 
 FORMAT: Final = "dlcards-progress"

@@ -16,10 +16,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.answers.matcher import MAX_ANSWER_CHARS
 from app.content.schema import KEBAB_PATTERN, Level
 from app.interview.models import Interview, InterviewQuestion
 from app.interview.service import MAX_QUESTIONS, MAX_SECONDS, MIN_SECONDS
-from app.study.reviews import MAX_ANSWER_CHARS
 
 MAX_INTERVIEWS = 10_000
 MAX_MARKS = 100  # key points a question may be marked on

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.answers.checks import parse_marks
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.charts.bars import bar_chart
+from app.content.schema import LEVELS
 from app.db import SessionDep
 from app.demos.links import demo_links
 from app.deps import ContextDep, NowDep, RowId, UserIdDep
@@ -30,7 +31,7 @@ from app.interview.models import Interview, InterviewQuestion
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
 from app.problems import service as problems
-from app.web import LEVELS, is_htmx, render
+from app.web import is_htmx, render
 
 router = APIRouter()
 router.include_router(api_router)

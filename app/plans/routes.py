@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app.charts.lines import Line, Series, line_plot
+from app.content.schema import LEVELS
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
 from app.openapi import form_body, text_field
@@ -26,7 +27,7 @@ from app.plans.easy_days_routes import router as easy_days_router
 from app.plans.models import InterviewDate
 from app.plans.summary import countdown
 from app.study.preferences import UserContext
-from app.web import LEVELS, render
+from app.web import render
 
 router = APIRouter()
 router.include_router(api_router)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from app.content.schema import LEVELS
 from app.db import SessionDep
 from app.demos.links import demo_links
 from app.deps import ContextDep, NowDep
@@ -40,7 +41,7 @@ from app.study.deps import AheadQuery, FiltersDep, ScopeDep, mode_asked
 from app.study.preferences import UserContext
 from app.study.scheduler import RATING_LABELS, Rating
 from app.study.scope import StudyScope
-from app.web import LEVELS, is_htmx, render
+from app.web import is_htmx, render
 
 router = APIRouter()
 router.include_router(api_router)

@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.answers.checks import checklist, parse_marks
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.queries import get_card_or_404
-from app.cards.routes import demo_links
 from app.db import SessionDep
+from app.demos.links import demo_links
 from app.deps import ContextDep, NowDep
 from app.openapi import form_body, text_field
 from app.study import reviews, view
