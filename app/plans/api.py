@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
@@ -104,7 +104,9 @@ def date_of(session: SessionDep, ctx: ContextDep, interview_date_id: RowId) -> I
 
 
 DateDep = Annotated[InterviewDate, Depends(date_of)]
-INVALID = {422: {"description": "A field is invalid: a past date, an unknown topic, a weight"}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A field is invalid: a past date, an unknown topic, a weight"}
+}
 
 
 def _checked(

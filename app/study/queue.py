@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, case, cast, exists, func, not_, or_, select
+from sqlalchemy import Select, String, and_, case, cast, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -202,7 +202,7 @@ def next_card(
     if mode is StudyMode.CRAM:
         return next_cram_card(session, ctx, filters, now)
 
-    def first(query):  # type: ignore[no-untyped-def]
+    def first(query: Select[Card]) -> Card | None:
         if skip:
             query = query.where(Card.id.not_in(list(skip)))
         return session.scalars(query.limit(1)).first()
