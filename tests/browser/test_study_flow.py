@@ -63,7 +63,7 @@ def test_keyboard_only_study_ten_cards_and_undo_one(fresh_page, fresh_url: str) 
     answered = page.locator(".dashboard-stats div", has_text="Answered today").locator("dd")
     assert answered.inner_text() == "9"
     page.goto("/stats")
-    assert page.locator("svg.chart-svg").count() == 7
+    assert page.locator("svg.plot").count() == 8  # 7 charts + calibration
 
 
 def test_study_without_javascript_uses_forms_and_redirects(fresh_nojs_page) -> None:  # type: ignore[no-untyped-def]
