@@ -87,3 +87,33 @@ def test_a_file_sent_to_a_form_route_is_closed_after_the_request(client, monkeyp
     assert response.status_code < 500
     assert len(opened) == 1
     assert opened[0].closed
+
+
+@pytest.mark.parametrize("card_id", ["a\x00b", "Not-An-Id", "what-is-a-neuron\n"])
+def test_a_card_id_that_cannot_be_one_never_reaches_the_database(client, card_id) -> None:
+    """PostgreSQL refuses a NUL in a parameter: the JSON API refuses such an id by name, and
+    a form or path lookup finds no card."""
+    body = {"card_id": card_id, "rating": 3, "review_token": "t1"}
+    check = {"card_id": card_id, "answer": "x"}
+    for url, json in (("/api/reviews", body), ("/api/typed/check", check)):
+        response = client.post(url, json=json)
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "card_id"]
+    assert client.post("/cards/preview", data={"answer": "x", "card": card_id}).status_code == 200
+    typed = {"card_id": card_id, "review_token": "t1", "rating": "3"}
+    assert client.post("/study/typed/review", data=typed).status_code == 404
+
+
+def test_a_review_token_with_a_control_character_is_a_422(client) -> None:
+    shown = client.get("/api/study/next").json()
+    body = {"card_id": shown["card"]["id"], "rating": 3, "review_token": "tok\x00en"}
+    response = client.post("/api/reviews", json=body)
+    assert response.status_code == 422
+    assert "printable" in str(response.json()["detail"])
+
+
+def test_a_study_filter_that_cannot_be_an_id_is_a_422_naming_it(client) -> None:
+    response = client.get("/api/study/next", params={"tag": "a\x00b"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "tag"]
+    assert client.get("/api/study/next", params={"tag": ""}).status_code == 200

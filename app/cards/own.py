@@ -28,7 +28,7 @@ from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.models import CardNote
 from app.config import Settings
 from app.content.loader import TOPICS_FILE, read_user_bank, sync_user_cards
-from app.content.schema import CardFront, TopicEntry
+from app.content.schema import CardFront, TopicEntry, is_card_id
 from app.db import begin_write
 from app.demos.registry import get_demo
 from app.models import Card, Topic
@@ -133,7 +133,7 @@ def card_text(front: CardFront, answer: str) -> str:
 
 def own_card(session: Session, user_id: int, card_id: str) -> Card | None:
     """The user's own card (retired ones too), or None."""
-    card = session.get(Card, card_id)
+    card = session.get(Card, card_id) if is_card_id(card_id) else None
     return card if card is not None and card.owner_id == user_id else None
 
 
@@ -188,6 +188,8 @@ def _prepare(
         errors["answer"] = "write an answer"
     elif len(answer) > MAX_ANSWER_CHARS:
         errors["answer"] = f"at most {MAX_ANSWER_CHARS} characters"
+    elif "\0" in answer:
+        errors["answer"] = "must not contain a NUL character"
     # A new link must name a built demo; one the card (or the forked bank card) has is kept.
     inherited = [*(current.demos if current else []), *inherited_demos]
     unknown = [

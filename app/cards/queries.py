@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cards.visibility import visible_to
+from app.content.schema import is_card_id
 from app.models import Card, Topic
 
 
@@ -46,7 +47,8 @@ def get_topic_or_404(session: Session, topic_id: str) -> Topic:
 
 
 def get_card_or_404(session: Session, card_id: str, user_id: int) -> Card:
-    card = session.scalar(select(Card).where(Card.id == card_id, visible_to(user_id)))
+    query = select(Card).where(Card.id == card_id, visible_to(user_id))
+    card = session.scalar(query) if is_card_id(card_id) else None
     if card is None:
         raise HTTPException(404, f"No card {card_id!r}.")
     return card

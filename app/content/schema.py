@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -18,9 +19,25 @@ from pydantic import (
 KEBAB_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 Kebab = Annotated[str, StringConstraints(pattern=KEBAB_PATTERN, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Topic ids are narrower than card ids: the topics table's id column is VARCHAR(64).
+TopicId = Annotated[str, StringConstraints(pattern=KEBAB_PATTERN, max_length=64)]
+# No NUL character: a card file may not hold one, and PostgreSQL text cannot.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)
+]
 Level = Literal["beginner", "intermediate", "advanced"]
 LEVELS: tuple[Level, ...] = get_args(Level)  # easiest first
+
+_CARD_ID = re.compile(KEBAB_PATTERN)
+
+
+def is_card_id(text: str) -> bool:
+    """Whether ``text`` can be a card id at all: a lookup by anything else finds nothing.
+
+    Checked before the database sees it, as PostgreSQL refuses a NUL character in a parameter.
+    """
+    return len(text) <= 100 and _CARD_ID.fullmatch(text) is not None
 
 
 class DemoLink(BaseModel):
@@ -107,7 +124,7 @@ class CardFront(BaseModel):
 
     id: Kebab
     question: Text
-    topic: Kebab
+    topic: TopicId
     level: Level
     tags: list[Kebab] = Field(default_factory=list, max_length=20)
     key_points: list[KeyPointEntry] = Field(min_length=1, max_length=8)
@@ -131,6 +148,6 @@ class CardFront(BaseModel):
 class TopicEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: Kebab
+    id: TopicId
     title: Text
     description: Text

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.content.schema import is_card_id
 from app.demos.links import demo_href
 from app.markdown import render_markdown
 from app.models import Card, ReviewLog
@@ -84,7 +85,7 @@ def answer_format(answer: Answer) -> dict[str, Any]:
 
 def problem_card(session: Session, card_id: str, user_id: int) -> Card:
     """The problem card, if this user may see it (bank cards, and their own cards only)."""
-    card = session.get(Card, card_id)
+    card = session.get(Card, card_id) if is_card_id(card_id) else None
     if card is None or card.retired or not card.problem or card.owner_id not in (None, user_id):
         raise NotAProblem(f"no practice problem {card_id!r}")
     return card
@@ -240,7 +241,7 @@ def review_entry(session: Session, user_id: int, card_id: str, typed: str) -> di
     None for a plain card. Computed before the log row is written, so the seed is the one
     the user was shown.
     """
-    card = session.get(Card, card_id)
+    card = session.get(Card, card_id) if is_card_id(card_id) else None
     if card is None or not card.problem:
         return None
     posed = pose_for_review(session, user_id, card)

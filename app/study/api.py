@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from app.answers.checks import checklist, checklist_json
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.queries import get_card_or_404
+from app.content.schema import Kebab
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep, UserIdDep
 from app.problems import service as problems
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api", tags=["study"])
 class ReviewIn(BaseModel):
     """One answer to the card shown with ``review_token``."""
 
-    card_id: str = Field(max_length=100)
+    card_id: Kebab
     rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
     review_token: str = Field(min_length=1, max_length=reviews.MAX_TOKEN_LENGTH)
     duration_ms: int | None = Field(None, ge=0, le=reviews.MAX_DURATION_MS)
@@ -116,7 +117,7 @@ def undo_review(session: SessionDep, ctx: ContextDep, now: NowDep) -> dict[str, 
 
 
 class CheckIn(BaseModel):
-    card_id: str = Field(max_length=100)
+    card_id: Kebab
     answer: str = Field(max_length=MAX_ANSWER_CHARS)
 
 

@@ -4,6 +4,7 @@ form posts back."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Annotated
 
@@ -13,6 +14,10 @@ from app.db import SessionDep
 from app.deps import MAX_ROW_ID, NowDep, UserIdDep
 from app.plans.queries import recall_target
 from app.study.scope import Filters, StudyMode, StudyScope
+
+# A topic, level or tag as the queue's filters carry it (empty: no filter). Anything else is a
+# 422 before a query: PostgreSQL refuses a NUL character in a parameter.
+ID_OR_EMPTY = r"^[a-z0-9-]*$"
 
 InterviewDateQuery = Annotated[
     int | None,
@@ -24,9 +29,9 @@ def get_filters(
     session: SessionDep,
     user_id: UserIdDep,
     now: NowDep,
-    topic: Annotated[str | None, Query(max_length=64)] = None,
-    level: Annotated[str | None, Query(max_length=20)] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
+    topic: Annotated[str | None, Query(max_length=64, pattern=ID_OR_EMPTY)] = None,
+    level: Annotated[str | None, Query(max_length=20, pattern=ID_OR_EMPTY)] = None,
+    tag: Annotated[str | None, Query(max_length=100, pattern=ID_OR_EMPTY)] = None,
     interview_date: InterviewDateQuery = None,
 ) -> Filters:
     interview = recall_target(session, user_id, interview_date, now) if interview_date else None
@@ -43,8 +48,12 @@ def mode_asked(mode: str | None, ahead: AheadQuery) -> str | None:
 
 
 def form_filters(topic: str, level: str, tag: str) -> Filters:
-    """The queue filters a study form posted back (cut to the lengths the query allows)."""
-    return Filters(topic=topic[:64] or None, level=level[:20] or None, tag=tag[:100] or None)
+    """The queue filters a study form posted back; text that cannot be one is no filter."""
+
+    def kept(value: str, limit: int) -> str | None:
+        return value if value and len(value) <= limit and re.fullmatch(ID_OR_EMPTY, value) else None
+
+    return Filters(topic=kept(topic, 64), level=kept(level, 20), tag=kept(tag, 100))
 
 
 def form_scope(
@@ -52,9 +61,9 @@ def form_scope(
     user_id: UserIdDep,
     now: NowDep,
     mode: Annotated[str, Form(max_length=10)] = "",
-    topic: Annotated[str, Form(max_length=64)] = "",
-    level: Annotated[str, Form(max_length=20)] = "",
-    tag: Annotated[str, Form(max_length=100)] = "",
+    topic: Annotated[str, Form(max_length=64, pattern=ID_OR_EMPTY)] = "",
+    level: Annotated[str, Form(max_length=20, pattern=ID_OR_EMPTY)] = "",
+    tag: Annotated[str, Form(max_length=100, pattern=ID_OR_EMPTY)] = "",
     interview_date: Annotated[str, Form(max_length=20)] = "",
 ) -> StudyScope:
     """The scope a study form was posted from (its hidden fields), to answer with the same."""

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.answers.matcher import MAX_ANSWER_CHARS
+from app.content.schema import is_card_id
 from app.db import begin_write
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
@@ -112,15 +113,15 @@ def _check_input(rating: int, token: str, duration_ms: int | None) -> None:
         raise InvalidInput(
             f"rating must be 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy), not {rating}"
         )
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvalidInput(f"review_token must be 1 to {MAX_TOKEN_LENGTH} characters")
+    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
+        raise InvalidInput(f"review_token must be 1 to {MAX_TOKEN_LENGTH} printable characters")
     if duration_ms is not None and not 0 <= duration_ms <= MAX_DURATION_MS:
         raise InvalidInput(f"duration_ms must be between 0 and {MAX_DURATION_MS}")
 
 
 def studyable_card(session: Session, card_id: str, user_id: int | None = None) -> Card:
     """The card, or 404 when unknown (or another user's own card) and 409 when retired."""
-    card = session.get(Card, card_id)
+    card = session.get(Card, card_id) if is_card_id(card_id) else None
     if card is None or card.owner_id not in (None, user_id):
         raise NotFound(f"no card {card_id!r}")
     if card.retired:

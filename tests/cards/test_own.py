@@ -169,3 +169,17 @@ def test_the_new_card_form_saves_and_redirects(study_client: TestClient, session
     assert card.key_points == ["sigma times one minus sigma", "maximum 1/4 at zero"]
     edit = study_client.get("/cards/what-is-the-derivative-of-the-sigmoid/edit")
     assert edit.status_code == 200 and "maximum 1/4 at zero" in edit.text
+
+
+def test_a_topic_id_past_the_column_or_a_nul_is_refused_before_anything_is_written(
+    study_client: TestClient, settings: Settings, session: Session, card_body: Callable[..., Any]
+) -> None:
+    # The topics table's id is VARCHAR(64): 65 characters is a 422 naming the topic, on
+    # PostgreSQL too (it refused the insert with a 500); a NUL in a text field likewise.
+    for bad in (card_body(topic="t" * 65), card_body(question="what\x00now?")):
+        response = study_client.post("/api/cards", json=bad)
+        assert response.status_code == 422, response.text
+        fields = {issue["loc"][-1] for issue in response.json()["detail"]}
+        assert fields & {"topic", "question"}
+    assert study_client.post("/api/cards", json=card_body(topic="t" * 64)).status_code == 201
+    assert session.scalar(select(func.count()).where(Card.owner_id.isnot(None))) == 1
