@@ -36,7 +36,7 @@ from app.charts.svg import (
 class Series:
     """One data series; ``kind`` is line, markers or both; ``css`` overrides the colour class
     (default series-1, series-2, ... in order); ``marker`` is circle, square, triangle or
-    diamond."""
+    diamond; ``max_markers`` thins the markers of a long path to evenly spaced ones."""
 
     x: Sequence[float] | np.ndarray
     y: Sequence[float] | np.ndarray
@@ -45,6 +45,7 @@ class Series:
     css: str = ""
     dashed: bool = False
     marker: str = "circle"
+    max_markers: int = MAX_MARKERS
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,16 @@ class Mark:
     shape: str = "circle"
 
 
+# Colour and marker pairs for paths a reader must tell apart: Okabe and Ito's colour-blind-safe
+# colours (cb-N in charts.css), each with its own marker shape, so even grey print separates them.
+DISTINCT = (("cb-1", "circle"), ("cb-2", "square"), ("cb-3", "triangle"), ("cb-4", "diamond"))
+
+
+def distinct(i: int) -> tuple[str, str]:
+    """The colour class and marker of the i-th of several paths."""
+    return DISTINCT[i % len(DISTINCT)]
+
+
 MARK_PATHS = {  # larger than series markers, outlined: a point of interest, not data
     "star": "m0 -8l2.4 5l5.4 .6l-4 3.7l1.1 5.4l-4.9 -2.7l-4.9 2.7l1.1 -5.4l-4 -3.7l5.4 -.6z",
     "cross": "m-6 -6l12 12m0 -12l-12 12",
@@ -98,7 +109,7 @@ def series_svg(frame: Frame, s: Series, css: str, log_y: bool = False) -> str:
             dashed = ' class="dashed"' if s.dashed else ""
             parts.append(f'<path{dashed} d="{d}"/>')
     if s.kind in ("markers", "both"):
-        mx, my = decimate(x, y, MAX_MARKERS)
+        mx, my = decimate(x, y, min(s.max_markers, MAX_MARKERS))
         parts.append(markers(frame.px(mx), frame.py(my), box, s.marker))
     parts.append("</g>")
     return "".join(parts)

@@ -14,13 +14,14 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from app.charts.heat import heatmap
-from app.charts.lines import Mark, Series, line_plot
+from app.charts.lines import Mark, Series, distinct, line_plot
 from app.charts.scale import fmt
+from app.demos import minibatch
+from app.demos.minibatch import DIVERGENCE
 from app.demos.registry import Demo, DemoParams
 
 Function = Literal["parabola", "double-well", "bowl", "rosenbrock", "himmelblau", "saddle"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "rmsprop", "adagrad", "adam"]
-DIVERGENCE = 1e12
 MAX_STEPS = 10_000
 DEFAULT_EPS = {"rmsprop": 1e-8, "adagrad": 1e-10, "adam": 1e-8}
 Coordinate = Annotated[float, Field(ge=-100, le=100)]
@@ -86,6 +87,7 @@ WINDOWS = {  # (x range, y range) drawn for each function
     "himmelblau": ((-5.0, 5.0), (-5.0, 5.0)),
     "saddle": ((-3.0, 3.0), (-3.0, 3.0)),
 }
+PATH_MARKERS = 30  # markers along a path: enough to see the step sizes, few enough to see the line
 MINIMA = {
     "bowl": [(0.0, 0.0)],
     "rosenbrock": [(1.0, 1.0)],
@@ -296,85 +298,14 @@ def _critical_lr(params: GradientDescentParams) -> float | None:
     return 2 / curvature if curvature else None
 
 
-# ---------------------------------------------------------------- batch vs mini-batch
-
-
-def regression_data() -> tuple[np.ndarray, np.ndarray]:
-    """64 points of y = 2x + 1 + noise, always the same (seed 0)."""
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-2, 2, 64)
-    return x, 2 * x + 1 + rng.normal(0, 0.5, 64)
-
-
-def _batch_statistics(x: np.ndarray, y: np.ndarray, batch: int, steps: int) -> np.ndarray:
-    """Per update: the means of x², x, xy, y over its mini-batch (epochs reshuffled, seed 1).
-
-    The MSE gradient of a line is affine in (w, b), so these four numbers are all a step needs.
-    """
-    rng = np.random.default_rng(1)
-    per_epoch = math.ceil(x.size / batch)
-    epochs = max(1, math.ceil(steps / per_epoch))
-    order = rng.random((epochs, x.size)).argsort(axis=1).ravel()  # one shuffle per epoch
-    batch_of = (np.arange(epochs)[:, None] * per_epoch + np.arange(x.size) // batch).ravel()
-    sizes = np.bincount(batch_of)
-    means = [np.bincount(batch_of, weights=c[order]) / sizes for c in (x * x, x, x * y, y)]
-    return np.stack(means, axis=1)[:steps]
-
-
-def _batch_run(
-    x: np.ndarray, y: np.ndarray, batch: int, params: GradientDescentParams
-) -> dict[str, Any]:
-    """Plain SGD on the MSE of the line w·x + b with shuffled mini-batches of ``batch`` points."""
-    w, b = (list(params.start) + [0.0])[:2]
-    xx, xm, xy, ym, yy = (float(v) for v in (np.mean(x * x), x.mean(), np.mean(x * y), y.mean(),
-                                                 np.mean(y * y)))  # fmt: skip
-
-    def full_loss(w: float, b: float) -> float:
-        return w * w * xx + 2 * w * b * xm + b * b - 2 * w * xy - 2 * b * ym + yy
-
-    path, losses = [[w, b]], [full_loss(w, b)]
-    diverged_at = None
-    for k, (sxx, sx, sxy, sy) in enumerate(_batch_statistics(x, y, batch, params.steps).tolist()):
-        w, b = (
-            w - params.lr * 2 * (w * sxx + b * sx - sxy),
-            b - params.lr * 2 * (w * sx + b - sy),
-        )
-        loss = full_loss(w, b)
-        if not (math.isfinite(loss) and loss <= DIVERGENCE):
-            diverged_at = k + 1
-            break
-        path.append([w, b])
-        losses.append(loss)
-    per_epoch = math.ceil(x.size / batch)
-    return {
-        "batch_size": batch,
-        "iterations_per_epoch": per_epoch,
-        "epochs": params.steps / per_epoch,
-        "path": path,
-        "loss": losses,
-        "diverged": diverged_at is not None,
-        "diverged_at": diverged_at,
-    }
-
-
-def _batch_view(params: GradientDescentParams) -> dict[str, Any]:
-    x, y = regression_data()
-    sizes = dict.fromkeys([x.size, params.batch_size, 1])
-    runs = [_batch_run(x, y, size, params) for size in sizes]
-    chosen = next(r for r in runs if r["batch_size"] == params.batch_size)
-    return {
-        **{key: chosen[key] for key in ("path", "loss", "diverged", "diverged_at")},
-        "batch": {"n": int(x.size), "x": x.tolist(), "y": y.tolist(), "runs": runs},
-    }
-
-
 # ---------------------------------------------------------------- compute and view
 
 
 def compute(params: GradientDescentParams) -> dict[str, Any]:
     """The run (and an optional comparison run) as in the JSON contract."""
     if params.view == "batch":
-        return {**_batch_view(params), "function": params.function, "critical_lr": None}
+        batch = minibatch.simulate(params.start, params.lr, params.steps, params.batch_size)
+        return {**batch, "function": params.function, "critical_lr": None}
     objective = FUNCTIONS[params.function]
     main = run(params, params.optimizer, params.lr, objective, params.steps)
     result: dict[str, Any] = {key: main[key] for key in ("path", "loss", "diverged", "diverged_at")}
@@ -434,8 +365,25 @@ def _window(params: GradientDescentParams) -> tuple[tuple[float, float], tuple[f
     return (x0, x1), (min(y_range[0], sy - 0.5), max(y_range[1], sy + 0.5))
 
 
-def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], colour: int = 1) -> str:
-    """The runs' paths over the curve (1-D) or the contours (2-D), from series colour ``colour``."""
+def _marks(
+    params: GradientDescentParams, runs: list[dict[str, Any]], first: int, point: Objective
+) -> list[Mark]:
+    """Start (hollow), each run's end (its colour) and the minima (stars), labelled."""
+
+    def at(p: list[float]) -> tuple[float, float]:
+        return (p[0], point(p[0], 0.0)[0]) if params.function in ONE_D else (p[0], p[1])
+
+    marks = [Mark(*at(list(params.start)), "start", "start")]
+    for i, r in enumerate(runs):
+        label = "end" if len(runs) == 1 else f"end {i + 1}"
+        marks.append(Mark(*at(r["path"][-1]), label, f"end {distinct(first + i)[0]}"))
+    for minimum in MINIMA.get(params.function, []):
+        marks.append(Mark(*at(list(minimum)), "min", "minimum", shape="star"))
+    return marks
+
+
+def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], first: int = 0) -> str:
+    """The runs' paths over the curve (1-D) or the contours (2-D), styled from ``first`` on."""
     (x0, x1), (y0, y1) = _window(params)
     objective = FUNCTIONS[params.function]
     start = params.start
@@ -444,14 +392,18 @@ def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], colour
         + (f", diverged at step {r['diverged_at']}" if r["diverged"] else "")
         for r in runs
     )
+    marks = _marks(params, runs, first, objective)
     if params.function in ONE_D:
         xs = np.linspace(x0, x1, 301)
         curve = objective(xs, 0.0)[0]
-        series = [Series(xs, curve, FORMULAS[params.function], css="series-6")]
+        series = [Series(xs, curve, FORMULAS[params.function], css="series-8")]
         for i, r in enumerate(runs):
+            css, marker = distinct(first + i)
             px = [p[0] for p in r["path"]]
             py = [objective(v, 0.0)[0] for v in px]
-            series.append(Series(px, py, r["label"], kind="both", css=f"series-{i + colour}"))
+            series.append(
+                Series(px, py, r["label"], "both", css, marker=marker, max_markers=PATH_MARKERS)
+            )
         return line_plot(
             series,
             title=f"{params.function}: the path on the curve",
@@ -460,23 +412,19 @@ def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], colour
             y_label="f(x)",
             x_range=(x0, x1),
             y_range=(float(curve.min()), float(curve.max())),
-            marks=[Mark(start[0], objective(start[0], 0.0)[0], "start", "start")],
+            marks=marks,
         )
-    gx, gy = np.linspace(x0, x1, 49), np.linspace(y0, y1, 41)
+    # a fine grid (about 4 px per sample) for smooth shading and round contours
+    gx, gy = np.linspace(x0, x1, 121), np.linspace(y0, y1, 97)
     xx, yy = np.meshgrid(gx, gy)
     z = objective(xx, yy)[0]
-    paths = [
-        Series(
-            [p[0] for p in r["path"]],
-            [p[1] for p in r["path"]],
-            r["label"],
-            "both",
-            f"series-{i + colour}",
+    paths = []
+    for i, r in enumerate(runs):
+        css, marker = distinct(first + i)
+        xs_, ys_ = [p[0] for p in r["path"]], [p[1] for p in r["path"]]
+        paths.append(
+            Series(xs_, ys_, r["label"], "both", css, marker=marker, max_markers=PATH_MARKERS)
         )
-        for i, r in enumerate(runs)
-    ]
-    marks = [Mark(start[0], start[1], "start", "start")]
-    marks += [Mark(a, b, "min") for a, b in MINIMA.get(params.function, [])]
     return heatmap(
         z,
         gx,
@@ -486,8 +434,10 @@ def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], colour
         x_label="x",
         y_label="y",
         log=params.function in ("rosenbrock", "himmelblau"),
+        levels=10,
         paths=paths,
         marks=marks,
+        tone="grey",
         width=560,
         height=440,
     )
@@ -496,10 +446,12 @@ def _path_plot(params: GradientDescentParams, runs: list[dict[str, Any]], colour
 def _loss_plot(runs: list[dict[str, Any]], title: str) -> str:
     positive = all(v > 0 for r in runs for v in r["loss"])
     kind = "both" if max(len(r["loss"]) for r in runs) <= 60 else "line"  # few steps: show dots
-    series = [
-        Series(np.arange(len(r["loss"])), r["loss"], r["label"], kind, f"series-{i + 1}")
-        for i, r in enumerate(runs)
-    ]
+    series = []
+    for i, r in enumerate(runs):
+        css, marker = distinct(i)
+        series.append(
+            Series(np.arange(len(r["loss"])), r["loss"], r["label"], kind, css, marker=marker)
+        )
     return line_plot(
         series,
         title=title,
@@ -514,7 +466,7 @@ def _loss_plot(runs: list[dict[str, Any]], title: str) -> str:
 
 def view(params: GradientDescentParams, result: dict[str, Any]) -> dict[str, Any]:
     if params.view == "batch":
-        return _batch_plots(params, result["batch"])
+        return _batch_view(params, result["batch"])
     runs = _runs(params, result)
     critical = result["critical_lr"]
     unstable = (
@@ -525,7 +477,7 @@ def view(params: GradientDescentParams, result: dict[str, Any]) -> dict[str, Any
     )
     return {
         # two runs: side by side, each over its own copy of the function
-        "path_plots": [_path_plot(params, [r], i + 1) for i, r in enumerate(runs)]
+        "path_plots": [_path_plot(params, [r], i) for i, r in enumerate(runs)]
         if len(runs) > 1
         else [_path_plot(params, runs)],
         "loss_plot": _loss_plot(runs, "Loss per step"),
@@ -546,58 +498,12 @@ def view(params: GradientDescentParams, result: dict[str, Any]) -> dict[str, Any
     }
 
 
-def _batch_plots(params: GradientDescentParams, batch: dict[str, Any]) -> dict[str, Any]:
-    x, y = np.array(batch["x"]), np.array(batch["y"])
-    runs = [
-        {
-            **r,
-            "label": "full batch" if r["batch_size"] == batch["n"] else f"batch {r['batch_size']}",
-        }
-        for r in batch["runs"]
-    ]
-    for r in runs:
-        if r["batch_size"] == 1:
-            r["label"] = "stochastic (1)"
-    gw, gb = np.linspace(-5, 5, 49), np.linspace(-3, 4, 41)
-    ww, bb = np.meshgrid(gw, gb)
-    z = ((ww[..., None] * x + bb[..., None] - y) ** 2).mean(axis=-1)
-    paths = [
-        Series(
-            [p[0] for p in r["path"]],
-            [p[1] for p in r["path"]],
-            r["label"],
-            "line",
-            f"series-{i + 1}",
-        )  # fmt: skip
-        for i, r in enumerate(runs)
-    ]
-    contour = heatmap(
-        z,
-        gw,
-        gb,
-        title="Batch vs mini-batch vs stochastic gradient descent",
-        desc=f"Paths of plain SGD with lr {fmt(params.lr)} on the MSE of a line fit to "
-        f"{batch['n']} points, {params.steps} updates each; smaller batches are noisier.",
-        x_label="slope w",
-        y_label="intercept b",
-        paths=paths,
-        width=560,
-        height=440,
-    )
+def _batch_view(params: GradientDescentParams, batch: dict[str, Any]) -> dict[str, Any]:
+    runs = minibatch.labelled_runs(batch)
     return {
-        "batch_plot": contour,
+        "batch_plot": minibatch.contour_plot(batch, runs, params.lr, params.steps),
         "loss_plot": _loss_plot(runs, "Training loss per update"),
-        "batch_rows": [
-            {
-                "label": r["label"],
-                "batch_size": r["batch_size"],
-                "per_epoch": r["iterations_per_epoch"],
-                "epochs": fmt(r["epochs"]),
-                "loss": fmt(r["loss"][-1]),
-                "diverged": r["diverged_at"],
-            }
-            for r in runs
-        ],
+        "batch_rows": minibatch.table_rows(runs),
         "n": batch["n"],
         "next_steps": min(params.steps + 1, MAX_STEPS),
     }

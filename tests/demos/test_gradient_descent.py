@@ -170,3 +170,28 @@ def test_examples_render(name):
     rendered = view(params, result)
     svgs = [v for v in rendered.values() if isinstance(v, str) and v.startswith("<svg")]
     assert len(svgs) >= 1 and not any("nan" in s.lower() for s in svgs)
+
+
+def test_rosenbrock_paths_are_told_apart_by_colour_and_marker_with_start_end_and_minimum():
+    """Issue 18: Adam's path was pale pink on a pale valley and its end had the colour of "min"."""
+    params = GradientDescentParams(**DEMO.examples["rosenbrock-sgd-vs-adam"])
+    result = compute(params)
+    sgd_plot, adam_plot = view(params, result)["path_plots"]
+    for svg in (sgd_plot, adam_plot):
+        assert "tone-grey" in svg  # a neutral map under the coloured paths
+        assert svg.count('class="mark start') == 1 and svg.count('class="mark minimum') == 1
+        assert svg.count('class="mark end') == 1
+    # each run its own colour-blind-safe colour and marker, also on its end point
+    assert 'class="series cb-1"' in sgd_plot and "<circle" in sgd_plot
+    assert 'class="series cb-2"' in adam_plot and 'class="marker"' in adam_plot
+    assert 'class="mark end cb-2' in adam_plot and 'class="mark end cb-1' in sgd_plot
+    # the minimum is a star at (1, 1), not a dot of a path's colour
+    assert 'class="mark minimum mark-star"' in adam_plot
+    # the end mark sits at the run's last point: Adam stops near the valley floor
+    x_end, y_end = result["compare"]["path"][-1]
+    assert 0 < x_end < 1 and 0 < y_end < 1
+    # a long path shows at most 30 markers, so the line itself stays visible
+    assert adam_plot.count('class="marker"') <= 31  # 30 on the path, 1 in the legend
+    # both runs in the loss plot keep their colours
+    loss = view(params, result)["loss_plot"]
+    assert 'class="series cb-1"' in loss and 'class="series cb-2"' in loss

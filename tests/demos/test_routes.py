@@ -160,7 +160,8 @@ def test_compare_shows_two_path_plots_side_by_side(client):
     text = client.get(
         "/demos/gradient-descent?compare_optimizer=adam&compare_lr=0.3", headers=HTML
     ).text
-    assert text.count('class="plot plot-heatmap"') == 2 and "adam, lr 0.3 (compare)" in text
+    heatmaps = re.findall(r'class="plot plot-heatmap[^"]*"', text)
+    assert len(heatmaps) == 2 and "adam, lr 0.3 (compare)" in text
 
 
 def test_pages_have_no_inline_scripts_or_handlers(client):
