@@ -10,13 +10,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.paths import ALEMBIC_INI, MIGRATIONS_DIR
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# As many pooled connections as anyio has worker threads for sync handlers (40), so no request
+# under load opens (and sets the pragmas of) a connection that the pool then throws away.
+SQLITE_POOL_SIZE = 40
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -27,7 +30,9 @@ def make_engine(settings: Settings) -> Engine:
     if settings.sqlite_path is not None:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=SQLITE_POOL_SIZE,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
@@ -137,9 +142,9 @@ def migrated_session(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
-def schema_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+def schema_revision(connection: Connection) -> str | None:
+    """The revision the database is at, read on a connection the caller already holds."""
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -14,7 +14,8 @@ from app.tables import metadata
 
 def test_upgrade_empty_database_to_head(engine: Engine, settings) -> None:
     head = ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
-    assert schema_revision(engine) == head
+    with engine.connect() as connection:
+        assert schema_revision(connection) == head
     tables = set(inspect(engine).get_table_names())
     assert {"topics", "cards", "users", "review_states", "review_logs"} <= tables
     with engine.connect() as connection:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.cards.visibility import visible_to
 from app.content.schema import is_card_id
@@ -70,8 +70,12 @@ def topic_cards(
 
 
 def neighbours(session: Session, card: Card, user_id: int) -> tuple[Card | None, Card | None]:
-    """The previous and next card of the same topic, in bank order (own cards after)."""
-    base = select(Card).where(Card.topic_id == card.topic_id, visible_to(user_id))
+    """The previous and next card of the same topic, in bank order (own cards after).
+
+    Only their ids and questions are loaded: the links need no more.
+    """
+    links = load_only(Card.id, Card.question, Card.position)
+    base = select(Card).options(links).where(Card.topic_id == card.topic_id, visible_to(user_id))
     previous = session.scalars(
         base.where(Card.position < card.position).order_by(Card.position.desc()).limit(1)
     ).first()

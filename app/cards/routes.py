@@ -108,10 +108,10 @@ def search_page(
 
 
 @router.get("/healthz")
-def healthz(request: Request, session: SessionDep) -> dict[str, Any]:
+def healthz(session: SessionDep) -> dict[str, Any]:
     """Liveness: the schema revision and the number of cards."""
     return {
         "status": "ok",
-        "schema_revision": schema_revision(request.app.state.engine),
+        "schema_revision": schema_revision(session.connection()),
         "cards": card_count(session),
     }
