@@ -10,7 +10,6 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -27,6 +26,7 @@ from app.deps import close_form_after
 from app.openapi import ERROR_RESPONSES, use_one_error_shape
 from app.paths import STATIC_DIR
 from app.security import SameOriginMiddleware
+from app.static_files import FingerprintedStatic
 from app.web import make_templates, render
 
 logger = logging.getLogger("dlcards")
@@ -73,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(RequireSignIn)
     app.add_middleware(SameOriginMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    static = FingerprintedStatic(STATIC_DIR)
+    app.state.templates.env.globals["static"] = static.url
+    app.mount("/static", static, name="static")
     _include_routers(app)
     if settings.multi_user:
         app.include_router(accounts_router)

@@ -1,0 +1,50 @@
+"""Static files: fingerprinted links cached as immutable, everything else revalidated (304)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from app.paths import STATIC_DIR
+
+HTML = {"accept": "text/html"}
+
+
+def _linked(text: str) -> dict[str, str]:
+    """Static path -> fingerprint of every stylesheet and script a page links."""
+    return dict(re.findall(r'(?:href|src)="/static/([^"?]+)\?v=([0-9a-f]+)"', text))
+
+
+def test_pages_link_static_files_by_their_content_hash(client):
+    linked = _linked(client.get("/", headers=HTML).text)
+    assert {"app.css", "charts.css", "app.js", "vendor/htmx.min.js"} <= set(linked)
+    for path, fingerprint in linked.items():
+        digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()
+        assert fingerprint == digest[:12], path
+    assert not re.search(r'(?:href|src)="/static/[^"?]+"', client.get("/", headers=HTML).text)
+
+
+def test_a_fingerprinted_url_is_immutable_and_any_other_revalidates_with_a_304(client):
+    url = "/static/app.css?v=" + _linked(client.get("/", headers=HTML).text)["app.css"]
+    fresh = client.get(url)
+    assert fresh.status_code == 200 and fresh.headers["cache-control"] == (
+        "public, max-age=31536000, immutable"
+    )
+    for other in ("/static/app.css", "/static/app.css?v=000000000000"):
+        response = client.get(other)
+        assert response.headers["cache-control"] == "no-cache"
+        again = client.get(other, headers={"if-none-match": response.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+
+
+def test_an_edited_file_gets_a_new_fingerprint(tmp_path):
+    from app.static_files import FingerprintedStatic
+
+    (tmp_path / "a.css").write_text("body { color: red }")
+    static = FingerprintedStatic(tmp_path)
+    before = static.url("a.css")
+    (tmp_path / "a.css").write_text("body { color: blue; }")
+    after = static.url("a.css")
+    assert before != after
+    digest = hashlib.sha256(b"body { color: blue; }").hexdigest()[:12]
+    assert after == f"/static/a.css?v={digest}"
