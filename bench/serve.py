@@ -25,6 +25,15 @@ def free_port() -> int:
 @contextmanager
 def running_server(database_url: str | None = None, workers: int = 1) -> Iterator[str]:
     """Yield the base URL of `dlcards serve` running on a free port; stop it afterwards."""
+    with server_process(database_url, workers) as (base, _process):
+        yield base
+
+
+@contextmanager
+def server_process(
+    database_url: str | None = None, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As ``running_server``, with the server's process (to profile it)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -44,7 +53,7 @@ def running_server(database_url: str | None = None, workers: int = 1) -> Iterato
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(base, process)
-            yield base
+            yield base, process
         finally:
             process.terminate()
             process.wait(timeout=10)
