@@ -36,6 +36,8 @@ lint: $(TEST_STAMP)  ## ruff, then mypy (strict on app/, config in pyproject.tom
 
 bench: $(TEST_STAMP)  ## benchmarks: numbers printed, not asserted
 	$(BIN)/python bench/http_pages.py
+	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/demos.py
 	$(BIN)/python bench/matcher_eval.py
 	$(BIN)/python -m bench.study_bench

@@ -69,5 +69,5 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float =
             with urllib.request.urlopen(f"{base}/healthz", timeout=1):
                 return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)
     raise RuntimeError("server did not start in time")

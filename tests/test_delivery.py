@@ -1,4 +1,4 @@
-"""Static files: fingerprinted links cached as immutable, everything else revalidated (304)."""
+"""Delivery: fingerprinted static files cached as immutable, others revalidated; gzip."""
 
 from __future__ import annotations
 
@@ -48,3 +48,15 @@ def test_an_edited_file_gets_a_new_fingerprint(tmp_path):
     assert before != after
     digest = hashlib.sha256(b"body { color: blue; }").hexdigest()[:12]
     assert after == f"/static/a.css?v={digest}"
+
+
+def test_pages_and_assets_are_gzipped_for_a_browser_that_asks_and_plain_otherwise(client):
+    for url in ("/", "/static/vendor/htmx.min.js"):
+        packed = client.get(url, headers={**HTML, "accept-encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip" and "accept-encoding" in (
+            packed.headers["vary"].lower()
+        )
+        wire = int(packed.headers["content-length"])
+        assert wire < len(packed.content) / 2  # httpx decoded it; the wire held under half
+        plain = client.get(url, headers={**HTML, "accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.content == packed.content
