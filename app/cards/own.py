@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.models import CardNote
 from app.config import Settings
-from app.content.loader import TOPICS_FILE, read_user_bank, sync_user_cards
+from app.content.loader import TOPICS_FILE, load_yaml, read_user_bank, sync_user_cards
 from app.content.schema import CardFront, TopicEntry, is_card_id
 from app.db import begin_write
 from app.demos.registry import get_demo
@@ -299,7 +299,7 @@ def _own_topics(folder: Path) -> list[TopicEntry]:
     path = folder / TOPICS_FILE
     if not path.is_file():
         return []
-    raw = yaml.safe_load(path.read_text("utf-8")) or []
+    raw = load_yaml(path.read_text("utf-8")) or []
     return [TopicEntry.model_validate(entry) for entry in raw]
 
 
