@@ -60,3 +60,15 @@ def test_pages_and_assets_are_gzipped_for_a_browser_that_asks_and_plain_otherwis
         assert wire < len(packed.content) / 2  # httpx decoded it; the wire held under half
         plain = client.get(url, headers={**HTML, "accept-encoding": "identity"})
         assert "content-encoding" not in plain.headers and plain.content == packed.content
+
+
+def test_every_template_links_static_files_through_static():
+    """A bare /static/ link would be revalidated on every visit instead of cached."""
+    from app.paths import TEMPLATES_DIR
+
+    bare = [
+        f"{path.relative_to(TEMPLATES_DIR)}: {link}"
+        for path in sorted(TEMPLATES_DIR.rglob("*.html"))
+        for link in re.findall(r'(?:href|src)="/static/[^"]*"', path.read_text("utf-8"))
+    ]
+    assert bare == []
