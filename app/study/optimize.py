@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -207,13 +209,38 @@ def auto_fit(session: Session, ctx: UserContext, now: datetime) -> ParameterFit 
     return fit
 
 
+# Users whose automatic fit is running in this process. A fit over a long history takes a while;
+# until it is logged every answer finds the user still due, and each started a fit of its own:
+# at 1,000,000 logs, eight grading clients ran dozens at once (9 GB, the connection pool drained).
+_fitting: set[int] = set()
+_fitting_lock = threading.Lock()
+
+
+@contextmanager
+def first_fit(user_id: int) -> Iterator[bool]:
+    """True for the one caller that may fit this user now; False while another fit runs."""
+    with _fitting_lock:
+        free = user_id not in _fitting
+        _fitting.add(user_id)
+    try:
+        yield free
+    finally:
+        if free:
+            with _fitting_lock:
+                _fitting.discard(user_id)
+
+
 def fit_in_background(
     sessions: sessionmaker[Session], user_id: int, zone: str | None, every: int, now: datetime
 ) -> None:
-    """Run after the answer's response is sent: re-fit when ``every`` new answers came in."""
-    with sessions() as session:
-        if due_for_fit(session, user_id, every):
-            auto_fit(session, user_context(session, user_id, zone), now)
+    """Run after the answer's response is sent: re-fit when ``every`` new answers came in,
+    unless a fit of this user is already running."""
+    with first_fit(user_id) as free:
+        if not free:
+            return
+        with sessions() as session:
+            if due_for_fit(session, user_id, every):
+                auto_fit(session, user_context(session, user_id, zone), now)
 
 
 def recent_fits(session: Session, user_id: int, limit: int = 10) -> list[ParameterFit]:

@@ -114,3 +114,25 @@ def test_off_when_zero(settings: Settings, clock: Clock, session: Session) -> No
         client.post("/api/reviews", json={"card_id": "alpha-000", "rating": 3, "review_token": "a"})
         session.rollback()
         assert session.scalars(select(ParameterFit)).all() == []
+
+
+def test_no_second_fit_starts_while_one_of_the_user_runs(
+    settings: Settings, clock: Clock, session: Session
+) -> None:
+    """Every answer during a long fit found the user still due and started a fit of its own."""
+    app = create_app(settings.model_copy(update={"auto_optimize_every": 700}))
+    app.dependency_overrides[get_now] = lambda: clock.now
+    with TestClient(app) as client:
+        history(session)  # 720 answers: due at once
+        with optimize.first_fit(1) as free:  # a fit of user 1 is running
+            assert free
+            answer = {"card_id": "alpha-000", "rating": 3, "review_token": "a"}
+            assert client.post("/api/reviews", json=answer).status_code == 200
+            session.rollback()
+            assert session.scalars(select(ParameterFit)).all() == []  # skipped, not queued
+            with optimize.first_fit(1) as second, optimize.first_fit(2) as other_user:
+                assert not second and other_user
+        answer = {"card_id": "alpha-001", "rating": 3, "review_token": "b"}
+        assert client.post("/api/reviews", json=answer).status_code == 200
+        session.rollback()
+        assert [f.reviews for f in session.scalars(select(ParameterFit))] == [722]
