@@ -6,6 +6,7 @@ the same POST answers with the study fragment, so the next card swaps in without
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -13,8 +14,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
+from app.cards.visibility import visible_to
 from app.content.schema import LEVELS
 from app.db import SessionDep
 from app.demos.links import demo_links
@@ -76,7 +78,7 @@ def _study_page(
         "problem_check": problem_check,
         "shown_at": now.isoformat(),
         "recorded": recorded,
-        "picker": study_picker(session) if not is_htmx(request) else None,
+        "picker": study_picker(session, ctx.user_id) if not is_htmx(request) else None,
         "extra_new_choices": view.EXTRA_NEW_CHOICES,
     }
     response = render(request, STUDY_TEMPLATE, context, block="study", status_code=status_code)
@@ -97,12 +99,14 @@ class Recorded:
         return RATING_LABELS[Rating(self.rating)]
 
 
-def study_picker(session: SessionDep) -> dict[str, Any]:
-    """What the study screen's topic / level / tag picker offers."""
+def study_picker(session: SessionDep, user_id: int) -> dict[str, Any]:
+    """What the study screen's topic / level / tag picker offers: the tags of the cards the user
+    sees (never another user's own cards), each distinct tag list decoded once."""
     topics = session.scalars(select(Topic).order_by(Topic.position, Topic.id)).all()
-    tags = sorted(
-        {t for row in session.scalars(select(Card.tags).where(~Card.retired)) for t in row}
+    tag_lists = session.scalars(
+        select(cast(Card.tags, String)).where(visible_to(user_id)).distinct()
     )
+    tags = sorted({t for text in tag_lists for t in json.loads(text or "[]")})
     return {"topics": topics, "levels": LEVELS, "tags": tags}
 
 

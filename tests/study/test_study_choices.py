@@ -186,3 +186,23 @@ def test_settings_choose_the_order_and_speak_plainly(study_client: TestClient) -
     assert study_client.get("/api/settings").json()["new_card_order"] == "topic"
     wrong = study_client.put("/api/settings", json={"new_card_order": "alphabetical"})
     assert wrong.status_code == 422 and "new_card_order" in wrong.json()["detail"]
+
+
+def test_the_picker_offers_only_tags_of_cards_the_user_sees(
+    study_client: TestClient, session: Session
+) -> None:
+    """Another user's own card is private, its tags too (the picker once listed every card's)."""
+    from app.models import Card, User
+
+    session.add(User(id=2, name="other"))
+    session.flush()
+    for owner, tag in ((2, "someone-elses-tag"), (LOCAL_USER_ID, "my-own-tag")):
+        session.add(Card(
+            id=f"u{owner}-card", topic_id="maths", question="Q?", answer_md="A",
+            answer_html="<p>A</p>", level="beginner", tags=[tag], content_hash="x",
+            owner_id=owner,
+        ))  # fmt: skip
+    session.commit()
+    page = study_client.get("/study").text
+    assert '<option value="my-own-tag">' in page and '<option value="neuron">' in page
+    assert "someone-elses-tag" not in page
