@@ -18,7 +18,8 @@ from pydantic import (
 
 KEBAB_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
-Kebab = Annotated[str, StringConstraints(pattern=KEBAB_PATTERN, max_length=100)]
+MAX_ID_CHARS = 100  # a card id, tag or link id: the cards.id column is VARCHAR(100)
+Kebab = Annotated[str, StringConstraints(pattern=KEBAB_PATTERN, max_length=MAX_ID_CHARS)]
 # Topic ids are narrower than card ids: the topics table's id column is VARCHAR(64).
 TopicId = Annotated[str, StringConstraints(pattern=KEBAB_PATTERN, max_length=64)]
 # No NUL character: a card file may not hold one, and PostgreSQL text cannot.
@@ -37,7 +38,7 @@ def is_card_id(text: str) -> bool:
 
     Checked before the database sees it, as PostgreSQL refuses a NUL character in a parameter.
     """
-    return len(text) <= 100 and _CARD_ID.fullmatch(text) is not None
+    return len(text) <= MAX_ID_CHARS and _CARD_ID.fullmatch(text) is not None
 
 
 class DemoLink(BaseModel):
