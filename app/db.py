@@ -75,6 +75,22 @@ def begin_write(session: Session, user_id: int | None = None) -> None:
         session.execute(text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": user_id})
 
 
+@contextmanager
+def write(session: Session, user_id: int | None = None) -> Iterator[Session]:
+    """One write transaction: begun as ``begin_write`` does, committed when the block ends,
+    rolled back when anything in it raises (so no half-written change is ever left behind).
+
+    ``return`` inside the block commits first; the block must not commit itself.
+    """
+    begin_write(session, user_id)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.accounts.models import LoginFailure
-from app.db import begin_write
+from app.db import write
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -81,19 +81,17 @@ ATTEMPT_LOCK_KEY = 4_417_205_032
 
 def attempt(session: Session, account: str, address: str, now: datetime) -> Refusal | None:
     """Refuse, or let one attempt through and count it as a failure until it succeeds; commits."""
-    begin_write(session)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ATTEMPT_LOCK_KEY})
-    refusal = check(session, account, address, now)
-    if refusal is None:
-        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
-        session.add(LoginFailure(account=normalized(account), address=address[:64], at=now))
-    session.commit()
+    with write(session):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ATTEMPT_LOCK_KEY})
+        refusal = check(session, account, address, now)
+        if refusal is None:
+            session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
+            session.add(LoginFailure(account=normalized(account), address=address[:64], at=now))
     return refusal
 
 
 def clear_account(session: Session, account: str) -> None:
     """A successful sign-in forgives the account's failures (not the address's); commits."""
-    begin_write(session)
-    session.execute(delete(LoginFailure).where(LoginFailure.account == normalized(account)))
-    session.commit()
+    with write(session):
+        session.execute(delete(LoginFailure).where(LoginFailure.account == normalized(account)))

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import AppSecret
+from app.db import write
 
 SESSION_KEY_NAME = "session-signing-key"
 
@@ -23,11 +24,11 @@ def session_key(engine: Engine, configured: str | None) -> bytes:
     with Session(engine) as session:
         stored = session.scalar(select(AppSecret.value).where(AppSecret.name == SESSION_KEY_NAME))
         if stored is None:
-            session.add(AppSecret(name=SESSION_KEY_NAME, value=secrets.token_urlsafe(48)))
             try:
-                session.commit()
+                with write(session):
+                    session.add(AppSecret(name=SESSION_KEY_NAME, value=secrets.token_urlsafe(48)))
             except IntegrityError:  # another process stored one first: use theirs
-                session.rollback()
+                pass
             stored = session.scalar(
                 select(AppSecret.value).where(AppSecret.name == SESSION_KEY_NAME)
             )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Password, SignInSession
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.db import begin_write
+from app.db import write
 from app.models import LOCAL_USER_ID, User
 from app.orm import utcnow
 
@@ -51,19 +51,17 @@ def create_user(session: Session, name: str, password: str) -> User:
     if problem:
         raise AccountError("password", problem)
     password_hash = hash_password(password)  # slow by design: before the write lock
-    begin_write(session)
-    if find_user(session, name) is not None:
-        session.rollback()
-        raise AccountError("name", f"the name {name!r} is taken", taken=True)
-    user = User(name=name)
-    session.add(user)
-    try:
-        session.flush()
-        session.add(Password(user_id=user.id, hash=password_hash))
-        session.commit()
-    except IntegrityError:  # the same name was taken by a concurrent sign-up
-        session.rollback()
-        raise AccountError("name", f"the name {name!r} is taken", taken=True) from None
+    with write(session):
+        if find_user(session, name) is not None:
+            raise AccountError("name", f"the name {name!r} is taken", taken=True)
+        user = User(name=name)
+        session.add(user)
+        try:
+            session.flush()
+            session.add(Password(user_id=user.id, hash=password_hash))
+            session.flush()
+        except IntegrityError:  # the same name was taken by a concurrent sign-up
+            raise AccountError("name", f"the name {name!r} is taken", taken=True) from None
     return user
 
 
@@ -79,14 +77,13 @@ def set_password(session: Session, name: str, password: str) -> User:
     if problem:
         raise AccountError("password", problem)
     password_hash = hash_password(password)
-    begin_write(session)
-    stored = session.get(Password, user.id)
-    if stored is None:
-        session.add(Password(user_id=user.id, hash=password_hash))
-    else:
-        stored.hash, stored.changed_at = password_hash, utcnow()
-    session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
-    session.commit()
+    with write(session):
+        stored = session.get(Password, user.id)
+        if stored is None:
+            session.add(Password(user_id=user.id, hash=password_hash))
+        else:
+            stored.hash, stored.changed_at = password_hash, utcnow()
+        session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
     return user
 
 
@@ -99,9 +96,8 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     assert user is not None and stored is not None
     if needs_rehash(stored.hash):
         password_hash = hash_password(password)
-        begin_write(session)
-        session.execute(
-            update(Password).where(Password.user_id == user.id).values(hash=password_hash)
-        )
-        session.commit()
+        with write(session):
+            session.execute(
+                update(Password).where(Password.user_id == user.id).values(hash=password_hash)
+            )
     return user

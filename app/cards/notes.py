@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.deps import current_user_id
 from app.cards.models import CardNote
-from app.db import begin_write
+from app.db import write
 from app.markdown import render_markdown
 
 MAX_NOTE_CHARS = 10_000
@@ -24,19 +24,20 @@ def get_note(session: Session, user_id: int, card_id: str) -> str:
 
 def set_note(session: Session, user_id: int, card_id: str, text: str, now: datetime) -> None:
     """Store the note (an empty one deletes it). The caller checked the card and the length."""
-    begin_write(session, user_id)
-    text = text.strip()
-    if not text:
-        session.execute(
-            delete(CardNote).where(CardNote.user_id == user_id, CardNote.card_id == card_id)
-        )
-    else:
-        row = session.get(CardNote, (user_id, card_id))
-        if row is None:
-            session.add(CardNote(user_id=user_id, card_id=card_id, note_md=text, updated_at=now))
+    with write(session, user_id):
+        text = text.strip()
+        if not text:
+            session.execute(
+                delete(CardNote).where(CardNote.user_id == user_id, CardNote.card_id == card_id)
+            )
         else:
-            row.note_md, row.updated_at = text, now
-    session.commit()
+            row = session.get(CardNote, (user_id, card_id))
+            if row is None:
+                session.add(
+                    CardNote(user_id=user_id, card_id=card_id, note_md=text, updated_at=now)
+                )
+            else:
+                row.note_md, row.updated_at = text, now
 
 
 def card_note_html(request: Request, card_id: str) -> Markup:

@@ -29,7 +29,7 @@ from app.cards.models import CardNote
 from app.config import Settings
 from app.content.loader import TOPICS_FILE, load_yaml, read_user_bank, sync_user_cards
 from app.content.schema import CardFront, TopicEntry, is_card_id
-from app.db import begin_write
+from app.db import write
 from app.demos.registry import get_demo
 from app.models import Card, Topic
 
@@ -399,13 +399,12 @@ def move_notes(session: Session, user_id: int, old_id: str, new_id: str) -> None
     """A renamed or forked card keeps the user's note (unless the new id has one already)."""
     if session.get(CardNote, (user_id, new_id)) is not None:
         return
-    begin_write(session, user_id)
-    session.execute(
-        update(CardNote)
-        .where(CardNote.user_id == user_id, CardNote.card_id == old_id)
-        .values(card_id=new_id)
-    )
-    session.commit()
+    with write(session, user_id):
+        session.execute(
+            update(CardNote)
+            .where(CardNote.user_id == user_id, CardNote.card_id == old_id)
+            .values(card_id=new_id)
+        )
 
 
 def sync_all_users(session: Session, settings: Settings) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cards.models import CardReport
-from app.db import begin_write
+from app.db import write
 from app.models import Card
 
 MAX_COMMENT_CHARS = 2000
@@ -25,13 +25,12 @@ class Reason(StrEnum):
 def add_report(
     session: Session, user_id: int, card_id: str, reason: Reason, comment: str, now: datetime
 ) -> int:
-    begin_write(session, user_id)
-    report = CardReport(
-        user_id=user_id, card_id=card_id, reason=reason.value, comment=comment.strip(),
-        created_at=now,
-    )  # fmt: skip
-    session.add(report)
-    session.commit()
+    with write(session, user_id):
+        report = CardReport(
+            user_id=user_id, card_id=card_id, reason=reason.value, comment=comment.strip(),
+            created_at=now,
+        )  # fmt: skip
+        session.add(report)
     return report.id
 
 

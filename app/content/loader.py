@@ -22,7 +22,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.content.schema import LEVELS, CardFront, PointText, TopicEntry
-from app.db import begin_write
+from app.db import write
 from app.markdown import render_markdown
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.orm import utcnow
@@ -362,10 +362,9 @@ def sync_bank(
     if not plan:
         session.rollback()
         return report
-    begin_write(session, owner_id)
-    for action in plan:
-        action(session)
-    session.commit()
+    with write(session, owner_id):
+        for action in plan:
+            action(session)
     return report
 
 

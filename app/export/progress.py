@@ -30,7 +30,7 @@ from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.models import CardNote
 from app.cards.notes import MAX_NOTE_CHARS
 from app.content.schema import KEBAB_PATTERN
-from app.db import begin_write
+from app.db import write
 from app.export import progress_interviews as mock
 from app.interview.models import Interview
 from app.models import Card, ReviewLog, ReviewState, Topic, User
@@ -352,8 +352,7 @@ def import_progress(
     replay that fails (a state FSRS cannot continue from) rolls back the logs with it.
     """
     backup = validate_backup(session, user_id, data, now)
-    begin_write(session, user_id)
-    try:
+    with write(session, user_id):
         preferences.save(session, user_id, backup.settings)
         if backup.fsrs_parameters:
             preferences.save_parameters(session, user_id, backup.fsrs_parameters)
@@ -381,8 +380,4 @@ def import_progress(
         if report.broken:
             card_id, reason = report.broken[0][1:]
             raise ImportRefused([f"review_logs for {card_id} cannot be replayed: {reason}"])
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return len(backup.review_logs)

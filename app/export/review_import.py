@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import begin_write
+from app.db import write
 from app.export.card_import import ImportedReview, ImportRefused
 from app.models import ReviewLog
 from app.study.preferences import user_context
@@ -67,8 +67,7 @@ def write_reviews(
     """Append the answers to the log and rebuild the user's states from it, in one transaction."""
     if not any(checked.values()):
         return 0
-    begin_write(session, user_id)
-    try:
+    with write(session, user_id):
         for card_id, rows in checked.items():
             for answer, kind in rows:
                 session.add(
@@ -83,8 +82,4 @@ def write_reviews(
         report = rebuild_user(session, ctx, now=now, commit=False)
         if report.broken:
             raise ImportRefused([f"{card}: {reason}" for _, card, reason in report.broken][:20])
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return sum(len(rows) for rows in checked.values())

@@ -21,7 +21,7 @@ from app.answers.checks import Checklist, check_card, checklist
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.visibility import visible_to
 from app.content.schema import Level
-from app.db import begin_write
+from app.db import write
 from app.interview.models import Interview, InterviewQuestion
 from app.models import Card
 from app.problems import service as problems
@@ -68,8 +68,7 @@ def start(
     session: Session, user_id: int, setup: InterviewSetup, now: datetime, rng: random.Random
 ) -> Interview:
     """Create an interview of up to ``setup.questions`` random cards matching the filters."""
-    begin_write(session, user_id)
-    try:
+    with write(session, user_id):
         cards = _candidates(session, setup, user_id)
         if not cards:
             raise InterviewError("no card matches these topics and level", 422)
@@ -86,11 +85,7 @@ def start(
             for i, card_id in enumerate(chosen, start=1)
         ]
         session.add(interview)
-        session.commit()
         return interview
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def get_interview(session: Session, user_id: int, interview_id: int) -> Interview:
@@ -116,9 +111,8 @@ def show(session: Session, interview: Interview, now: datetime) -> InterviewQues
     """The current question; its clock starts the first time it is shown."""
     question = current_question(interview)
     if question is not None and question.shown_at is None:
-        begin_write(session, interview.user_id)
-        question.shown_at = now
-        session.commit()
+        with write(session, interview.user_id):
+            question.shown_at = now
     return question
 
 
@@ -134,8 +128,7 @@ def answer(
             f"question {position} is not the current one (question {question.position} is)"
         )
     text = text[:MAX_ANSWER_CHARS]
-    begin_write(session, interview.user_id)
-    try:
+    with write(session, interview.user_id):
         shown_at = question.shown_at or now
         due = shown_at + timedelta(seconds=interview.seconds_per_question)
         question.shown_at = shown_at
@@ -151,17 +144,12 @@ def answer(
         question.marks = [False] * len(marks) if question.timed_out else marks
         if current_question(interview) is None:
             _finish(interview, now)
-        session.commit()
         return question
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def end_early(session: Session, interview: Interview, now: datetime) -> None:
     """Stop now: every question not answered yet counts as skipped (nothing covered)."""
-    begin_write(session, interview.user_id)
-    try:
+    with write(session, interview.user_id):
         for question in interview.questions:
             if question.answered_at is None:
                 card = session.get(Card, question.card_id)
@@ -170,10 +158,6 @@ def end_early(session: Session, interview: Interview, now: datetime) -> None:
                 question.answer_text = ""
                 question.marks = [False] * len(card.key_points if card else [])
         _finish(interview, now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _share(marks: list[bool] | None) -> float:
@@ -257,18 +241,13 @@ def summarize(session: Session, interview: Interview) -> Summary:
 
 def save_marks(session: Session, interview: Interview, marks: dict[int, list[bool]]) -> None:
     """Store the user's flipped marks (by question position) and the interview's new score."""
-    begin_write(session, interview.user_id)
-    try:
+    with write(session, interview.user_id):
         for question in interview.questions:
             new = marks.get(question.position)
             if new is not None and question.marks is not None and len(new) == len(question.marks):
                 question.marks = list(new)
         if interview.finished_at is not None:
             _finish(interview, interview.finished_at)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 @dataclass(frozen=True)
@@ -315,12 +294,10 @@ def schedule(
             skipped.append((question.position, error.message))
             continue
         recorded.append(result)
-        begin_write(session, interview.user_id)
-        question.rating, question.review_id = result.rating, result.review_id
-        session.commit()
-    begin_write(session, interview.user_id)
-    interview.scheduled_at = interview.scheduled_at or now
-    session.commit()
+        with write(session, interview.user_id):
+            question.rating, question.review_id = result.rating, result.review_id
+    with write(session, interview.user_id):
+        interview.scheduled_at = interview.scheduled_at or now
     return Scheduled(recorded, skipped)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.db import SessionDep, begin_write
+from app.db import SessionDep, write
 from app.deps import ContextDep
 from app.openapi import form_body, text_field
 from app.plans import easy_days
@@ -26,9 +26,8 @@ EASY_DAYS_FORM = form_body(
 
 
 def _store(session: SessionDep, user_id: int, days: EasyDaysIn) -> None:
-    begin_write(session, user_id)
-    easy_days.save(session, user_id, days)
-    session.commit()
+    with write(session, user_id):
+        easy_days.save(session, user_id, days)
 
 
 @router.get("/api/settings/easy-days", tags=["settings"])

@@ -12,7 +12,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.cards.visibility import visible_to
-from app.db import begin_write
+from app.db import write
 from app.models import Card, ReviewState, Topic
 from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, Scope, ScopeCard
 from app.plans.models import InterviewDate
@@ -80,33 +80,30 @@ def _topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
 def create(
     session: Session, user_id: int, data: InterviewDateIn, at: datetime, now: datetime
 ) -> InterviewDate:
-    begin_write(session, user_id)
-    row = InterviewDate(
-        user_id=user_id,
-        name=data.name,
-        at=at,
-        topics=_topics_json(data),
-        levels=list(data.levels),
-        tags=list(data.tags),
-        created_at=now,
-    )
-    session.add(row)
-    session.commit()
+    with write(session, user_id):
+        row = InterviewDate(
+            user_id=user_id,
+            name=data.name,
+            at=at,
+            topics=_topics_json(data),
+            levels=list(data.levels),
+            tags=list(data.tags),
+            created_at=now,
+        )
+        session.add(row)
     return row
 
 
 def update(session: Session, row: InterviewDate, data: InterviewDateIn, at: datetime) -> None:
-    begin_write(session, row.user_id)
-    fresh = get_date_or_404(session, row.user_id, row.id)
-    fresh.name, fresh.at, fresh.topics = data.name, at, _topics_json(data)
-    fresh.levels, fresh.tags = list(data.levels), list(data.tags)
-    session.commit()
+    with write(session, row.user_id):
+        fresh = get_date_or_404(session, row.user_id, row.id)
+        fresh.name, fresh.at, fresh.topics = data.name, at, _topics_json(data)
+        fresh.levels, fresh.tags = list(data.levels), list(data.tags)
 
 
 def delete(session: Session, row: InterviewDate) -> None:
-    begin_write(session, row.user_id)
-    session.delete(get_date_or_404(session, row.user_id, row.id))
-    session.commit()
+    with write(session, row.user_id):
+        session.delete(get_date_or_404(session, row.user_id, row.id))
 
 
 def scope_cards(session: Session, user_id: int, scope: Scope) -> list[ScopeCard]:

@@ -15,7 +15,7 @@ from app.answers.checks import checklist, checklist_json
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.queries import get_card_or_404
 from app.content.schema import Kebab
-from app.db import SessionDep
+from app.db import SessionDep, write
 from app.deps import ContextDep, NowDep, UserIdDep
 from app.problems import service as problems
 from app.problems.parse import MAX_PROBLEM_ANSWER_CHARS
@@ -195,8 +195,8 @@ def put_settings(
     settings, errors = preferences.validate(merged)
     if settings is None:
         return JSONResponse({"detail": errors}, status_code=422)
-    preferences.save(session, ctx.user_id, settings)
-    session.commit()
+    with write(session, ctx.user_id):
+        preferences.save(session, ctx.user_id, settings)
     saved = preferences.user_context(session, ctx.user_id, request.app.state.settings.timezone)
     return _settings_json(settings, saved.zone_name, list(ctx.config.parameters))
 

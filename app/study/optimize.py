@@ -14,7 +14,7 @@ from fsrs_rs_python import FSRS, FSRSItem, FSRSReview
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import begin_write
+from app.db import write
 from app.models import ReviewLog
 from app.study.days import StudyCalendar
 from app.study.fit_log import ParameterFit
@@ -196,11 +196,10 @@ def auto_fit(session: Session, ctx: UserContext, now: datetime) -> ParameterFit 
         old_rmse=before.rmse_bins, new_rmse=after.rmse_bins,
         adopted=after.log_loss < before.log_loss, parameters=fitted,
     )  # fmt: skip
-    begin_write(session, ctx.user_id)
-    session.add(fit)
-    if fit.adopted:
-        save_parameters(session, ctx.user_id, fitted)
-    session.commit()
+    with write(session, ctx.user_id):
+        session.add(fit)
+        if fit.adopted:
+            save_parameters(session, ctx.user_id, fitted)
     if fit.adopted:
         fresh = user_context(
             session, ctx.user_id, ctx.zone_name, enable_fuzzing=ctx.config.enable_fuzzing

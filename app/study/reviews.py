@@ -1,6 +1,6 @@
 """Writes of the study flow: grade (idempotent by review token), undo, suspend, bury, cram.
 
-Each function is one short write transaction started with ``begin_write(session, user_id)``, so
+Each function is one short write transaction (``with write(session, user_id):``), so
 concurrent answers of a user queue (on SQLite's write lock, or the user's row lock on
 PostgreSQL) instead of failing or overwriting each other, and commits before returning.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.content.schema import is_card_id
-from app.db import begin_write
+from app.db import write
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
 from app.study.models import ALL_TOPICS, NewCardAllowance
@@ -149,8 +149,7 @@ def grade(
     ``problem`` is a practice problem's draw (seed, params, expected, correct).
     """
     _check_input(rating, review_token, duration_ms)
-    begin_write(session, ctx.user_id)
-    try:
+    with write(session, ctx.user_id):
         earlier = session.scalars(
             select(ReviewLog).where(
                 ReviewLog.user_id == ctx.user_id, ReviewLog.review_token == review_token
@@ -177,11 +176,7 @@ def grade(
         log.problem = problem
         session.flush()
         result = _result(log)
-        session.commit()
         return result
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _record(
@@ -238,8 +233,7 @@ class UndoResult:
 
 def undo_last(session: Session, ctx: UserContext, now: datetime) -> UndoResult:
     """Undo the user's latest answer: its log row is deleted and the card's state restored."""
-    begin_write(session, ctx.user_id)
-    try:
+    with write(session, ctx.user_id):
         log = session.scalars(
             select(ReviewLog)
             .where(ReviewLog.user_id == ctx.user_id)
@@ -252,11 +246,7 @@ def undo_last(session: Session, ctx: UserContext, now: datetime) -> UndoResult:
             _restore(session, ctx, log, now)
         result = UndoResult(log.id, log.card_id, log.rating, log.kind)
         session.delete(log)
-        session.commit()
         return result
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _restore(session: Session, ctx: UserContext, log: ReviewLog, now: datetime) -> None:
@@ -302,8 +292,7 @@ def set_suspended(
     session: Session, ctx: UserContext, card_id: str, suspended: bool, now: datetime
 ) -> None:
     """Suspend a card (never shown until unsuspended) or unsuspend it."""
-    begin_write(session, ctx.user_id)
-    try:
+    with write(session, ctx.user_id):
         studyable_card(session, card_id, ctx.user_id)
         row = store.get_row(session, ctx.user_id, card_id)
         if suspended:
@@ -313,26 +302,17 @@ def set_suspended(
             row.suspended = False
             if store.is_new_row_removable(row):
                 session.delete(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def bury(session: Session, ctx: UserContext, card_id: str, now: datetime) -> datetime:
     """Hide a card until the next study day starts; returns that instant."""
-    begin_write(session, ctx.user_id)
-    try:
+    with write(session, ctx.user_id):
         row = _flag(session, ctx, card_id, now)
         if row.suspended:
             raise Conflict(f"card {card_id!r} is suspended")
         _, tomorrow = ctx.calendar.day_bounds(now)
         row.buried_until = tomorrow
-        session.commit()
         return tomorrow
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def suspended_cards(session: Session, ctx: UserContext) -> list[Card]:
@@ -361,8 +341,7 @@ def learn_more_new(
         raise InvalidInput(f"count: between 1 and {MAX_EXTRA_NEW} new cards")
     if topic is not None and session.get(Topic, topic) is None:
         raise NotFound(f"no topic {topic!r}")
-    begin_write(session, ctx.user_id)
-    try:
+    with write(session, ctx.user_id):
         key = (ctx.user_id, ctx.calendar.day_of(now), topic or ALL_TOPICS)
         row = session.get(NewCardAllowance, key)
         if row is None:
@@ -370,8 +349,4 @@ def learn_more_new(
             session.add(row)
         row.extra = min(row.extra + count, 10 * MAX_EXTRA_NEW)
         extra = row.extra
-        session.commit()
         return extra
-    except BaseException:
-        session.rollback()
-        raise

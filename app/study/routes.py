@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, select
 
 from app.cards.visibility import visible_to
 from app.content.schema import LEVELS
-from app.db import SessionDep
+from app.db import SessionDep, write
 from app.demos.links import demo_links
 from app.deps import ContextDep, NowDep
 from app.models import Card, Topic
@@ -438,13 +438,11 @@ async def settings_form(request: Request, session: SessionDep, ctx: ContextDep) 
     values = {name: str(form.get(name, ""))[:200] for name in SETTINGS_FIELDS}
     # A form from before the order setting existed keeps the order in use.
     values["new_card_order"] = values["new_card_order"] or ctx.settings.new_card_order
-    # A form from before the order setting existed keeps the order in use.
-    values["new_card_order"] = values["new_card_order"] or ctx.settings.new_card_order
     settings, errors = preferences.validate(dict(values))
     if settings is None:
         return _settings_page(request, session, ctx, form=values, errors=errors, status_code=422)
-    preferences.save(session, ctx.user_id, settings)
-    session.commit()
+    with write(session, ctx.user_id):
+        preferences.save(session, ctx.user_id, settings)
     return RedirectResponse("/settings?saved=1", status_code=303)
 
 
@@ -470,8 +468,8 @@ def apply_parameters_form(
         return _settings_page(
             request, session, ctx, errors={"parameters": str(error)}, status_code=422
         )
-    preferences.save_parameters(session, ctx.user_id, values)
-    session.commit()
+    with write(session, ctx.user_id):
+        preferences.save_parameters(session, ctx.user_id, values)
     fresh = preferences.user_context(
         session, ctx.user_id, ctx.zone_name, enable_fuzzing=ctx.config.enable_fuzzing
     )
