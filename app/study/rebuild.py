@@ -10,7 +10,9 @@ so a rebuild reproduces the stored states exactly whatever settings were used ov
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
@@ -18,7 +20,7 @@ from itertools import groupby
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db import begin_write
+from app import db
 from app.models import ReviewLog, ReviewState, User
 from app.study import store
 from app.study.preferences import UserContext
@@ -48,22 +50,38 @@ class Unreplayable:
     reason: str
 
 
+# Answers replayed per write transaction: a rebuild of a million answers (an adopted fit, new
+# parameters) commits every few thousand, so a grade in between waits a fraction of a second
+# for the write lock instead of the whole rebuild (and never past the busy timeout).
+MAX_CHUNK_ANSWERS = 5_000
+MAX_CHUNK_CARDS = 500  # and few enough ids for one IN (...) on every database
+# SQLite's waiting writers poll the lock (its busy handler sleeps up to 100 ms between tries):
+# without a pause the next group's BEGIN IMMEDIATE wins every time and a grade waits for the
+# whole rebuild. PostgreSQL queues the waiters on the user's row lock, so it needs none.
+SQLITE_PAUSE_SECONDS = 0.1
+
+
 def replayed_states(
-    session: Session, ctx: UserContext, *, reschedule: bool = False
+    session: Session,
+    ctx: UserContext,
+    *,
+    reschedule: bool = False,
+    card_ids: Sequence[str] | None = None,
 ) -> Iterator[tuple[str, CardState | Unreplayable]]:
-    """Each reviewed card's state, replayed from its non-cram answers in the order applied."""
+    """Each reviewed card's state (of ``card_ids``, or all), replayed from its non-cram answers
+    in the order applied."""
+    query = select(
+        ReviewLog.card_id,
+        ReviewLog.rating,
+        ReviewLog.reviewed_at,
+        ReviewLog.state_after,
+        ReviewLog.step_after,
+        ReviewLog.due_after,
+    ).where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != LogKind.CRAM)
+    if card_ids is not None:
+        query = query.where(ReviewLog.card_id.in_(card_ids))
     rows = session.execute(
-        select(
-            ReviewLog.card_id,
-            ReviewLog.rating,
-            ReviewLog.reviewed_at,
-            ReviewLog.state_after,
-            ReviewLog.step_after,
-            ReviewLog.due_after,
-        )
-        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != LogKind.CRAM)
-        .order_by(ReviewLog.card_id, ReviewLog.id)
-        .execution_options(yield_per=BATCH)
+        query.order_by(ReviewLog.card_id, ReviewLog.id).execution_options(yield_per=BATCH)
     )
     for card_id, answers in groupby(rows, key=lambda r: r.card_id):
         state: CardState | Unreplayable = NEW_CARD
@@ -85,6 +103,29 @@ def replayed_states(
         yield card_id, state
 
 
+def card_chunks(session: Session, user_id: int) -> list[list[str]]:
+    """The user's reviewed cards, in card order, in groups of about ``MAX_CHUNK_ANSWERS``
+    answers (a card with more is a group of its own)."""
+    counts = session.execute(
+        select(ReviewLog.card_id, func.count())
+        .where(ReviewLog.user_id == user_id, ReviewLog.kind != LogKind.CRAM)
+        .group_by(ReviewLog.card_id)
+        .order_by(ReviewLog.card_id)
+    )
+    chunks: list[list[str]] = []
+    chunk: list[str] = []
+    answers = 0
+    for card_id, count in counts:
+        if chunk and (answers + count > MAX_CHUNK_ANSWERS or len(chunk) >= MAX_CHUNK_CARDS):
+            chunks.append(chunk)
+            chunk, answers = [], 0
+        chunk.append(card_id)
+        answers += count
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
 def reviewed_cards(session: Session) -> int:
     """How many (user, card) pairs have answers: the units of work of a rebuild."""
     pairs = select(ReviewLog.user_id, ReviewLog.card_id).distinct().subquery()
@@ -103,23 +144,52 @@ def rebuild_user(
 ) -> RebuildReport:
     """Replay one user's log; with ``write`` store the replayed states (flags are kept).
 
-    ``commit=False`` writes inside the caller's transaction (an import that rolls back whole).
+    With ``commit`` each group of cards is replayed and written in a write transaction of its
+    own, so the user's answers meanwhile wait briefly and each group reads the answers
+    committed before it (an answer given during the rebuild is replayed or was scheduled with
+    the same context). ``commit=False`` writes inside the caller's transaction (an import that
+    rolls back whole).
     """
     now = now or datetime.now(UTC)
-    if write and commit:
-        begin_write(session, ctx.user_id)
     report = RebuildReport(users=1)
     if ctx.parameters_problem:
         report.parameter_problems.append((ctx.user_id, ctx.parameters_problem))
+
+    def transaction() -> AbstractContextManager[object]:
+        return db.write(session, ctx.user_id) if write and commit else nullcontext()
+
+    for index, chunk in enumerate(card_chunks(session, ctx.user_id)):
+        if index and write and commit and session.get_bind().dialect.name == "sqlite":
+            time.sleep(SQLITE_PAUSE_SECONDS)
+        with transaction():
+            _replay_chunk(session, ctx, chunk, report, write, reschedule, now, on_card)
+    with transaction():
+        _reset_unanswered(session, ctx, report, write, now)
+    return report
+
+
+def _replay_chunk(
+    session: Session,
+    ctx: UserContext,
+    card_ids: list[str],
+    report: RebuildReport,
+    write: bool,
+    reschedule: bool,
+    now: datetime,
+    on_card: Callable[[], None] | None,
+) -> None:
     rows = {
         row.card_id: row
-        for row in session.scalars(select(ReviewState).where(ReviewState.user_id == ctx.user_id))
+        for row in session.scalars(
+            select(ReviewState)
+            .where(ReviewState.user_id == ctx.user_id, ReviewState.card_id.in_(card_ids))
+            # Rows this session loaded before (its identity map) may be older than the database.
+            .execution_options(populate_existing=True)
+        )
     }
-    replayed: set[str] = set()
-    for card_id, state in replayed_states(session, ctx, reschedule=reschedule):
+    for card_id, state in replayed_states(session, ctx, reschedule=reschedule, card_ids=card_ids):
         if on_card is not None:
             on_card()
-        replayed.add(card_id)
         if isinstance(state, Unreplayable):
             report.broken.append((ctx.user_id, card_id, state.reason))
             continue
@@ -131,16 +201,29 @@ def rebuild_user(
             if write:
                 row = row or store.ensure_row(session, ctx.user_id, card_id, now)
                 store.write_state(row, state)
-    for card_id, row in rows.items():
-        if card_id not in replayed and row.reps > 0:
-            report.mismatched.append((ctx.user_id, card_id))
-            if write:
-                store.set_new(row, now)
-                if store.is_new_row_removable(row):
-                    session.delete(row)
-    if write and commit:
-        session.commit()
-    return report
+
+
+def _reset_unanswered(
+    session: Session, ctx: UserContext, report: RebuildReport, write: bool, now: datetime
+) -> None:
+    """A stored state with repetitions but no (non-cram) answer left in the log is new again."""
+    answered = select(ReviewLog.id).where(
+        ReviewLog.user_id == ReviewState.user_id,
+        ReviewLog.card_id == ReviewState.card_id,
+        ReviewLog.kind != LogKind.CRAM,
+    )
+    orphans = session.scalars(
+        select(ReviewState)
+        .where(ReviewState.user_id == ctx.user_id, ReviewState.reps > 0, ~answered.exists())
+        .order_by(ReviewState.card_id)
+        .execution_options(populate_existing=True)
+    )
+    for row in orphans.all():
+        report.mismatched.append((ctx.user_id, row.card_id))
+        if write:
+            store.set_new(row, now)
+            if store.is_new_row_removable(row):
+                session.delete(row)
 
 
 def rebuild_all(
