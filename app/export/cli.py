@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.config import Settings
 from app.db import migrated_session
 from app.export.anki import write_apkg
+from app.export.anki_schedule import user_schedule
 from app.export.bank import UnknownTopic, deck_name, export_cards
 from app.export.card_import import (
     Format,
@@ -47,9 +48,9 @@ def import_() -> None:
     """Import a progress backup made by dlcards export progress."""
 
 
-def _cards(session, topic: str | None):  # type: ignore[no-untyped-def]
+def _cards(session, topic: str | None, user: int = LOCAL_USER_ID):  # type: ignore[no-untyped-def]
     try:
-        return export_cards(session, topic)
+        return export_cards(session, topic, user)
     except UnknownTopic as error:
         typer.echo(f"{error}; see the topics with dlcards content check", err=True)
         raise typer.Exit(1) from None
@@ -59,11 +60,18 @@ def _cards(session, topic: str | None):  # type: ignore[no-untyped-def]
 def export_anki(
     out: Annotated[Path, typer.Argument(help="The .apkg file to write.")],
     topic: TopicOption = None,
+    user: UserOption = LOCAL_USER_ID,
+    schedule: Annotated[
+        bool, typer.Option("--schedule", help="Carry your FSRS schedule and answers.")
+    ] = False,
 ) -> None:
     """Write an Anki deck: question on the front; answer (MathJax math) and key points behind."""
     with migrated_session(Settings()) as session:
-        count = write_apkg(_cards(session, topic), deck_name(topic), out)
-    typer.echo(f"wrote {count} note(s) to {out}")
+        cards = _cards(session, topic, user)
+        states = user_schedule(session, user, [c.id for c in cards]) if schedule else None
+        count = write_apkg(cards, deck_name(topic), out, states)
+    scheduled = f", {len(states.cards)} with their schedule" if states else ""
+    typer.echo(f"wrote {count} note(s){scheduled} to {out}")
 
 
 @export_app.command("csv")

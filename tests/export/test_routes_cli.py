@@ -21,8 +21,11 @@ from app.db import make_engine, make_sessionmaker, migrate
 from app.export.cli import export_app, import_app
 from app.export.routes import router as export_router
 from app.main import create_app
-from app.models import ReviewLog
+from app.models import LOCAL_USER_ID, ReviewLog
+from app.study import store
 from tests.conftest import FIXTURE_BANK, make_settings
+from tests.export.test_anki_schedule import _cards_by_id, _collection
+from tests.export.test_progress import study_a_while
 
 
 @pytest.fixture
@@ -153,3 +156,36 @@ def test_cli_exports_and_imports(cli_env: Path, monkeypatch: pytest.MonkeyPatch)
     restored = runner.invoke(cli, ["import", "progress", "p.json"])
     assert restored.exit_code == 0, restored.output
     assert "imported 0 review(s) from p.json" in restored.output
+
+
+def test_cli_anki_export_with_schedule_carries_the_stored_fsrs_states(
+    cli_env: Path,
+) -> None:
+    engine = make_engine(Settings())
+    with make_sessionmaker(engine)() as session:
+        study_a_while(session)  # two cards in review, perceptron-limits suspended
+        stored = {
+            card_id: store.card_state(store.get_row(session, LOCAL_USER_ID, card_id))
+            for card_id in ("what-is-a-neuron", "softmax-shift")
+        }
+    engine.dispose()
+
+    plain = runner.invoke(cli, ["export", "anki", "plain.apkg"])
+    assert plain.exit_code == 0, plain.output
+    db = _collection(cli_env / "plain.apkg", cli_env / "plain")
+    assert db.execute("SELECT count(*) FROM cards WHERE type != 0").fetchone() == (0,)
+
+    done = runner.invoke(cli, ["export", "anki", "--schedule", "deck.apkg"])
+    assert done.exit_code == 0, done.output
+    assert "wrote 3 note(s), 3 with their schedule to deck.apkg" in done.output
+    db = _collection(cli_env / "deck.apkg", cli_env / "deck")
+    (created,) = db.execute("SELECT crt FROM col").fetchone()
+    by_id = _cards_by_id(db)
+    for card_id, state in stored.items():
+        assert state.due and state.last_review
+        _, kind, queue, due, ivl, reps, lapses, _left, _data = by_id[card_id]
+        assert (kind, queue, reps, lapses) == (2, 2, state.reps, state.lapses)
+        assert due == (int(state.due.timestamp()) - created) // 86400
+        assert ivl == round((state.due - state.last_review).total_seconds() / 86400)
+    assert by_id["perceptron-limits"][1:5] == [0, -1, 0, 0]  # new, suspended
+    assert db.execute("SELECT count(*) FROM revlog").fetchone() == (9,)
