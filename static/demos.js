@@ -122,3 +122,22 @@ document.addEventListener("change", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => wireSliders(document));
+
+// A diagram part with data-detail (an edge, a node) shows its numbers in the figure's
+// .demo-detail line on a click or tap, or on keyboard focus: a <title> tooltip needs a hover.
+function showDetail(part) {
+  const figure = part.closest("figure");
+  const line = figure && figure.querySelector(".demo-detail");
+  if (!line) return;
+  figure.querySelectorAll("[data-detail].selected").forEach((p) => p.classList.remove("selected"));
+  part.classList.add("selected");
+  line.textContent = part.dataset.detail;
+}
+document.addEventListener("click", (event) => {
+  const part = event.target.closest && event.target.closest("svg [data-detail]");
+  if (part) showDetail(part);
+});
+document.addEventListener("focusin", (event) => {
+  const part = event.target.closest && event.target.closest("svg [data-detail]");
+  if (part) showDetail(part);
+});

@@ -24,6 +24,8 @@ MAX_OUTPUTS = 4
 DEFAULT_HIDDEN = 3
 NUMERIC_STEP = 1e-6
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
+SHOWN_STEPS = 3  # the loss after this many SGD steps: one step up can still be followed by falls
+HALVINGS = 6  # when a step raises the loss, try lr/2, lr/4, ... lr/64 for one that lowers it
 
 Value = Annotated[float, Field(ge=-100, le=100)]
 Row = Annotated[list[Value], Field(min_length=1, max_length=MAX_INPUTS)]
@@ -188,16 +190,50 @@ def numeric_gradients(
     return grads
 
 
+def sgd_step(
+    w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, act: str, loss: str, lr: float
+) -> dict[str, np.ndarray]:
+    """One plain SGD step from ``w``: w ← w − lr·∂L/∂w."""
+    g = backward(w, x, y, forward(w, x, y, act, loss), loss)
+    return {name: w[name] - lr * g[name] for name in PARAM_NAMES}
+
+
+def step_losses(
+    w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, act: str, loss: str, lr: float
+) -> list[float]:
+    """The loss after each of the first SHOWN_STEPS SGD steps."""
+    losses = []
+    for _ in range(SHOWN_STEPS):
+        w = sgd_step(w, x, y, act, loss, lr)
+        losses.append(forward(w, x, y, act, loss)["loss"])
+    return losses
+
+
+def smaller_rate(
+    w: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, act: str, loss: str, lr: float
+) -> dict[str, float] | None:
+    """The largest of lr/2, lr/4, ... whose one step lowers the loss, and the loss it reaches."""
+    start = forward(w, x, y, act, loss)["loss"]
+    for k in range(1, HALVINGS + 1):
+        rate = lr / 2**k
+        after = forward(sgd_step(w, x, y, act, loss, rate), x, y, act, loss)["loss"]
+        if after < start:
+            return {"lr": rate, "loss_after": after}
+    return None
+
+
 def compute(params: BackpropParams) -> dict[str, Any]:
     """Forward values, loss, gradients (analytic and numeric) and the weights after one step."""
     x = np.array(params.x, dtype=float)
     y = np.array(params.y, dtype=float)
     w = initial_weights(params)
-    f = forward(w, x, y, params.activation, params.loss)
-    g = backward(w, x, y, f, params.loss)
-    numeric = numeric_gradients(w, x, y, params.activation, params.loss)
+    act, loss = params.activation, params.loss
+    f = forward(w, x, y, act, loss)
+    g = backward(w, x, y, f, loss)
+    numeric = numeric_gradients(w, x, y, act, loss)
     updated = {name: w[name] - params.lr * g[name] for name in PARAM_NAMES}
-    after = forward(updated, x, y, params.activation, params.loss)["loss"]
+    after = forward(updated, x, y, act, loss)["loss"]
+    rose = after > f["loss"]
     gap = max(float(np.max(np.abs(g[n] - numeric[n]))) for n in PARAM_NAMES)
     return {
         "x": x.tolist(),
@@ -214,6 +250,8 @@ def compute(params: BackpropParams) -> dict[str, Any]:
         "max_grad_difference": gap,
         "updated": {n: updated[n].tolist() for n in PARAM_NAMES},
         "loss_after": after,
+        "step_losses": step_losses(w, x, y, act, loss, params.lr),
+        "smaller_lr": smaller_rate(w, x, y, act, loss, params.lr) if rose else None,
     }
 
 
@@ -237,8 +275,19 @@ def _weight_rows(result: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def edge_detail(result: dict[str, Any], name: str, j: int, i: int) -> str:
+    """What a tap or focus on an edge shows: the weight, its gradient, its value after the step."""
+    value = result["weights"][name][j][i]
+    grad, updated = result["grads"][name][j][i], result["updated"][name][j][i]
+    return f"{name}[{j},{i}] = {fmt(value)}: ∂L/∂w = {fmt(grad)}, after the step {fmt(updated)}"
+
+
 def network_svg(result: dict[str, Any]) -> str:
-    """The network for the first sample: nodes show value and ∂L/∂(pre-activation)."""
+    """The network for the first sample: nodes show value and ∂L/∂(pre-activation).
+
+    Edges and nodes carry ``data-detail`` and are focusable, so a tap or a keyboard focus shows
+    their numbers in the figure (static/demos.js): a hover-only ``<title>`` never shows on touch.
+    """
     w1, w2 = np.array(result["weights"]["W1"]), np.array(result["weights"]["W2"])
     x, hidden, out = result["x"][0], result["hidden"][0], result["output"][0]
     z1, z2 = result["z1"][0], result["z2"][0]
@@ -264,29 +313,33 @@ def network_svg(result: dict[str, Any]) -> str:
         return columns[layer], top + offset + row_height * (i + 0.5)
 
     parts = [
-        f'<svg class="plot plot-network" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<svg class="plot plot-network" xmlns="http://www.w3.org/2000/svg" role="group" '
         f'viewBox="0 0 {width} {height}" aria-labelledby="bp-t bp-d">'
         '<title id="bp-t">The network for the first sample</title>'
-        '<desc id="bp-d">Edges are weights (thicker = larger, colour = sign); each node shows '
-        "its pre-activation z, its output and δ = ∂L/∂z.</desc>"
+        '<desc id="bp-d">Edges are weights: solid = positive, dashed = negative, thicker = '
+        "larger |w|; each node shows its pre-activation z, its output and δ = ∂L/∂z.</desc>"
     ]
     for layer, weights in ((0, w1), (1, w2)):
         largest = float(np.max(np.abs(weights))) or 1.0
+        name = f"W{layer + 1}"
         for (j, i), w in np.ndenumerate(weights):
             (xa, ya), (xb, yb) = position(layer, i), position(layer + 1, j)
-            css = "series-1" if w >= 0 else "series-2"
+            sign = "series-1 positive" if w >= 0 else "series-2 negative"
             thickness = 0.6 + 3.4 * abs(w) / largest
-            label = f"W{layer + 1}[{j},{i}] = {fmt(float(w))}"
-            parts.append(
-                f'<g class="{css}"><line x1="{xa + 34}" y1="{ya:.1f}" x2="{xb - 34}" '
-                f'y2="{yb:.1f}" stroke-width="{thickness:.2f}"><title>{escape(label)}</title>'
-                "</line></g>"
+            detail = escape(edge_detail(result, name, j, i))
+            ends = f'x1="{xa + 34}" y1="{ya:.1f}" x2="{xb - 34}" y2="{yb:.1f}"'
+            parts.append(  # the wide transparent line is what a finger hits
+                f'<g class="edge {sign}" tabindex="0" data-detail="{detail}">'
+                f"<title>{detail}</title>"
+                f'<line class="hit" {ends}/><line {ends} stroke-width="{thickness:.2f}"/></g>'
             )
     for layer, nodes in enumerate(layers):
         for i, (name, value, delta) in enumerate(nodes):
             cx, cy = position(layer, i)
+            detail = escape(f"{name}: {value}" + (f", {delta} = ∂L/∂z" if delta else ""))
             parts.append(
-                f'<g class="node"><circle class="frame" cx="{cx}" cy="{cy:.1f}" r="30"/>'
+                f'<g class="node" tabindex="0" data-detail="{detail}">'
+                f'<circle class="frame" cx="{cx}" cy="{cy:.1f}" r="30"/>'
                 f'<text x="{cx}" y="{cy - 4:.1f}" text-anchor="middle">{escape(name)}</text>'
                 f'<text class="tick" x="{cx}" y="{cy + 44:.1f}" text-anchor="middle">'
                 f"{escape(value)}</text>"
@@ -301,13 +354,41 @@ def network_svg(result: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def step_text(params: BackpropParams, result: dict[str, Any]) -> str:
+    """What the SGD step did to the loss, and why when it rose: from the numbers shown."""
+    before, after = result["loss"], result["loss_after"]
+    later = ", then ".join(fmt(v) for v in result["step_losses"][1:])
+    if after < before:
+        return (
+            f"The step lowered the loss by {fmt(100 * (before - after) / before)} %; "
+            f"the next steps give {later}."
+        )
+    if after == before:
+        return f"The step left the loss unchanged (zero gradient or lr = 0); next: {later}."
+    why = (
+        f"The step raised the loss: lr = {fmt(params.lr)} moved the weights past the lowest point "
+        "along −∂L/∂w, since the gradient only gives the slope at the current weights. "
+        f"The next steps give {later}."
+    )
+    smaller = result["smaller_lr"]
+    if smaller is not None:
+        why += (
+            f" With lr = {fmt(smaller['lr'])} the same step lowers the loss to "
+            f"{fmt(smaller['loss_after'])}."
+        )
+    return why
+
+
 def view(params: BackpropParams, result: dict[str, Any]) -> dict[str, Any]:
-    """The annotated network diagram and one table row per weight."""
+    """The annotated network diagram, its legend, and one table row per weight."""
+    largest = {n: fmt(float(np.max(np.abs(result["weights"][n])))) for n in ("W1", "W2")}
     return {
         "network": network_svg(result),
         "rows": _weight_rows(result),
         "loss": fmt(result["loss"]),
         "loss_after": fmt(result["loss_after"]),
+        "step_text": step_text(params, result),
+        "largest": largest,
         "gap": fmt(result["max_grad_difference"]),
     }
 
@@ -330,9 +411,30 @@ DEMO = Demo(
         "it agrees with the chain rule to about 10⁻⁹, which is how you test a backward pass. "
         "With sigmoid hidden units act′ ≤ 0.25, so gradients shrink on the way down; "
         "a ReLU unit with negative input passes no gradient at all. "
-        "The last table is one SGD step, w ← w − lr·∂L/∂w, and the loss after it."
+        "The last table is one SGD step, w ← w − lr·∂L/∂w, and the loss after it: "
+        "too large a step overshoots and the loss rises, which the text under the loss says "
+        "(*step too large*); halve lr and the same gradient lowers it (*learning*)."
     ),
     examples={
+        "learning": {"activation": "tanh", "loss": "mse", "lr": 0.25},
+        "step-too-large": {"activation": "tanh", "loss": "mse", "lr": 0.5},
+        "dead-relu-unit": {
+            "x": [[1.0, 0.5]],
+            "y": [[1.0]],
+            "W1": [[0.5, 0.5], [-1.0, -0.5], [0.3, -0.2]],
+            "b1": [0.0, 0.0, 0.1],
+            "W2": [[0.6, 0.8, -0.4]],
+            "b2": [0.0],
+            "activation": "relu",
+            "lr": 0.25,
+        },
+        "two-samples-bce": {
+            "x": [[1.0, 0.5], [-1.0, 0.5]],
+            "y": [[1.0], [0.0]],
+            "activation": "sigmoid",
+            "loss": "bce",
+            "lr": 1.0,
+        },
         "maximum": {
             "x": _MAX_X,
             "y": _MAX_Y,

@@ -1,6 +1,7 @@
 """Backprop: hand-computed tiny networks, and analytic = central-difference gradients."""
 
 import math
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
@@ -8,8 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app.demos.backprop import DEMO, BackpropParams, compute
-from tests.demos._finite import run_or_reject
+from app.charts.scale import fmt
+from app.demos.backprop import DEMO, BackpropParams, compute, view
+from app.demos.forms import parse_query
+from app.demos.links import demo_href
+from tests.demos._finite import assert_pages_render, run_or_reject
 
 
 def test_one_one_one_relu_network_by_hand():
@@ -126,3 +130,78 @@ def test_random_inputs_are_rejected_or_finite(samples, inputs, hidden, outputs, 
             "b2": matrix(1, outputs)[0],
         }
     run_or_reject(DEMO, params)
+
+
+PRESETS = {name: p for name, p in DEMO.examples.items() if name != "maximum"}
+
+
+def test_dead_relu_preset_by_hand():
+    r = compute(BackpropParams(**PRESETS["dead-relu-unit"]))
+    # z1 = W1 x + b1 = [0.75, −1.25, 0.3]; h = relu(z1) = [0.75, 0, 0.3]
+    assert r["hidden"][0] == pytest.approx([0.75, 0.0, 0.3])
+    # ŷ = 0.6·0.75 + 0.8·0 − 0.4·0.3 = 0.33; L = (0.33 − 1)² = 0.4489; δ2 = 2(0.33 − 1) = −1.34
+    assert r["loss"] == pytest.approx(0.4489)
+    assert r["grads"]["W2"][0] == pytest.approx([-1.005, 0.0, -0.402])  # δ2·h
+    # δ1 = δ2·W2 ⊙ relu′(z1) = [−0.804, 0, 0.536]: the dead unit passes no gradient
+    np.testing.assert_allclose(r["grads"]["W1"], [[-0.804, -0.402], [0, 0], [0.536, 0.268]])
+    assert r["grads"]["W1"][1] == [0.0, 0.0] and r["updated"]["W1"][1] == [-1.0, -0.5]
+
+
+def test_a_step_that_raises_the_loss_says_why_and_what_lowers_it():
+    too_large = BackpropParams(**PRESETS["step-too-large"])
+    r = compute(too_large)
+    assert r["loss_after"] > r["loss"] and r["step_losses"][0] == r["loss_after"]
+    learning = compute(BackpropParams(**PRESETS["learning"]))  # the same network, lr halved
+    assert r["smaller_lr"] == {"lr": 0.25, "loss_after": learning["loss_after"]}
+    assert learning["loss_after"] < learning["loss"] and learning["smaller_lr"] is None
+    # the second and third steps: each is an SGD step from the weights the previous one left
+    second = compute(too_large.model_copy(update=_weights(r["updated"])))
+    assert r["step_losses"][1] == pytest.approx(second["loss_after"])
+    text = view(too_large, r)["step_text"]
+    assert text.startswith("The step raised the loss: lr = 0.5")
+    assert f"{fmt(r['step_losses'][1])}, then {fmt(r['step_losses'][2])}" in text
+    assert f"With lr = 0.25 the same step lowers the loss to {fmt(learning['loss_after'])}" in text
+    drop = 100 * (learning["loss"] - learning["loss_after"]) / learning["loss"]
+    assert view(BackpropParams(**PRESETS["learning"]), learning)["step_text"].startswith(
+        f"The step lowered the loss by {fmt(drop)} %"
+    )
+
+
+def _weights(w):
+    return {name: w[name] for name in ("W1", "b1", "W2", "b2")}
+
+
+def test_page_shows_the_legend_the_step_text_and_every_preset(client):
+    page = client.get("/demos/backprop", headers={"Accept": "text/html"}).text
+    assert 'class="demo-legend"' in page
+    for words in ("positive weight", "negative weight (dashed)", "thickness ∝ |w|", "∂L/∂z"):
+        assert words in page
+    r = compute(BackpropParams())
+    largest = fmt(max(abs(v) for row in r["weights"]["W1"] for v in row))
+    assert f"the thickest edge is |w| = {largest} into the hidden layer" in page
+    assert view(BackpropParams(), r)["step_text"] in page
+    for preset in PRESETS.values():
+        assert f'href="{demo_href("backprop", preset)}"'.replace("&", "&amp;") in page
+
+
+def test_each_preset_link_reproduces_its_parameters_and_numbers(client):
+    assert_pages_render(client, DEMO)
+    for preset in PRESETS.values():
+        href = demo_href("backprop", preset)
+        query = {k: v for k, v in parse_qs(urlsplit(href).query).items()}
+        assert parse_query(BackpropParams, query).params == BackpropParams(**preset)
+        r = compute(BackpropParams(**preset))
+        page = client.get(href, headers={"Accept": "text/html"}).text
+        assert f"Loss <strong>{fmt(r['loss'])}</strong>" in page
+        assert f"<strong>{fmt(r['loss_after'])}</strong>" in page
+
+
+def test_edges_and_nodes_carry_their_numbers_for_a_tap(client):
+    href = demo_href("backprop", PRESETS["dead-relu-unit"])
+    page = client.get(href, headers={"Accept": "text/html"}).text
+    dead = 'class="edge series-2 negative" tabindex="0" data-detail="W1[1,0] = -1: ∂L/∂w = 0,'
+    assert dead + ' after the step -1"' in page
+    # W2[0,0] ← 0.6 − 0.25·(−1.005) = 0.85125
+    assert 'data-detail="W2[0,0] = 0.6: ∂L/∂w = -1.005, after the step 0.8513"' in page
+    assert 'class="node" tabindex="0" data-detail="h2: z -1.25 → 0, δ 0 = ∂L/∂z"' in page
+    assert 'class="demo-detail" aria-live="polite"' in page
