@@ -16,6 +16,7 @@ from app.demos.registry import Demo, DemoParams
 MAX_HIDDEN = 8
 MAX_INPUT = 8
 MAX_STEPS = 16
+MAX_GATE_SHIFT = 10  # a forget bias or input spike of ±10 already saturates every sigmoid
 
 Value = Annotated[float, Field(ge=-1e6, le=1e6)]
 Vector = Annotated[list[Value], Field(max_length=4 * MAX_HIDDEN)]
@@ -191,6 +192,22 @@ class LSTMParams(CellParams):
     c: list[Value] | None = Field(
         None, max_length=MAX_HIDDEN, description="Previous cell state (default zeros)"
     )
+    forget_bias: float = Field(
+        0.0,
+        ge=-MAX_GATE_SHIFT,
+        le=MAX_GATE_SHIFT,
+        description="Forget-gate bias, added to f's pre-activation: +6 gives f ≈ 1 (the cell "
+        "keeps its memory), −6 gives f ≈ 0 (it forgets every step)",
+        json_schema_extra={"slider": [-MAX_GATE_SHIFT, MAX_GATE_SHIFT, 0.5]},
+    )
+    input_spike: float = Field(
+        0.0,
+        ge=-MAX_GATE_SHIFT,
+        le=MAX_GATE_SHIFT,
+        description="Input spike, added to every input value of the first step: what the cell "
+        "state has to remember",
+        json_schema_extra={"slider": [-MAX_GATE_SHIFT, MAX_GATE_SHIFT, 0.5]},
+    )
 
     @field_validator("c")
     @classmethod
@@ -203,12 +220,20 @@ class GRUParams(CellParams):
 
 
 def lstm_step(
-    x: np.ndarray, h: np.ndarray, c: np.ndarray, w: dict[str, np.ndarray]
+    x: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    w: dict[str, np.ndarray],
+    forget_bias: float = 0.0,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """torch.nn.LSTMCell: gates i, f, g, o; c' = f·c + i·g; h' = o·tanh(c')."""
+    """torch.nn.LSTMCell: gates i, f, g, o; c' = f·c + i·g; h' = o·tanh(c').
+
+    ``forget_bias`` is added to f's pre-activation, as a larger b_f would be (Jozefowicz et
+    al. 2015 start it at 1 so a fresh LSTM remembers).
+    """
     pre = w["w_ih"] @ x + w["b_ih"] + w["w_hh"] @ h + w["b_hh"]
     i, f, g, o = np.split(pre, 4)
-    gates = {"i": sigmoid(i), "f": sigmoid(f), "g": np.tanh(g), "o": sigmoid(o)}
+    gates = {"i": sigmoid(i), "f": sigmoid(f + forget_bias), "g": np.tanh(g), "o": sigmoid(o)}
     c_new = gates["f"] * c + gates["i"] * gates["g"]
     return gates, gates["o"] * np.tanh(c_new), c_new
 
@@ -248,10 +273,11 @@ def _listed(arrays: dict[str, np.ndarray]) -> dict[str, list[Any]]:
 
 def compute_lstm(params: LSTMParams) -> dict[str, Any]:
     w, xs = weights_of(params), inputs_of(params)
+    xs[0] += params.input_spike
     h, c = _state(params.h, params.hidden), _state(params.c, params.hidden)
     steps = []
     for x in xs:
-        gates, h, c = lstm_step(x, h, c, w)
+        gates, h, c = lstm_step(x, h, c, w, params.forget_bias)
         steps.append({"x": x.tolist(), "gates": _listed(gates), "h": h.tolist(), "c": c.tolist()})
     last = steps[-1]
     return {
@@ -260,6 +286,8 @@ def compute_lstm(params: LSTMParams) -> dict[str, Any]:
         "c": last["c"],
         "steps": steps,
         "weights": _listed(w),
+        # the share of the cell state a step keeps, on average: f over every step and unit
+        "mean_forget": float(np.mean([s["gates"]["f"] for s in steps])),
     }
 
 
@@ -293,6 +321,7 @@ def view(params: CellParams, result: dict[str, Any]) -> dict[str, Any]:
             for j in range(params.hidden)
         ]
     return {
+        "mean_forget": fmt(result["mean_forget"]) if "mean_forget" in result else None,
         "gates_svg": bar_chart(
             labels,
             values,
@@ -344,6 +373,9 @@ def _maximum(gates: int) -> dict[str, Any]:
     }
 
 
+# One input, then nothing: with f ≈ 1 the spike's trace stays in c, with f ≈ 0 it is gone.
+_SPIKE_THEN_ZEROS = [[0.0, 0.0]] * 6
+
 DEMOS = [
     Demo(
         slug="lstm-cell",
@@ -356,13 +388,21 @@ DEMOS = [
             "The input gate i, forget gate f and output gate o are sigmoids between 0 and 1; "
             "the candidate g is a tanh between −1 and 1. The new cell state is c′ = f·c + i·g: "
             "when f stays near 1 and i near 0, the cell carries its memory unchanged across "
-            "steps, which is how gradients survive long sequences. The hidden state "
+            "steps, which is how gradients survive long sequences. Move the forget-gate bias to "
+            "+6 after an input spike and c keeps the spike (*memory kept*); at −6, f ≈ 0 and c "
+            "holds only the current step's i·g (*memory forgotten*). The hidden state "
             "h′ = o·tanh(c′) is what the next layer sees. Gates are stacked in PyTorch's "
             "order i, f, g, o in rows of w_ih (4H × I) and w_hh (4H × H)."
         ),
         examples={
             "maximum": {**_maximum(4), "c": [-0.5] * MAX_HIDDEN},
             "one-step": {"x": [1, -1], "h": [0.5, 0, -0.5], "c": [1, 0, -1]},
+            "memory-kept": {"sequence": _SPIKE_THEN_ZEROS, "input_spike": 3, "forget_bias": 6},
+            "memory-forgotten": {
+                "sequence": _SPIKE_THEN_ZEROS,
+                "input_spike": 3,
+                "forget_bias": -6,
+            },
         },
     ),
     Demo(

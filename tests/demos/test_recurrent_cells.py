@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from app.charts.scale import fmt
 from app.demos.recurrent_cells import DEMOS, GRUParams, LSTMParams, compute_gru, compute_lstm
 from tests.demos._finite import assert_pages_render, run_or_reject
 
@@ -210,3 +211,65 @@ def test_views_draw_every_gate_and_a_row_per_step():
 @pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.slug)
 def test_presets_round_trip_and_render(client, demo):
     assert_pages_render(client, demo)
+
+
+HAND_WEIGHTS = {  # as in test_one_lstm_step_by_hand: i, f, g, o rows of one unit
+    "w_ih": [[0.5], [-0.5], [1.0], [0.0]],
+    "w_hh": [[0.0], [1.0], [0.0], [0.5]],
+    "b_ih": [0.0, 0.0, 0.0, 0.0],
+    "b_hh": [0.0, 0.5, 0.0, 0.0],
+}
+
+
+def test_forget_bias_and_input_spike_by_hand():
+    params = LSTMParams(sequence=[[2], [0]], weights=HAND_WEIGHTS, forget_bias=1.0, input_spike=1.0)
+    first, second = compute_lstm(params)["steps"]
+    # step 1: x = 2 + 1 (spike); i = 0.5·3 = 1.5, f = −0.5·3 + 0.5 + 1 (bias) = 0, g = 3, o = 0
+    assert first["x"] == [3.0]
+    c1 = sig(0) * 0 + sig(1.5) * math.tanh(3)  # c_t = f·c_{t−1} + i·g
+    h1 = sig(0) * math.tanh(c1)
+    assert first["gates"]["f"] == pytest.approx([0.5]) and first["c"] == pytest.approx([c1])
+    assert first["h"] == pytest.approx([h1])
+    # step 2: x = 0 (no spike), so g = tanh(0) = 0 and c_2 = f·c_1 with f = σ(h1 + 0.5 + 1)
+    f2 = sig(h1 + 1.5)
+    assert second["x"] == [0.0]
+    assert second["gates"]["f"] == pytest.approx([f2])
+    assert second["c"] == pytest.approx([f2 * c1])
+    assert compute_lstm(params)["mean_forget"] == pytest.approx((0.5 + f2) / 2)
+
+
+def test_the_presets_keep_and_forget_the_spike():
+    kept = compute_lstm(LSTMParams(**DEMOS[0].examples["memory-kept"]))
+    forgotten = compute_lstm(LSTMParams(**DEMOS[0].examples["memory-forgotten"]))
+    assert kept["mean_forget"] > 0.99 and forgotten["mean_forget"] < 0.01
+    # same spike, same first step: only f differs, and with f ≈ 0 c is just this step's i·g
+    assert kept["steps"][0]["c"] == forgotten["steps"][0]["c"]
+    last = forgotten["steps"][-1]
+    i_g = [i * g for i, g in zip(last["gates"]["i"], last["gates"]["g"], strict=True)]
+    assert last["c"] == pytest.approx(i_g, abs=0.01)
+    spiked = max(range(3), key=lambda j: abs(kept["steps"][0]["c"][j]))
+    assert abs(kept["c"][spiked]) > abs(kept["steps"][0]["c"][spiked])  # the spike is kept
+
+
+@pytest.mark.parametrize("field", ["forget_bias", "input_spike"])
+@pytest.mark.parametrize("value", [10.5, -11, "nan"])
+def test_out_of_bounds_gate_controls_are_422_naming_the_field(client, field, value):
+    response = client.post("/api/demos/lstm-cell", json={field: value})
+    assert response.status_code == 422
+    assert [e["loc"][-1] for e in response.json()["detail"]] == [field]
+    page = client.get(f"/demos/lstm-cell?{field}={value}", headers={"Accept": "text/html"})
+    assert page.status_code == 422
+    assert f'id="error-{field}" class="field-error">{field}:' in page.text
+
+
+def test_the_page_has_the_forget_controls_and_their_presets(client):
+    page = client.get(
+        "/demos/lstm-cell?forget_bias=6&input_spike=3", headers={"Accept": "text/html"}
+    )
+    text = page.text
+    assert page.status_code == 200
+    assert 'name="forget_bias"' in text and 'data-sync="f-forget_bias"' in text
+    assert 'name="input_spike"' in text and 'data-sync="f-input_spike"' in text
+    mean = compute_lstm(LSTMParams(forget_bias=6, input_spike=3))["mean_forget"]
+    assert f"<strong>{fmt(mean)}</strong>" in text and "(forget-gate bias 6.0)" in text
+    assert "memory kept" in text and "memory forgotten" in text
