@@ -53,7 +53,7 @@ def range_counts(session: Session, user_id: int, edges: Sequence[datetime]) -> n
         )
     ).all()
     if rows:
-        table = np.array(rows, dtype=np.int64)
+        table = np.array([tuple(row) for row in rows], dtype=np.int64)  # not Row lookups
         index = np.searchsorted(seconds, table[:, 0] * HOUR, side="right") - 1
         inside = (index >= 0) & (index < len(counts))
         np.add.at(counts, index[inside], table[inside, 1:])
