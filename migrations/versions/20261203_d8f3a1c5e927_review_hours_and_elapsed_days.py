@@ -79,20 +79,29 @@ LINKED = "user_id, card_id, reviewed_at, kind"
 
 
 def _relink(row: str, dialect: str) -> str:
-    """Recompute elapsed_days of the card's answers from ``row``'s time on."""
+    """Recompute elapsed_days of ``row`` and of the card's next answer after it: an answer's
+    gap depends only on its predecessor, so an insert, move or delete changes these two alone
+    (two rows per trigger keeps PostgreSQL's end-of-statement triggers linear in a bulk insert).
+    """
     previous = (
         "SELECT p.reviewed_at FROM review_logs AS p WHERE p.user_id = review_logs.user_id "
         "AND p.card_id = review_logs.card_id AND p.kind != 'cram' AND (p.reviewed_at < "
         "review_logs.reviewed_at OR (p.reviewed_at = review_logs.reviewed_at AND p.id < "
         "review_logs.id)) ORDER BY p.reviewed_at DESC, p.id DESC LIMIT 1"
     )
+    following = (
+        f"SELECT n.id FROM review_logs AS n WHERE n.user_id = {row}.user_id "
+        f"AND n.card_id = {row}.card_id AND n.kind != 'cram' AND (n.reviewed_at > "
+        f"{row}.reviewed_at OR (n.reviewed_at = {row}.reviewed_at AND n.id > {row}.id)) "
+        "ORDER BY n.reviewed_at, n.id LIMIT 1"
+    )
     elapsed = (
         f"({_seconds('review_logs.reviewed_at', dialect)} - "
         f"{_seconds(f'({previous})', dialect)}) / 86400"
     )
     return (
-        f"UPDATE review_logs SET elapsed_days = {elapsed} WHERE user_id = {row}.user_id "
-        f"AND card_id = {row}.card_id AND kind != 'cram' AND reviewed_at >= {row}.reviewed_at"
+        f"UPDATE review_logs SET elapsed_days = {elapsed} WHERE kind != 'cram' "
+        f"AND (id = {row}.id OR id = ({following}))"
     )
 
 
