@@ -122,10 +122,12 @@ class ReviewLog(Base):
     __tablename__ = "review_logs"
     __table_args__ = (
         UniqueConstraint("user_id", "review_token"),
-        # Daily counts and /stats scan one user's logs by time (a million rows in the bench).
+        # /stats scans one user's recent logs by time (topic retention, calibration): the
+        # columns it reads ride in the index, so a million-row log is never read row by row.
         Index(
             "ix_review_logs_user_id_reviewed_at",
             "user_id", "reviewed_at", "kind", "rating", "card_id",
+            "state_before", "stability_before", "elapsed_days",
         ),
     )
 
@@ -150,4 +152,8 @@ class ReviewLog(Base):
     answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     # A practice problem's draw: {"seed", "params", "correct"}, next to the typed answer_text.
     problem: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Whole days since the same card's previous non-cram answer (in reviewed_at, id order), as
+    # the fsrs package counts them; NULL for a card's first answer and for cram answers.
+    # Kept by app.study.elapsed; calibration reads it instead of a window over the whole log.
+    elapsed_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

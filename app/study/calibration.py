@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.charts.figure import Chart
@@ -22,7 +22,6 @@ from app.charts.lines import Series, line_plot
 from app.models import ReviewLog
 from app.study.preferences import UserContext
 from app.study.scheduler import LogKind, Rating, State, forgetting_curve_constants
-from app.study.stats import epoch_seconds
 
 BINS = 10
 MAX_REVIEWS = 50_000  # the latest answers: enough for every bin, bounded for a million logs
@@ -38,39 +37,28 @@ class Bin:
 
 
 def predicted_and_actual(session: Session, ctx: UserContext) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted recall and outcome (1 recalled, 0 forgotten) of the latest review answers."""
-    dialect = session.get_bind().dialect.name
-    at = epoch_seconds(ReviewLog.reviewed_at, dialect)
-    logs = (
-        select(
-            ReviewLog.reviewed_at.label("reviewed_at"),
-            at.label("at"),
-            func.lag(at)
-            .over(partition_by=ReviewLog.card_id, order_by=(ReviewLog.reviewed_at, ReviewLog.id))
-            .label("previous"),
-            ReviewLog.rating.label("rating"),
-            ReviewLog.state_before.label("state_before"),
-            ReviewLog.stability_before.label("stability"),
-        )
-        .where(ReviewLog.user_id == ctx.user_id, ReviewLog.kind != LogKind.CRAM)
-        .subquery()
-    )
+    """Predicted recall and outcome (1 recalled, 0 forgotten) of the latest review answers.
+
+    Reads the stored ``elapsed_days`` (app.study.elapsed) from the covering time index, newest
+    first, instead of recomputing each card's previous answer over the whole log.
+    """
     rows = session.execute(
-        select(logs.c.at, logs.c.previous, logs.c.stability, logs.c.rating)
+        select(ReviewLog.elapsed_days, ReviewLog.stability_before, ReviewLog.rating)
         .where(
-            logs.c.state_before == int(State.Review),
-            logs.c.previous.is_not(None),
-            logs.c.stability > 0,
+            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.kind != LogKind.CRAM,
+            ReviewLog.state_before == int(State.Review),
+            ReviewLog.elapsed_days.is_not(None),
+            ReviewLog.stability_before > 0,
         )
-        .order_by(logs.c.reviewed_at.desc())
+        .order_by(ReviewLog.reviewed_at.desc())
         .limit(MAX_REVIEWS)
     ).all()
     if not rows:
         return np.zeros(0), np.zeros(0)
-    at_s, previous, stability, rating = np.array(rows, dtype=float).T
+    elapsed, stability, rating = np.array([tuple(row) for row in rows], dtype=float).T
     decay, factor = forgetting_curve_constants(ctx.config.parameters)
-    elapsed = np.maximum(0.0, np.floor((at_s - previous) / 86400.0))
-    predicted = (1.0 + factor * elapsed / stability) ** decay
+    predicted = (1.0 + factor * np.maximum(0.0, elapsed) / stability) ** decay
     keep = np.isfinite(predicted)
     return predicted[keep], (rating[keep] > int(Rating.Again)).astype(float)
 

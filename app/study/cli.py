@@ -53,6 +53,12 @@ def rebuild(
         f"{report.users} user(s), {report.cards} card(s), {report.reviews} answer(s) replayed; "
         f"{len(report.mismatched)} stored state(s) {verb} the log ({clock['elapsed']:.1f} s)."
     )
+    drifted_hours = sum(n for _, n in report.hour_drift)
+    if report.elapsed_drift or drifted_hours:
+        typer.echo(
+            f"{report.elapsed_drift} answer(s)' elapsed_days and {drifted_hours} hour(s) of "
+            f"review_hours {verb} a recount of the log."
+        )
     for user_id, problem in report.parameter_problems:
         typer.echo(
             f"  user {user_id}: stored FSRS parameters refused ({problem}); defaults used",
@@ -65,5 +71,6 @@ def rebuild(
     if check and report.mismatched:
         for user_id, card_id in report.mismatched[:20]:
             typer.echo(f"  user {user_id}: {card_id}", err=True)
-    if check and (report.mismatched or report.broken or report.parameter_problems):
+    drift = report.elapsed_drift or report.hour_drift
+    if check and (report.mismatched or report.broken or report.parameter_problems or drift):
         raise typer.Exit(1)

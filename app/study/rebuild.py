@@ -6,6 +6,11 @@ learning step and due date of each answer are taken as the log recorded them: ch
 desired retention or the steps later does not move cards already scheduled (as in Anki),
 so a rebuild reproduces the stored states exactly whatever settings were used over time.
 ``reschedule`` instead replays every answer under the current settings, due dates included.
+
+The numbers derived from the log are checked and repaired on the way: each answer's
+``elapsed_days`` per group of cards, and the user's ``review_hours`` recounted at the end in a
+write transaction of its own (the triggers keep them exact; a recount repairs a database
+written around them).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app import db
 from app.models import ReviewLog, ReviewState, User
-from app.study import store
+from app.study import elapsed, hours, store
 from app.study.preferences import UserContext
 from app.study.scheduler import NEW_CARD, SCHEDULING_ERRORS, CardState, LogKind, State, review
 
@@ -41,6 +46,10 @@ class RebuildReport:
     # they are reported and left as stored, never a crash for the other cards and users.
     broken: list[tuple[int, str, str]] = field(default_factory=list)
     parameter_problems: list[tuple[int, str]] = field(default_factory=list)
+    # Answers whose stored elapsed_days, and (user, hours) whose review_hours counts, differed
+    # from a recount of the log (rewritten unless only checking).
+    elapsed_drift: int = 0
+    hour_drift: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,12 @@ def rebuild_user(
             _replay_chunk(session, ctx, chunk, report, write, reschedule, now, on_card)
     with transaction():
         _reset_unanswered(session, ctx, report, write, now)
+    with transaction():
+        drifted = hours.drift(session, ctx.user_id)
+        if drifted:
+            report.hour_drift.append((ctx.user_id, drifted))
+            if write:
+                hours.recount(session, ctx.user_id)
     return report
 
 
@@ -187,6 +202,10 @@ def _replay_chunk(
             .execution_options(populate_existing=True)
         )
     }
+    if write:
+        report.elapsed_drift += elapsed.recompute(session, ctx.user_id, card_ids)
+    else:
+        report.elapsed_drift += elapsed.drift(session, ctx.user_id, card_ids)
     for card_id, state in replayed_states(session, ctx, reschedule=reschedule, card_ids=card_ids):
         if on_card is not None:
             on_card()
@@ -250,4 +269,6 @@ def rebuild_all(
         total.mismatched.extend(report.mismatched)
         total.broken.extend(report.broken)
         total.parameter_problems.extend(report.parameter_problems)
+        total.elapsed_drift += report.elapsed_drift
+        total.hour_drift.extend(report.hour_drift)
     return total

@@ -1,9 +1,9 @@
 """Dashboard numbers and /stats aggregates, computed in SQL and NumPy from states and logs.
 
-Per-day numbers count the log between the study day's edges (04:00 local, so DST days keep
-their 23 or 25 hours) with range scans of a covering index: a million logs never leave the
-database row by row. Card-level numbers (forecast, retrievability, histograms) are NumPy
-over the user's review states.
+Per-day numbers count answers between the study day's edges (04:00 local, so DST days keep
+their 23 or 25 hours) from the per-hour counts of ``review_hours`` (app.study.hours): a year
+is at most 8,760 rows whatever the size of the log. Card-level numbers (forecast,
+retrievability, histograms) are NumPy over the user's review states.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, bindparam, cast, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import Card, ReviewLog, ReviewState, Topic
-from app.orm import UTCDateTime
 from app.study import queue
 from app.study.days import local_time
+from app.study.hours import COLUMNS, FAR_FUTURE, range_counts
 from app.study.preferences import UserContext, user_context
 from app.study.scheduler import LogKind, Rating, State, forgetting_curve_constants
 from app.study.scope import Filters
+from app.study.stats_time import epoch_seconds
 
 KINDS = tuple(LogKind)
 RANGES = (30, 90, 365)
@@ -31,20 +31,11 @@ FORECAST_DAYS = 30
 RETENTION_DAYS = 30
 MAX_STREAK_DAYS = 3650
 STREAK_CHUNK_DAYS = 60
-MAX_COMPOUND_SELECTS = 400  # SQLite allows 500 terms in one compound SELECT
 INTERVAL_EDGES = (1, 2, 3, 8, 15, 31, 91, 181, 366)
 INTERVAL_LABELS = ("1d", "2d", "3-7d", "8-14d", "15-30d", "1-3mo", "3-6mo", "6-12mo", ">1y")
 STABILITY_EDGES = (0, *INTERVAL_EDGES)
 STABILITY_LABELS = ("<1d", *INTERVAL_LABELS)
 DIFFICULTY_LABELS = tuple(f"{d}-{d + 1}" for d in range(1, 10))
-
-
-def epoch_seconds(column: Any, dialect: str) -> ColumnElement[float]:
-    """Whole seconds since 1970 of a stored UTC datetime, in SQL (SQLite or PostgreSQL)."""
-    if dialect == "sqlite":
-        # Whole seconds, exact (julianday arithmetic is off by float rounding at day edges).
-        return cast(func.strftime("%s", column), Integer)
-    return cast(func.floor(func.extract("epoch", column)), Integer)
 
 
 @dataclass(frozen=True)
@@ -62,49 +53,22 @@ class DayCounts:
         return total
 
 
-def _per_day(session: Session, ctx: UserContext, starts: list[datetime], part: str) -> list[Any]:
-    """Run ``part`` once per day between consecutive ``starts``, joined by UNION ALL.
-
-    ``part`` uses ``{i}`` (the day's index) and the bound ``:s{i}``/``:s{j}`` edges, so each
-    day is one range scan of the covering (user_id, reviewed_at, kind, ...) index; a join
-    against a table of edges makes SQLite read every row instead (four times slower).
-    """
-    rows: list[Any] = []
-    days = len(starts) - 1
-    for low in range(0, days, MAX_COMPOUND_SELECTS):
-        high = min(days, low + MAX_COMPOUND_SELECTS)
-        sql = " UNION ALL ".join(part.format(i=i, j=i + 1) for i in range(low, high))
-        names = [f"s{i}" for i in range(low, high + 1)]
-        statement = text(sql).bindparams(*(bindparam(name, type_=UTCDateTime()) for name in names))
-        params = {"user": ctx.user_id, **{f"s{i}": starts[i] for i in range(low, high + 1)}}
-        rows.extend(session.execute(statement, params).all())
-    return rows
-
-
 def day_counts(session: Session, ctx: UserContext, now: datetime, days: int) -> DayCounts:
     """Answers per study day for the last ``days`` study days (today included), by kind."""
     today = ctx.calendar.day_of(now)
     first = today - timedelta(days=days - 1)
-    starts = ctx.calendar.starts(first, days)
-    part = (
-        "SELECT {i} AS i, kind, count(*) AS n FROM review_logs WHERE user_id = :user "
-        "AND reviewed_at >= :s{i} AND reviewed_at < :s{j} GROUP BY kind"
+    counts = range_counts(session, ctx.user_id, ctx.calendar.starts(first, days))
+    return DayCounts(
+        [first + timedelta(days=i) for i in range(days)],
+        {kind: counts[:, COLUMNS.index(kind)] for kind in KINDS},
     )
-    counts: dict[str, np.ndarray] = {kind: np.zeros(days, dtype=np.int64) for kind in KINDS}
-    for i, kind, n in _per_day(session, ctx, starts, part):
-        if kind in counts:
-            counts[kind][i] += n
-    return DayCounts([first + timedelta(days=i) for i in range(days)], counts)
 
 
-def _last_gap(session: Session, ctx: UserContext, first: date, days: int) -> int | None:
-    """Index of the latest day without an answer among ``days`` days from ``first``."""
-    part = (
-        "SELECT {i} AS i WHERE NOT EXISTS (SELECT 1 FROM review_logs WHERE user_id = :user "
-        "AND reviewed_at >= :s{i} AND reviewed_at < :s{j})"
-    )
-    gaps = _per_day(session, ctx, ctx.calendar.starts(first, days), part)
-    return max((row[0] for row in gaps), default=None)
+def _answered(session: Session, ctx: UserContext, first: date, days: int) -> np.ndarray:
+    """Whether each of ``days`` study days from ``first`` has an answer (cram included)."""
+    counts = range_counts(session, ctx.user_id, ctx.calendar.starts(first, days))
+    answered: np.ndarray = counts[:, : len(KINDS)].sum(axis=1) > 0
+    return answered
 
 
 def study_streak(
@@ -112,18 +76,19 @@ def study_streak(
 ) -> int:
     """Consecutive study days with an answer, ending today (or yesterday if not yet today).
 
-    Walks back in chunks of days, one index seek per day, and stops at the first gap.
+    Walks back in chunks of days and stops at the first gap.
     """
     today = ctx.calendar.day_of(now)
-    studied_today = _last_gap(session, ctx, today, 1) is None
-    streak, end = 0, today - timedelta(days=1)
-    if _last_gap(session, ctx, end, 1) is not None:  # no answer yesterday: one cheap seek
+    recent = _answered(session, ctx, today - timedelta(days=1), 2)
+    studied_today = bool(recent[1])
+    if not recent[0]:  # no answer yesterday
         return int(studied_today)
+    streak, end = 0, today - timedelta(days=1)
     while streak < max_days:
         first = end - timedelta(days=STREAK_CHUNK_DAYS - 1)
-        gap = _last_gap(session, ctx, first, STREAK_CHUNK_DAYS)
-        if gap is not None:
-            streak += STREAK_CHUNK_DAYS - 1 - gap
+        gaps = np.flatnonzero(~_answered(session, ctx, first, STREAK_CHUNK_DAYS))
+        if len(gaps):
+            streak += STREAK_CHUNK_DAYS - 1 - int(gaps[-1])
             break
         streak += STREAK_CHUNK_DAYS
         end = first - timedelta(days=1)
@@ -132,14 +97,8 @@ def study_streak(
 
 def true_retention(session: Session, ctx: UserContext, since: datetime) -> tuple[int, int]:
     """(passed, total) of answers to review-state cards since ``since`` (Anki's definition)."""
-    passed, total = session.execute(
-        select(func.count().filter(ReviewLog.rating > int(Rating.Again)), func.count()).where(
-            ReviewLog.user_id == ctx.user_id,
-            ReviewLog.kind == LogKind.REVIEW,
-            ReviewLog.reviewed_at >= since,
-        )
-    ).one()
-    return int(passed or 0), int(total or 0)
+    counts = range_counts(session, ctx.user_id, [since, FAR_FUTURE])[0]
+    return int(counts[COLUMNS.index("review_passed")]), int(counts[COLUMNS.index("review")])
 
 
 def _share(passed: int, total: int) -> float | None:
@@ -153,16 +112,8 @@ def dashboard(
     ctx = user_context(session, user_id, default_zone)
     counts = queue.counts(session, ctx, Filters(), now)
     start, _ = ctx.calendar.day_bounds(now)
-    studied_today = (
-        session.scalar(
-            select(func.count()).where(
-                ReviewLog.user_id == ctx.user_id,
-                ReviewLog.kind != LogKind.CRAM,
-                ReviewLog.reviewed_at >= start,
-            )
-        )
-        or 0
-    )
+    today = range_counts(session, ctx.user_id, [start, FAR_FUTURE])[0]
+    studied_today = int(sum(today[COLUMNS.index(kind)] for kind in KINDS if kind != LogKind.CRAM))
     passed, total = true_retention(session, ctx, now - timedelta(days=RETENTION_DAYS))
     next_due = queue.next_due(session, ctx, Filters(), now)
     return {

@@ -1,0 +1,194 @@
+"""review_hours and elapsed_days, kept by triggers, equal a recount of the log after every
+path that writes it, and the per-day stats fold UTC hours into any zone's study days."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.orm import Session
+
+from app.accounts.users import create_user
+from app.config import Settings
+from app.db import alembic_config, make_engine, make_sessionmaker
+from app.export.progress import export_progress, import_progress
+from app.models import LOCAL_USER_ID, ReviewLog
+from app.study import elapsed, hours, reviews, stats
+from app.study.models import ReviewHour
+from app.study.preferences import user_context
+from app.study.rebuild import rebuild_user
+from app.study.scope import StudyMode
+from tests.study.conftest import add_cards, make_ctx
+
+T0 = datetime(2026, 3, 2, 9, 10, tzinfo=UTC)
+USER = LOCAL_USER_ID
+
+
+def _exact(session: Session, user_id: int = USER) -> None:
+    assert hours.drift(session, user_id) == 0
+    assert elapsed.drift(session, user_id) == 0
+
+
+def _elapsed(session: Session, card_id: str) -> list[int | None]:
+    return list(
+        session.scalars(
+            select(ReviewLog.elapsed_days)
+            .where(ReviewLog.card_id == card_id)
+            .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+        )
+    )
+
+
+def test_grades_undos_and_cram_keep_hours_and_elapsed_days_exact(session: Session) -> None:
+    a, b = add_cards(session, 2)
+    ctx = make_ctx()
+    for n, (card, rating, at, mode) in enumerate(
+        [
+            (a, 3, T0, StudyMode.NORMAL),
+            (a, 1, T0 + timedelta(days=2, hours=5), StudyMode.NORMAL),
+            (b, 3, T0 + timedelta(minutes=20), StudyMode.NORMAL),
+            (a, 2, T0 + timedelta(days=2, hours=6), StudyMode.CRAM),
+            (a, 3, T0 + timedelta(days=5), StudyMode.NORMAL),
+        ]
+    ):
+        reviews.grade(session, ctx, card, rating, at, review_token=f"t{n}", mode=mode)
+        _exact(session)
+    # 2 d 5 h, then 2 d 19 h since the answer before (the cram answer does not count);
+    # the card is still learning, so all three are learn answers.
+    assert _elapsed(session, a) == [None, 2, None, 2]
+    assert session.execute(
+        select(ReviewHour.hour, ReviewHour.learn, ReviewHour.review, ReviewHour.cram)
+        .order_by(ReviewHour.hour)
+    ).all() == [
+        (int(T0.timestamp()) // 3600, 2, 0, 0),
+        (int((T0 + timedelta(days=2, hours=5)).timestamp()) // 3600, 1, 0, 0),
+        (int((T0 + timedelta(days=2, hours=6)).timestamp()) // 3600, 0, 0, 1),
+        (int((T0 + timedelta(days=5)).timestamp()) // 3600, 1, 0, 0),
+    ]  # fmt: skip
+    reviews.undo_last(session, ctx, T0 + timedelta(days=5))
+    reviews.undo_last(session, ctx, T0 + timedelta(days=5))  # the cram answer
+    _exact(session)
+    assert _elapsed(session, a) == [None, 2]
+    # A clock set back: an answer logged before a later one relinks the later one.
+    reviews.grade(session, ctx, a, 3, T0 + timedelta(days=1), review_token="back")
+    assert _elapsed(session, a) == [None, 1, 1]
+    _exact(session)
+    reviews.undo_last(session, ctx, T0 + timedelta(days=2))
+    assert _elapsed(session, a) == [None, 2]
+    _exact(session)
+
+
+def test_a_progress_import_fills_hours_and_elapsed_days(session: Session) -> None:
+    a, b = add_cards(session, 2)
+    ctx = make_ctx()
+    for n in range(6):
+        at = T0 + timedelta(days=n, hours=n)
+        reviews.grade(session, ctx, (a, b)[n % 2], 1 + n % 4, at, review_token=f"t{n}")
+    backup = export_progress(session, USER, T0 + timedelta(days=7))
+    other = create_user(session, "other", "a long enough password")
+    session.commit()
+    assert import_progress(session, other.id, backup, T0 + timedelta(days=7), "UTC") == 6
+    _exact(session, other.id)
+    mine = select(ReviewHour.hour, ReviewHour.learn, ReviewHour.review, ReviewHour.relearn)
+    assert session.execute(mine.where(ReviewHour.user_id == other.id)).all() == (
+        session.execute(mine.where(ReviewHour.user_id == USER)).all()
+    )
+
+
+def test_rebuild_check_reports_drift_and_a_rebuild_repairs_it(session: Session) -> None:
+    (a,) = add_cards(session, 1)
+    ctx = make_ctx()
+    for n in range(3):
+        reviews.grade(session, ctx, a, 3, T0 + timedelta(days=3 * n), review_token=f"t{n}")
+    # Written around the triggers, as a tool copying rows by hand might.
+    session.execute(update(ReviewHour).values(learn=ReviewHour.learn + 5))
+    session.execute(update(ReviewLog).values(elapsed_days=None))
+    session.commit()
+    checked = rebuild_user(session, user_context(session, USER, "UTC"), write=False)
+    assert checked.elapsed_drift == 2
+    assert checked.hour_drift == [(USER, 3)]
+    rebuilt = rebuild_user(session, user_context(session, USER, "UTC"))
+    assert rebuilt.elapsed_drift == 2
+    _exact(session)
+    assert _elapsed(session, a) == [None, 3, 3]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Asia/Kathmandu", "America/New_York"])
+def test_day_counts_fold_hours_into_any_zones_days(session: Session, zone: str) -> None:
+    """Zones 30 and 45 minutes off UTC, and a DST change: counts equal a count of the log."""
+    (a,) = add_cards(session, 1)
+    ctx = make_ctx()
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    moments = [start + timedelta(minutes=37 * n) for n in range(1, 700)]  # ~18 days
+    for n, at in enumerate(moments):
+        kind = ("learn", "review", "relearn", "cram")[n % 4]
+        session.add(ReviewLog(user_id=USER, card_id=a, rating=1 + n % 4, reviewed_at=at, kind=kind))
+    session.commit()
+    local = make_ctx(zone)
+    now = moments[-1]
+    counted = stats.day_counts(session, local, now, 20)
+    for i, day in enumerate(counted.days):
+        begin, end = local.calendar.start_of(day), local.calendar.start_of(day + timedelta(days=1))
+        for kind in stats.KINDS:
+            expected = sum(
+                1 for n, at in enumerate(moments)
+                if begin <= at < end and ("learn", "review", "relearn", "cram")[n % 4] == kind
+            )  # fmt: skip
+            assert counted.counts[kind][i] == expected, (day, kind)
+    since = now - timedelta(days=3, minutes=7)
+    passed = sum(1 for n, at in enumerate(moments) if at >= since and n % 4 == 1 and n % 4 + 1 > 1)
+    total = sum(1 for n, at in enumerate(moments) if at >= since and n % 4 == 1)
+    assert stats.true_retention(session, local, since) == (passed, total)
+    assert ctx.user_id == USER
+
+
+def test_the_migration_backfills_hours_and_elapsed_days(settings: Settings) -> None:
+    from alembic import command
+
+    engine: Engine = make_engine(settings)
+    config = alembic_config(settings)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "c2e6a9d4f817")
+        connection.execute(
+            text("INSERT INTO topics (id, title, description, position) VALUES ('t', 'T', '', 0)")
+        )
+        for card in ("c1", "c2"):
+            connection.execute(
+                text(
+                    "INSERT INTO cards (id, topic_id, question, answer_md, answer_html, level, "
+                    'tags, key_points, follow_ups, demos, "references", synonyms, aliases, '
+                    "key_point_confusions, source_path, content_hash, position, retired, "
+                    "updated_at) VALUES (:id, 't', 'Q?', 'A', 'A', 'beginner', '[]', '[]', "
+                    "'[]', '[]', '[]', '[]', '[]', '[]', '', 'x', 0, false, :at)"
+                ),
+                {"id": card, "at": T0},
+            )
+        for card, hours_after, kind, rating in [
+            ("c1", 0, "learn", 3), ("c2", 0.5, "learn", 1), ("c1", 50, "review", 1),
+            ("c1", 51, "cram", 3), ("c1", 100, "relearn", 3), ("c1", 100.2, "review", 4),
+        ]:  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO review_logs (user_id, card_id, rating, reviewed_at, kind) "
+                    "VALUES (1, :card, :rating, :at, :kind)"
+                ),
+                {"card": card, "rating": rating, "kind": kind,
+                 "at": T0 + timedelta(hours=hours_after)},
+            )  # fmt: skip
+        command.upgrade(config, "head")
+    with make_sessionmaker(engine)() as session:
+        _exact(session)
+        assert _elapsed(session, "c1") == [None, 2, None, 2, 0]
+        base = int(T0.timestamp()) // 3600
+        rows = session.execute(
+            select(
+                ReviewHour.hour - base, ReviewHour.learn, ReviewHour.review, ReviewHour.relearn,
+                ReviewHour.cram, ReviewHour.review_passed,
+            ).order_by(ReviewHour.hour)
+        ).all()  # fmt: skip
+        assert [tuple(r) for r in rows] == [
+            (0, 2, 0, 0, 0, 0), (50, 0, 1, 0, 0, 0), (51, 0, 0, 0, 1, 0), (100, 0, 1, 1, 0, 1),
+        ]  # fmt: skip
+    engine.dispose()
