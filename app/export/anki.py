@@ -16,7 +16,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -123,18 +123,27 @@ def note_guid(card_id: str) -> str:
     return str(genanki.guid_for("dlcards", card_id))
 
 
-def build_deck(cards: Sequence[Card], name: str) -> genanki.Deck:
+def build_deck(
+    cards: Sequence[Card], name: str, on_note: Callable[[], None] | None = None
+) -> genanki.Deck:
+    """The deck of ``cards``; ``on_note`` is called after each note (the CLI's progress bar)."""
     deck = genanki.Deck(deck_id(name), name)
     for card in cards:
         deck.add_note(note_for(card))
+        if on_note is not None:
+            on_note()
     return deck
 
 
 def write_apkg(
-    cards: Sequence[Card], name: str, path: Path, schedule: Schedule | None = None
+    cards: Sequence[Card],
+    name: str,
+    path: Path,
+    schedule: Schedule | None = None,
+    on_note: Callable[[], None] | None = None,
 ) -> int:
     """Write the deck to ``path`` (with ``schedule``: the user's FSRS states and answers too)."""
-    genanki.Package(build_deck(cards, name)).write_to_file(str(path))
+    genanki.Package(build_deck(cards, name, on_note)).write_to_file(str(path))
     if schedule is not None and schedule.cards:
         _add_schedule(path, schedule, {card.id: note_guid(card.id) for card in cards})
     return len(cards)

@@ -69,7 +69,11 @@ def export_anki(
     with migrated_session(Settings()) as session:
         cards = _cards(session, topic, user)
         states = user_schedule(session, user, [c.id for c in cards]) if schedule else None
-        count = write_apkg(cards, deck_name(topic), out, states)
+        bar = Progress("writing notes", len(cards))
+        try:
+            count = write_apkg(cards, deck_name(topic), out, states, on_note=bar.advance)
+        finally:
+            bar.close()
     scheduled = f", {len(states.cards)} with their schedule" if states else ""
     typer.echo(f"wrote {count} note(s){scheduled} to {out}")
 

@@ -130,6 +130,7 @@ def test_cli_exports_and_imports(cli_env: Path, monkeypatch: pytest.MonkeyPatch)
     deck = runner.invoke(cli, ["export", "anki", "--topic", "basics", "out.apkg"])
     assert deck.exit_code == 0, deck.output
     assert "wrote 2 note(s) to out.apkg" in deck.output
+    assert "writing notes: 2/2" in deck.output  # the progress (plain lines when not a tty)
     assert zipfile.is_zipfile(cli_env / "out.apkg")
     table = runner.invoke(cli, ["export", "csv", "cards.csv"])
     assert "wrote 3 card(s)" in table.output
