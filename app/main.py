@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -24,6 +24,7 @@ from app.config import Settings
 from app.content.loader import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
 from app.deps import close_form_after
+from app.errors import DomainError
 from app.openapi import ERROR_RESPONSES, use_one_error_shape
 from app.paths import STATIC_DIR
 from app.security import SameOriginMiddleware
@@ -129,23 +130,28 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+def _error_response(
+    request: Request, status: int, detail: object, headers: Mapping[str, str] | None = None
+) -> Response:
+    if _wants_html(request) and status in (404, 405, 409):
+        return render(
+            request, "error.html", {"status": status, "detail": detail}, status_code=status
+        )
+    return JSONResponse({"detail": detail}, status, headers=headers)
+
+
 def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _wants_html(request) and exc.status_code in (404, 405, 409):
-            return render(
-                request,
-                "error.html",
-                {"status": exc.status_code, "detail": exc.detail},
-                status_code=exc.status_code,
-            )
-        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        return _error_response(request, exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _error_response(request, exc.status_code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()
-        ]
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         if _wants_html(request) and request.method == "GET":
             detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in errors)
             return render(request, "error.html", {"status": 422, "detail": detail}, status_code=422)

@@ -45,7 +45,9 @@ MAX_ANSWER_WORDS = 600
 MIN_OWN_ANSWER_WORDS = 1
 # Positions of own cards start here, after every bank card, so bank order stays as it was.
 OWN_POSITION_BASE = 1_000_000
-# Bump when rendering changes, so every card's stored HTML is rebuilt on the next load.
+# Part of every card's content hash. Bump it whenever a field derived from unchanged files
+# changes (rendered HTML, markdown/pygments options, a new stored derived column): a card is
+# re-derived only when its hash changes, so without a bump old rows keep the old output.
 RENDER_VERSION = "1"
 
 

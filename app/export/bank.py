@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cards.visibility import visible_to
+from app.errors import DomainError
 from app.models import LOCAL_USER_ID, Card, Topic
 
 
-class UnknownTopic(ValueError):
-    pass
+class UnknownTopic(DomainError, ValueError):
+    """The export asked for a topic that does not exist: a 404, not an empty deck."""
+
+    status_code = 404
 
 
 def export_cards(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +15,7 @@ from app.db import SessionDep
 from app.deps import NowDep, UserIdDep
 from app.export.anki import apkg_bytes
 from app.export.anki_schedule import user_schedule
-from app.export.bank import UnknownTopic, deck_name, export_cards
+from app.export.bank import deck_name, export_cards
 from app.export.csv_export import cards_csv
 from app.export.import_routes import router as import_router
 from app.export.progress import ImportRefused, export_progress, import_progress, parse_backup
@@ -35,10 +35,7 @@ def _attachment(filename: str) -> dict[str, str]:
 
 
 def _cards(session: SessionDep, topic: str | None, user_id: int) -> list[Card]:
-    try:
-        return export_cards(session, topic or None, user_id)
-    except UnknownTopic as error:
-        raise HTTPException(404, str(error)) from None
+    return export_cards(session, topic or None, user_id)
 
 
 def _page(

@@ -30,10 +30,7 @@ class ScheduleIn(BaseModel):
 
 
 def _interview(session: SessionDep, user_id: int, interview_id: RowId) -> Interview:
-    try:
-        return iv.get_interview(session, user_id, interview_id)
-    except iv.InterviewError as error:
-        raise HTTPException(error.status_code, error.message) from None
+    return iv.get_interview(session, user_id, interview_id)
 
 
 def interview_json(interview: Interview) -> dict[str, Any]:
@@ -56,10 +53,7 @@ def create_interview(
     session: SessionDep, user_id: UserIdDep, now: NowDep, rng: RngDep, setup: iv.InterviewSetup
 ) -> dict[str, Any]:
     """Start a mock interview of random cards from the chosen topics and level."""
-    try:
-        interview = iv.start(session, user_id, setup, now, rng)
-    except iv.InterviewError as error:
-        raise HTTPException(error.status_code, error.message) from None
+    interview = iv.start(session, user_id, setup, now, rng)
     return interview_json(interview)
 
 
@@ -101,10 +95,7 @@ def post_answer(
 ) -> dict[str, Any]:
     """Answer the current question; after the deadline it is kept but marked over time."""
     interview = _interview(session, user_id, interview_id)
-    try:
-        question = iv.answer(session, interview, body.position, body.answer, now)
-    except iv.InterviewError as error:
-        raise HTTPException(error.status_code, error.message) from None
+    question = iv.answer(session, interview, body.position, body.answer, now)
     taken = iv.time_taken(interview, question)
     return {
         "position": question.position,
@@ -157,10 +148,7 @@ def schedule(
         raise HTTPException(422, "ratings must be 1 (Again) to 4 (Easy)")
     if body.marks:
         iv.save_marks(session, interview, body.marks)
-    try:
-        result = iv.schedule(session, ctx, interview, body.ratings, now)
-    except iv.InterviewError as error:
-        raise HTTPException(error.status_code, error.message) from None
+    result = iv.schedule(session, ctx, interview, body.ratings, now)
     return {
         "recorded": [r.as_json() for r in result.recorded],
         "skipped": [{"position": p, "reason": m} for p, m in result.skipped],

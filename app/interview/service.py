@@ -22,6 +22,7 @@ from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.visibility import visible_to
 from app.content.schema import Level
 from app.db import write
+from app.errors import DomainError
 from app.interview.models import Interview, InterviewQuestion
 from app.models import Card
 from app.problems import service as problems
@@ -46,13 +47,10 @@ class InterviewSetup(BaseModel):
     seconds_per_question: int = Field(DEFAULT_SECONDS, ge=MIN_SECONDS, le=MAX_SECONDS)
 
 
-class InterviewError(Exception):
-    """A refused interview action; ``status_code`` is the HTTP answer."""
+class InterviewError(DomainError):
+    """A refused interview action (409 unless raised with another ``status_code``)."""
 
-    def __init__(self, message: str, status_code: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status_code = status_code
+    status_code = 409
 
 
 def _candidates(session: Session, setup: InterviewSetup, user_id: int) -> list[str]:

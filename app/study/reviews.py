@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.content.schema import is_card_id
 from app.db import write
+from app.errors import DomainError
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
 from app.study.models import ALL_TOPICS, NewCardAllowance
@@ -37,14 +38,8 @@ MAX_DURATION_MS = 24 * 3600 * 1000
 MAX_TOKEN_LENGTH = 64
 
 
-class StudyError(Exception):
+class StudyError(DomainError):
     """A refused study action; ``status_code`` is the HTTP answer (never a 500)."""
-
-    status_code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidInput(StudyError):
