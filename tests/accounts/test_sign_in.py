@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -88,7 +90,11 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(member, anon) ->
     unknown = anon.post("/login", data={"name": "nobody", "password": "wrong password"})
     assert wrong.status_code == unknown.status_code == 401
     assert WRONG_CREDENTIALS in wrong.text and WRONG_CREDENTIALS in unknown.text
-    assert wrong.text.replace("ada", "X") == unknown.text.replace("nobody", "X")
+    # (static URLs' fingerprints are hex and may hold "ada": compare the pages without them)
+    def page(response, name: str) -> str:
+        return re.sub(r"\?v=[0-9a-f]+", "", response.text).replace(name, "X")
+
+    assert page(wrong, "ada") == page(unknown, "nobody")
     assert "set-cookie" not in wrong.headers
 
 
