@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import BigInteger, Integer, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -14,4 +14,5 @@ def epoch_seconds(column: Any, dialect: str) -> ColumnElement[int]:
     if dialect == "sqlite":
         # Whole seconds, exact (julianday arithmetic is off by float rounding at day edges).
         return cast(func.strftime("%s", column), Integer)
-    return cast(func.floor(func.extract("epoch", column)), Integer)
+    # BigInteger: seconds since 1970 overflow PostgreSQL's INTEGER after 2038.
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)

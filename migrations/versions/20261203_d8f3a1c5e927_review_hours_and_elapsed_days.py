@@ -40,7 +40,8 @@ def _seconds(column: str, dialect: str) -> str:
     """Whole seconds since 1970, as app.study.stats.epoch_seconds computes them."""
     if dialect == "sqlite":
         return f"CAST(strftime('%s', {column}) AS INTEGER)"
-    return f"CAST(floor(extract(epoch FROM {column})) AS INTEGER)"
+    # BIGINT: seconds since 1970 overflow PostgreSQL's INTEGER after 2038.
+    return f"CAST(floor(extract(epoch FROM {column})) AS BIGINT)"
 
 
 def _counts(row: str) -> list[str]:
