@@ -217,7 +217,7 @@ class WorkloadOut(BaseModel):
     end: datetime
     reviewed_cards: int
     simulated_cards: int = Field(description="Reviewed cards simulated; fewer: a sample")
-    sampled: bool
+    sampled: bool = Field(description="A sample was simulated, the counts scaled back")
     unstudied_cards: int
     new_limit: int
     review_limit: int

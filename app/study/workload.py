@@ -19,10 +19,11 @@ retention, not from luck. A recalled card is answered Good, a forgotten one Agai
 relearning steps are answered Good. Memorized is the sum of fsrs's retrievability over every
 card at the end of the horizon (a card never studied counts 0).
 
-Collections of more than ``MAX_CARDS`` reviewed cards are projected on a fixed sample of them
-(by a hash of the card id), with the unstudied cards and the daily limits scaled by the same
-fraction and the counts scaled back; the page says so. Results are cached per collection state
-and hour.
+When more than ``MAX_CARDS`` cards would be simulated (the reviewed ones and the unstudied ones
+the new-card limit lets in over the horizon), a fixed sample of ``MAX_CARDS`` is: the same
+fraction of the reviewed cards (those whose card id hashes lowest), of the unstudied cards and
+of the daily limits, and the counts are scaled back; the page says so. Results are cached per
+collection state and hour.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ from app.study.scope import Filters
 RETENTIONS = (0.70, 0.75, 0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.95, 0.97)
 DAYS = (30, 90, 180, 365)  # the horizons the settings page links to
 MAX_DAYS = 365  # any horizon up to this one can be asked for
-DEFAULT_DAYS = 90  # 0.6 s for 1,000 reviewed cards (bench/workload.py); 365: 1.5 s
-MAX_CARDS = 1000  # reviewed cards simulated; a larger collection is sampled
+DEFAULT_DAYS = 90  # 0.07 s for the bank's 435 cards, 0.24 s for 1,000 (bench/workload.py)
+MAX_CARDS = 1000  # cards simulated; a larger collection is sampled
 METHOD = (
     "Simulated with FSRS (the fsrs package) from your cards as they are now: each reviewed "
     "card's stability, difficulty, due date and last review, plus your unstudied cards "
@@ -80,19 +81,13 @@ METHOD = (
 class Collection:
     """What the projection starts from; hashable, so a result is cached per collection."""
 
-    reviewed: tuple[tuple[str, CardState], ...]  # (card id, state) of the simulated cards
-    reviewed_total: int  # reviewed cards in the collection (more than simulated: a sample)
+    reviewed: tuple[tuple[str, CardState], ...]  # (card id, state), in card id order
     unstudied: int  # new cards the queue would introduce
     new_limit: int
     review_limit: int
     easy_percents: tuple[int, ...] = (100,) * 7  # Monday first
     new_done_today: int = 0
     reviews_done_today: int = 0
-
-    @property
-    def fraction(self) -> float:
-        """The share of the reviewed cards simulated (1.0: all of them)."""
-        return len(self.reviewed) / self.reviewed_total if self.reviewed_total else 1.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +107,7 @@ class Workload:
     reviewed_cards: int
     simulated_cards: int  # of the reviewed cards (fewer: a sample)
     unstudied_cards: int
+    fraction: float  # of the collection and limits simulated (1.0: all of it)
     new_limit: int
     review_limit: int
     easy_percents: tuple[int, ...]
@@ -119,7 +115,7 @@ class Workload:
 
     @property
     def sampled(self) -> bool:
-        return self.simulated_cards < self.reviewed_cards
+        return self.fraction < 1.0
 
 
 @dataclass(frozen=True)
@@ -153,15 +149,19 @@ def _through_steps(
 
 
 def _project(
-    scheduler: fsrs.Scheduler, collection: Collection, days: Sequence[_Day], end: datetime
+    scheduler: fsrs.Scheduler,
+    reviewed: Sequence[tuple[str, CardState]],
+    unstudied: int,
+    days: Sequence[_Day],
+    end: datetime,
 ) -> tuple[list[int], list[int], float]:
     """Reviews and new cards per day, and the sum of retrievability at ``end``."""
-    keys = [card_id for card_id, _ in collection.reviewed]
-    cards = [to_fsrs_card(state, end) for _, state in collection.reviewed]  # none is new
+    keys = [card_id for card_id, _ in reviewed]
+    cards = [to_fsrs_card(state, end) for _, state in reviewed]  # none is new
     draws = [0] * len(cards)
     due = [(card.due, i) for i, card in enumerate(cards)]
     heapq.heapify(due)
-    left = round(collection.unstudied * collection.fraction)
+    left = unstudied
     reviews_by_day, new_by_day = [], []
     for day in days:
         todays: list[tuple[datetime, int]] = []
@@ -213,7 +213,10 @@ def simulate(
     end = start + timedelta(days=days)
     moments = study_moments(calendar, start, end)
     shares = [collection.easy_percents[day.weekday()] / 100 for day, _ in moments]
-    fraction = collection.fraction
+    reachable = min(collection.unstudied, sum(_rooms(collection.new_limit, shares, 0, 1.0)))
+    fraction = min(1.0, MAX_CARDS / max(1, len(collection.reviewed) + reachable))
+    sample = _sample(collection.reviewed, fraction)
+    unstudied = round(collection.unstudied * fraction)
     new_rooms = _rooms(collection.new_limit, shares, collection.new_done_today, fraction)
     review_rooms = _rooms(collection.review_limit, shares, collection.reviews_done_today, fraction)
     plan = [
@@ -221,26 +224,26 @@ def simulate(
         for (_, moment), new_room, review_room in zip(moments, new_rooms, review_rooms, strict=True)
     ]
     points = []
-    if collection.reviewed or collection.unstudied:
-        for retention in retentions:
-            scheduler = fsrs_scheduler(replace(config, desired_retention=retention))
-            reviews, new, memorized = _project(scheduler, collection, plan, end)
-            points.append(
-                WorkloadPoint(
-                    desired_retention=retention,
-                    reviews_per_day=sum(reviews) / fraction / days,
-                    new_per_day=sum(new) / fraction / days,
-                    memorized=memorized / fraction,
-                    reviews_by_day=tuple(r / fraction for r in reviews),
-                )
+    for retention in retentions if sample or unstudied else ():
+        scheduler = fsrs_scheduler(replace(config, desired_retention=retention))
+        reviews, new, memorized = _project(scheduler, sample, unstudied, plan, end)
+        points.append(
+            WorkloadPoint(
+                desired_retention=retention,
+                reviews_per_day=sum(reviews) / fraction / days,
+                new_per_day=sum(new) / fraction / days,
+                memorized=memorized / fraction,
+                reviews_by_day=tuple(r / fraction for r in reviews),
             )
+        )
     return Workload(
         days=days,
         start=start,
         end=end,
-        reviewed_cards=collection.reviewed_total,
-        simulated_cards=len(collection.reviewed),
+        reviewed_cards=len(collection.reviewed),
+        simulated_cards=len(sample),
         unstudied_cards=collection.unstudied,
+        fraction=fraction,
         new_limit=collection.new_limit,
         review_limit=collection.review_limit,
         easy_percents=collection.easy_percents,
@@ -248,13 +251,20 @@ def simulate(
     )
 
 
-def _sample_key(card_id: str) -> bytes:
-    return hashlib.blake2b(card_id.encode(), digest_size=8).digest()
+def _sample(
+    reviewed: tuple[tuple[str, CardState], ...], fraction: float
+) -> tuple[tuple[str, CardState], ...]:
+    """``fraction`` of the cards, always the same ones: those whose id hashes lowest."""
+    if fraction == 1.0:
+        return reviewed
+    keep = round(len(reviewed) * fraction)
+    chosen = sorted(reviewed, key=lambda card: hashlib.blake2b(card[0].encode()).digest())
+    return tuple(sorted(chosen[:keep]))
 
 
 def user_collection(session: Session, ctx: UserContext, now: datetime) -> Collection:
-    """The user's reviewed, unsuspended cards (a sample past MAX_CARDS), unstudied cards,
-    limits, easy days and today's usage.
+    """The user's reviewed, unsuspended cards, unstudied cards, limits, easy days and today's
+    usage.
 
     A stored state fsrs cannot read (an older version's damage) is left out, as study skips it.
     """
@@ -273,14 +283,9 @@ def user_collection(session: Session, ctx: UserContext, now: datetime) -> Collec
             usable = False
         if usable:
             reviewed.append((card_id, state))
-    total = len(reviewed)
-    if total > MAX_CARDS:
-        chosen = set(sorted((card_id for card_id, _ in reviewed), key=_sample_key)[:MAX_CARDS])
-        reviewed = [(card_id, state) for card_id, state in reviewed if card_id in chosen]
     usage = queue.usage_today(session, ctx, now)
     return Collection(
         reviewed=tuple(reviewed),
-        reviewed_total=total,
         unstudied=queue.new_count(session, ctx, Filters(), now),
         new_limit=ctx.settings.new_per_day,
         review_limit=ctx.settings.reviews_per_day,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import fsrs
@@ -23,11 +24,17 @@ from app.plans import easy_days
 from app.study import preferences, workload
 from app.study.days import StudyCalendar
 from app.study.scheduler import CardState, SchedulerConfig, State, fuzz_unit, retrievability
-from app.study.workload import RETENTIONS, Collection, simulate, user_collection, user_workload
+from app.study.workload import RETENTIONS, Collection, simulate, user_workload
 from tests.clock import T0
 from tests.study.conftest import add_cards, make_ctx
 
 UTC_DAYS = StudyCalendar.of("UTC")
+
+
+@pytest.fixture(autouse=True)
+def cold_cache() -> None:
+    """Each test simulates afresh (results are cached per input, not per MAX_CARDS)."""
+    simulate.cache_clear()
 
 
 def in_review(stability: float, last_review: datetime, due: datetime) -> CardState:
@@ -54,7 +61,7 @@ def mixed_collection(size: int, unstudied: int) -> Collection:
         stability, last = rng.uniform(1, 60), T0 - timedelta(days=rng.uniform(0, 20))
         due = last + timedelta(days=max(1, round(stability)))
         cards.append((f"c-{i:03d}", in_review(stability, last, due)))
-    return Collection(tuple(cards), size, unstudied, new_limit=10, review_limit=200)
+    return Collection(tuple(cards), unstudied, new_limit=10, review_limit=200)
 
 
 def test_a_cards_reviews_fall_on_the_days_fsrs_schedules() -> None:
@@ -62,7 +69,7 @@ def test_a_cards_reviews_fall_on_the_days_fsrs_schedules() -> None:
     when its seeded draw is below fsrs's retrievability then."""
     config = SchedulerConfig(relearning_steps_minutes=())
     state = in_review(8.0, T0 - timedelta(days=3), T0 + timedelta(days=4, hours=5))
-    collection = Collection((("one", state),), 1, 0, new_limit=20, review_limit=200)
+    collection = Collection((("one", state),), 0, new_limit=20, review_limit=200)
     got = simulate(config, UTC_DAYS, collection, T0, 90, (0.9,)).points[0]
 
     scheduler = fsrs.Scheduler(desired_retention=0.9, relearning_steps=(), enable_fuzzing=False)
@@ -133,7 +140,7 @@ def test_each_day_serves_its_easy_day_share_of_the_limits_less_todays_work() -> 
     Sunday off, 4 reviews and 3 new cards already done today (Monday)."""
     overdue = in_review(5.0, T0 - timedelta(days=30), T0 - timedelta(days=25))
     collection = Collection(
-        tuple((f"c-{i:03d}", overdue) for i in range(100)), 100, 30, new_limit=8,
+        tuple((f"c-{i:03d}", overdue) for i in range(100)), 30, new_limit=8,
         review_limit=10, easy_percents=(100, 100, 100, 100, 100, 50, 0), new_done_today=3,
         reviews_done_today=4,
     )  # fmt: skip
@@ -162,27 +169,31 @@ def test_the_same_collection_gives_the_same_numbers() -> None:
 
 
 def test_a_large_collection_is_projected_on_a_fixed_sample_scaled_back(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ids = add_cards(session, 150, "alpha")
-    rng = random.Random(5)
-    states = {}
-    for card_id in ids:
-        stability, last = rng.uniform(2, 40), T0 - timedelta(days=rng.uniform(0, 10))
-        states[card_id] = in_review(stability, last, last + timedelta(days=round(stability)))
-    store_states(session, states)
-    ctx = make_ctx()
-    full = user_workload(session, ctx, T0, 90)
+    collection = mixed_collection(150, 0)
+    full = simulate(SchedulerConfig(), UTC_DAYS, collection, T0, 90)
     monkeypatch.setattr(workload, "MAX_CARDS", 50)
-    sample = user_collection(session, ctx, T0)
-    assert len(sample.reviewed) == 50 and sample.reviewed_total == 150
-    assert user_collection(session, ctx, T0) == sample  # the same 50 every time
-    sampled = user_workload(session, ctx, T0, 90)
-    assert sampled.sampled and sampled.simulated_cards == 50 and not full.sampled
+    simulate.cache_clear()
+    sampled = simulate(SchedulerConfig(), UTC_DAYS, collection, T0, 90)
+    assert not full.sampled and sampled.sampled and sampled.fraction == pytest.approx(1 / 3)
+    assert (sampled.simulated_cards, sampled.reviewed_cards) == (50, 150)
     for whole, part in zip(full.points, sampled.points, strict=True):
         assert part.reviews_per_day == pytest.approx(whole.reviews_per_day, rel=0.25)
         assert part.memorized == pytest.approx(whole.memorized, rel=0.1)
-        assert part.new_per_day == whole.new_per_day == 0
+    simulate.cache_clear()
+    assert simulate(SchedulerConfig(), UTC_DAYS, collection, T0, 90) == sampled  # same sample
+
+
+def test_unstudied_cards_the_limit_lets_in_count_towards_the_sample() -> None:
+    """3,000 unstudied cards at 9,999 a day: 1,000 of them are simulated, counted as 3,000.
+    At 20 a day only 600 can come in within 30 days: with 300 reviewed, no sample."""
+    flood = Collection((), 3000, new_limit=9999, review_limit=99999)
+    result = simulate(SchedulerConfig(), UTC_DAYS, flood, T0, 30, (0.9,))
+    assert result.fraction == pytest.approx(1 / 3)
+    assert result.points[0].new_per_day * 30 == pytest.approx(3000)
+    trickle = replace(mixed_collection(300, 3000), new_limit=20)
+    assert not simulate(SchedulerConfig(), UTC_DAYS, trickle, T0, 30, (0.9,)).sampled
 
 
 def test_today_starts_no_earlier_than_the_study_day(session: Session) -> None:
@@ -215,7 +226,7 @@ def test_days_and_retentions_are_bounded(study_client: TestClient) -> None:
 
 
 def test_the_settings_page_shows_the_charts_and_the_apis_numbers(
-    study_client: TestClient, session: Session
+    study_client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = add_cards(session, 30, "alpha")
     due_tomorrow = in_review(4.0, T0 - timedelta(days=3), T0 + timedelta(days=1))
@@ -237,7 +248,12 @@ def test_the_settings_page_shows_the_charts_and_the_apis_numbers(
          f"{p['new_per_day']:.1f}", f"{p['memorized']:.0f}")
         for p in api["points"]
     ]  # fmt: skip
-    assert len(rows) == len(RETENTIONS)
+    assert len(rows) == len(RETENTIONS) and "were simulated (a fixed sample)" not in section
+    monkeypatch.setattr(workload, "MAX_CARDS", 20)  # of 30 reviewed + 3 unstudied cards
+    simulate.cache_clear()
+    assert study_client.get("/api/settings/workload?days=30").json()["simulated_cards"] == 18
+    sampled = study_client.get("/settings?workload_days=30").text
+    assert "18 of your 30 reviewed cards were simulated (a fixed sample)" in sampled
 
 
 def test_openapi_describes_the_workload(study_client: TestClient) -> None:
