@@ -57,6 +57,7 @@ from app.study.scheduler import (
     fsrs_scheduler,
     fuzz_unit,
     retrievability,
+    review,
     to_fsrs_card,
 )
 from app.study.scope import Filters
@@ -258,15 +259,25 @@ def _sample(
     if fraction == 1.0:
         return reviewed
     keep = round(len(reviewed) * fraction)
-    chosen = sorted(reviewed, key=lambda card: hashlib.blake2b(card[0].encode()).digest())
-    return tuple(sorted(chosen[:keep]))
+    by_hash = sorted(reviewed, key=lambda card: hashlib.blake2b(card[0].encode()).digest())
+    return tuple(by_hash[:keep])
+
+
+def _schedulable(config: SchedulerConfig, state: CardState, card_id: str, now: datetime) -> bool:
+    """fsrs gives this state a finite recall and can grade it (what the projection asks)."""
+    try:
+        review(config, state, Rating.Good, now, card_id)
+        return math.isfinite(retrievability(config, state, now))
+    except SCHEDULING_ERRORS:
+        return False
 
 
 def user_collection(session: Session, ctx: UserContext, now: datetime) -> Collection:
     """The user's reviewed, unsuspended cards, unstudied cards, limits, easy days and today's
     usage.
 
-    A stored state fsrs cannot read (an older version's damage) is left out, as study skips it.
+    A stored state fsrs cannot continue from (an older version's damage) is left out, as
+    study passes it over.
     """
     rows = session.execute(
         select(Card.id, ReviewState)
@@ -274,15 +285,8 @@ def user_collection(session: Session, ctx: UserContext, now: datetime) -> Collec
         .where(ReviewState.reps > 0, ReviewState.suspended.is_(False), Card.retired.is_(False))
         .order_by(Card.id)
     )
-    reviewed = []
-    for card_id, row in rows:
-        state = store.card_state(row)
-        try:
-            usable = math.isfinite(retrievability(ctx.config, state, now))
-        except SCHEDULING_ERRORS:
-            usable = False
-        if usable:
-            reviewed.append((card_id, state))
+    states = ((card_id, store.card_state(row)) for card_id, row in rows)
+    reviewed = [(card_id, s) for card_id, s in states if _schedulable(ctx.config, s, card_id, now)]
     usage = queue.usage_today(session, ctx, now)
     return Collection(
         reviewed=tuple(reviewed),

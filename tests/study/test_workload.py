@@ -267,3 +267,16 @@ def test_openapi_describes_the_workload(study_client: TestClient) -> None:
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     out = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     assert {"points", "reviewed_cards", "sampled", "easy_days", "method"} <= set(out["properties"])
+
+
+def test_a_damaged_stored_state_is_left_out_not_a_500(
+    study_client: TestClient, session: Session
+) -> None:
+    """A stability lost to a stored NaN (read back as NULL), as in test_damaged_state."""
+    ids = add_cards(session, 2, "alpha")
+    store_states(session, {ids[0]: in_review(3.0, T0 - timedelta(days=3), T0 + timedelta(days=1))})
+    lost = replace(in_review(3.0, T0 - timedelta(days=3), T0 - timedelta(days=1)), stability=None)
+    store_states(session, {ids[1]: lost})
+    got = study_client.get("/api/settings/workload?days=30")
+    assert got.status_code == 200 and got.json()["reviewed_cards"] == 1
+    assert study_client.get("/settings").status_code == 200
