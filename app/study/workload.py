@@ -5,10 +5,13 @@ they are now — every reviewed, unsuspended card's FSRS state (stability, diffi
 review) and the unstudied cards the queue would introduce — and steps through the next N study
 days with the user's parameters and steps: the `fsrs` package's Scheduler (desired retention r,
 no fuzz) schedules every answer and gives the retrievability that decides it. Each day, at the
-time of day the user is studying now, it answers the learning cards due that day, then the
-reviews due (most overdue first) up to the review limit, then introduces new cards up to the
-new-card limit — both limits at the day's easy-day share, as the study queue applies them, and
-today's less what was done today. Reviews beyond the limit wait for the next day.
+time of day the user is studying now (or when a card falls due later that day), it answers the
+cards due that day, most overdue first: learning steps without limit, reviews up to the review
+limit (the rest wait for the next day); then it introduces new cards up to the new-card limit.
+Both limits take the day's easy-day share, as the study queue applies them, and today's are
+less what was done today.
+(fsrs-rs-python 0.9.3's ``simulate`` cannot start there: it studies a fresh deck and takes no
+existing cards; only its ``optimal_retention`` takes cards, and it returns one number.)
 
 Recall is a seeded draw, not an expected value: a card's k-th simulated review is recalled when
 a uniform number fixed by (card, k) is below fsrs's retrievability then. An expected-value
