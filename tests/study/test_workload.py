@@ -91,6 +91,19 @@ def test_a_cards_reviews_fall_on_the_days_fsrs_schedules() -> None:
     assert got.memorized == pytest.approx(scheduler.get_card_retrievability(card, end))
 
 
+def test_a_new_card_is_learned_through_its_steps_and_reviewed_when_fsrs_says() -> None:
+    """Introduced Monday 10:00 and answered Good at each learning step (1 and 10 minutes)."""
+    collection = Collection((), 1, new_limit=5, review_limit=200)
+    got = simulate(SchedulerConfig(), UTC_DAYS, collection, T0, 30, (0.9,)).points[0]
+    scheduler = fsrs.Scheduler(enable_fuzzing=False)
+    card, _ = scheduler.review_card(fsrs.Card(card_id=0, due=T0), fsrs.Rating.Good, T0)
+    while card.state != State.Review:
+        card, _ = scheduler.review_card(card, fsrs.Rating.Good, card.due)
+    first = (UTC_DAYS.day_of(card.due) - UTC_DAYS.day_of(T0)).days
+    assert first >= 1 and got.reviews_by_day.index(1.0) == first
+    assert sum(got.reviews_by_day[:first]) == 0 and got.new_per_day == pytest.approx(1 / 30)
+
+
 def test_a_learned_collection_has_no_reviews_until_fsrs_makes_it_due(
     study_client: TestClient, session: Session
 ) -> None:
