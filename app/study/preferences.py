@@ -17,8 +17,8 @@ MAX_STEPS = 10
 UNIT_MINUTES = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
 
 Steps = Annotated[list[float], Field(max_length=MAX_STEPS)]
-# The orders new cards can come in (the ``new_card_order`` setting), as the settings page says.
 DesiredRetention = Annotated[float, Field(ge=0.70, le=0.97, allow_inf_nan=False)]
+# The orders new cards can come in (the ``new_card_order`` setting), as the settings page says.
 NewCardOrder = Literal["bank", "topic", "random", "weakest"]
 NEW_CARD_ORDERS: dict[NewCardOrder, str] = {
     "bank": "Bank order (topic by topic, as the bank lists them)",
