@@ -6,8 +6,8 @@ neither `fsrs` (py-fsrs 6.3: a Scheduler with fuzz, no weekday notion) nor `fsrs
 are load shaping here, outside FSRS: on a day at ``p`` %, the study queue serves at most ``p`` %
 of the new-card and review limits (reviews left over wait for the next day, and FSRS schedules
 a late review as it does any other), the plan to an interview date introduces ``p`` % of its
-budget that day. FSRS's intervals are never changed. (The workload simulation on /settings does
-not count easy days yet.)
+budget that day, and the workload projection on /settings (``app.study.workload``) gives each
+simulated day the same share. FSRS's intervals are never changed.
 """
 
 from __future__ import annotations

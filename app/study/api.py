@@ -201,21 +201,65 @@ def put_settings(
     return _settings_json(settings, saved.zone_name, list(ctx.config.parameters))
 
 
+class WorkloadPointOut(BaseModel):
+    desired_retention: float
+    reviews_per_day: float = Field(description="Answers to cards due for review, mean per day")
+    new_per_day: float
+    memorized: float = Field(description="Sum of fsrs's retrievability over all cards at `end`")
+    reviews_by_day: list[float] = Field(description="Reviews on each study day from `start`")
+
+
+class WorkloadOut(BaseModel):
+    """The projection from the user's own collection (see app/study/workload.py)."""
+
+    days: int
+    start: datetime
+    end: datetime
+    reviewed_cards: int
+    simulated_cards: int = Field(description="Reviewed cards simulated; fewer: a sample")
+    sampled: bool = Field(description="A sample was simulated, the counts scaled back")
+    unstudied_cards: int
+    new_limit: int
+    review_limit: int
+    easy_days: list[int] = Field(description="Percent of the limits, Monday first")
+    desired_retention: float
+    method: str
+    points: list[WorkloadPointOut]
+
+
 @router.get("/settings/workload")
 def get_workload(
     session: SessionDep,
     ctx: ContextDep,
-    days: Annotated[int, Query(description="30, 90, 180 or 365")] = workload.DEFAULT_DAYS,
-) -> dict[str, Any]:
-    """Reviews per day and cards memorized after N days at desired retention 0.70-0.97 (fsrs-rs)."""
-    if days not in workload.DAYS:
-        raise HTTPException(422, f"days must be one of {', '.join(map(str, workload.DAYS))}")
-    result = workload.user_workload(session, ctx, days)
-    return {
-        "days": result.days,
-        "deck_size": result.deck_size,
-        "new_limit": result.new_limit,
-        "review_limit": result.review_limit,
-        "desired_retention": ctx.settings.desired_retention,
-        "points": [asdict(p) for p in result.points],
-    }
+    now: NowDep,
+    days: Annotated[
+        int, Query(ge=1, le=workload.MAX_DAYS, description="Days simulated from now")
+    ] = workload.DEFAULT_DAYS,
+    retention: Annotated[
+        list[preferences.DesiredRetention] | None,
+        Query(
+            max_length=len(workload.RETENTIONS),
+            description="Desired retentions to simulate (repeat the parameter); "
+            "default 0.70 to 0.97",
+        ),
+    ] = None,
+) -> WorkloadOut:
+    """Reviews per day and cards memorized over N days at desired retention 0.70-0.97,
+    simulated with `fsrs` from the user's cards, limits and easy days."""
+    retentions = tuple(sorted(set(retention))) if retention else workload.RETENTIONS
+    result = workload.user_workload(session, ctx, now, days, retentions)
+    return WorkloadOut(
+        days=result.days,
+        start=result.start,
+        end=result.end,
+        reviewed_cards=result.reviewed_cards,
+        simulated_cards=result.simulated_cards,
+        sampled=result.sampled,
+        unstudied_cards=result.unstudied_cards,
+        new_limit=result.new_limit,
+        review_limit=result.review_limit,
+        easy_days=list(result.easy_percents),
+        desired_retention=ctx.settings.desired_retention,
+        method=workload.METHOD,
+        points=[WorkloadPointOut(**asdict(p)) for p in result.points],
+    )

@@ -17,6 +17,7 @@ MAX_STEPS = 10
 UNIT_MINUTES = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
 
 Steps = Annotated[list[float], Field(max_length=MAX_STEPS)]
+DesiredRetention = Annotated[float, Field(ge=0.70, le=0.97, allow_inf_nan=False)]
 # The orders new cards can come in (the ``new_card_order`` setting), as the settings page says.
 NewCardOrder = Literal["bank", "topic", "random", "weakest"]
 NEW_CARD_ORDERS: dict[NewCardOrder, str] = {
@@ -32,7 +33,7 @@ class StudySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    desired_retention: float = Field(0.9, ge=0.70, le=0.97)
+    desired_retention: DesiredRetention = 0.9
     new_per_day: int = Field(20, ge=0, le=9999)
     reviews_per_day: int = Field(200, ge=0, le=99999)
     timezone: str | None = Field(None, description="IANA zone; empty means the app default.")

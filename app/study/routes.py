@@ -356,6 +356,7 @@ def _settings_page(
     request: Request,
     session: SessionDep,
     ctx: UserContext,
+    now: datetime,
     *,
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
@@ -365,7 +366,7 @@ def _settings_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     settings = ctx.settings
-    simulated = workload.user_workload(session, ctx, workload_days)
+    simulated = workload.user_workload(session, ctx, now, workload_days)
     values = form or {
         **settings.model_dump(),
         "timezone": settings.timezone or "",
@@ -387,6 +388,7 @@ def _settings_page(
         "workload": simulated,
         "workload_charts": workload.workload_charts(simulated, settings.desired_retention),
         "workload_ranges": workload.DAYS,
+        "workload_method": workload.METHOD,
         "fits": optimize.recent_fits(session, ctx.user_id),
         "auto_optimize_every": request.app.state.settings.auto_optimize_every,
     }
@@ -408,16 +410,16 @@ def settings_page(
     request: Request,
     session: SessionDep,
     ctx: ContextDep,
+    now: NowDep,
     saved: bool = False,
     optimized: bool = False,
-    workload_days: int = workload.DEFAULT_DAYS,
+    workload_days: Annotated[int, Query(ge=1, le=workload.MAX_DAYS)] = workload.DEFAULT_DAYS,
 ) -> HTMLResponse:
     """Desired retention (with its simulated workload), limits, day start, zone, steps; optimize."""
     message = ("Settings saved." if saved else None) or (
         "New FSRS parameters applied; memory states recomputed with them." if optimized else None
     )
-    days = workload_days if workload_days in workload.DAYS else workload.DEFAULT_DAYS
-    return _settings_page(request, session, ctx, message=message, workload_days=days)
+    return _settings_page(request, session, ctx, now, message=message, workload_days=workload_days)
 
 
 SETTINGS_FIELDS = tuple(preferences.StudySettings.model_fields)
@@ -432,7 +434,9 @@ SETTINGS_FORM = form_body(
 
 
 @router.post("/settings", response_class=HTMLResponse, openapi_extra=SETTINGS_FORM)
-async def settings_form(request: Request, session: SessionDep, ctx: ContextDep) -> Response:
+async def settings_form(
+    request: Request, session: SessionDep, ctx: ContextDep, now: NowDep
+) -> Response:
     """Save settings; out-of-range values show the form again with errors, nothing saved."""
     form = await request.form()
     values = {name: str(form.get(name, ""))[:200] for name in SETTINGS_FIELDS}
@@ -440,17 +444,21 @@ async def settings_form(request: Request, session: SessionDep, ctx: ContextDep) 
     values["new_card_order"] = values["new_card_order"] or ctx.settings.new_card_order
     settings, errors = preferences.validate(dict(values))
     if settings is None:
-        return _settings_page(request, session, ctx, form=values, errors=errors, status_code=422)
+        return _settings_page(
+            request, session, ctx, now, form=values, errors=errors, status_code=422
+        )
     with write(session, ctx.user_id):
         preferences.save(session, ctx.user_id, settings)
     return RedirectResponse("/settings?saved=1", status_code=303)
 
 
 @router.post("/settings/optimize", response_class=HTMLResponse)
-def optimize_form(request: Request, session: SessionDep, ctx: ContextDep) -> HTMLResponse:
+def optimize_form(
+    request: Request, session: SessionDep, ctx: ContextDep, now: NowDep
+) -> HTMLResponse:
     """Fit FSRS parameters to your answers and show old vs new log loss before applying."""
     result = optimize.optimize_user(session, ctx)
-    return _settings_page(request, session, ctx, optimization=result)
+    return _settings_page(request, session, ctx, now, optimization=result)
 
 
 @router.post("/settings/optimize/apply", response_class=HTMLResponse)
@@ -466,7 +474,7 @@ def apply_parameters_form(
         values = optimize.parse_parameters(parameters)
     except ValueError as error:
         return _settings_page(
-            request, session, ctx, errors={"parameters": str(error)}, status_code=422
+            request, session, ctx, now, errors={"parameters": str(error)}, status_code=422
         )
     with write(session, ctx.user_id):
         preferences.save_parameters(session, ctx.user_id, values)

@@ -132,7 +132,7 @@ def parameters_problem(parameters: Sequence[float]) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _base_scheduler(config: SchedulerConfig) -> fsrs.Scheduler:
+def fsrs_scheduler(config: SchedulerConfig) -> fsrs.Scheduler:
     # Fuzz is applied by review() itself, from a fixed draw (see fuzzed_days).
     return fsrs.Scheduler(
         parameters=config.parameters,
@@ -156,7 +156,8 @@ def _require_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _to_fsrs(current: CardState, now: datetime) -> fsrs.Card:
+def to_fsrs_card(current: CardState, now: datetime) -> fsrs.Card:
+    """The `fsrs` package's card for a state (a new card is due ``now``)."""
     if current.state is None:
         return fsrs.Card(card_id=0, due=now)
     return fsrs.Card(
@@ -187,8 +188,8 @@ def review(
     """
     rating = Rating(rating)
     now = _require_utc(now)
-    card, _ = _base_scheduler(config).review_card(
-        _to_fsrs(current, now), rating, review_datetime=now
+    card, _ = fsrs_scheduler(config).review_card(
+        to_fsrs_card(current, now), rating, review_datetime=now
     )
     if config.enable_fuzzing and card.state == State.Review:
         # As fsrs does with fuzzing on: the whole-day review interval gets fuzzed.
@@ -220,8 +221,8 @@ def retrievability(config: SchedulerConfig, current: CardState, now: datetime) -
     """FSRS's predicted probability of recall now (0 for a new card)."""
     if current.state is None:
         return 0.0
-    card = _to_fsrs(current, now)
-    return float(_base_scheduler(config).get_card_retrievability(card, _require_utc(now)))
+    card = to_fsrs_card(current, now)
+    return float(fsrs_scheduler(config).get_card_retrievability(card, _require_utc(now)))
 
 
 def forgetting_curve_constants(parameters: Sequence[float]) -> tuple[float, float]:
