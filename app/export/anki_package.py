@@ -99,7 +99,7 @@ class Media:
             return None
         if entry.member not in self.members:
             if not self.compressed:
-                return None  # legacy packages often list files they do not hold
+                return None  # as the legacy import always did: the image is left out
             raise ImportRefused([f"media file {name!r}: archive member {entry.member!r} missing"])
         raw = self.budget.read(self.archive, entry.member)
         if not self.compressed:

@@ -1,11 +1,11 @@
 """Media of Anki packages in the current layout (Anki 2.1.50+): a zstd-compressed protobuf
 media list and zstd-compressed files, checked against the listed size and SHA-1.
 
-``tests/fixtures/anki/anki-26.9-latest.apkg`` was written by Anki itself (the ``anki`` 26.9.3
-package from PyPI: a collection with one Basic note whose back shows ``neuron.png``, exported
-with ``export_anki_package(..., legacy=False, with_media=True)``), then re-zipped with deflate
-to shrink its stored legacy stub; the members are Anki's bytes. The other packages are built
-here, with the encoder below, which the first test holds to Anki's bytes.
+``tests/fixtures/anki/anki-26.9-{latest,legacy}.apkg`` were written by Anki itself (the
+``anki`` 26.9.3 package from PyPI: a collection with one Basic note whose back shows
+``neuron.png``, exported with ``export_anki_package(..., legacy=False|True, with_media=True)``),
+then re-zipped with deflate to shrink their stored collections; the members are Anki's bytes.
+The other packages are built here, with the encoder below, which a test holds to Anki's bytes.
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ from app.export.card_import import ImportRefused
 from app.models import Card
 from tests.export.test_card_import import PNG, _anki21b
 
-REAL_PACKAGE = Path(__file__).parent.parent / "fixtures" / "anki" / "anki-26.9-latest.apkg"
-REAL_NOTE = "anki-1796298569244"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "anki"
+REAL_PACKAGE = FIXTURES / "anki-26.9-latest.apkg"
+REAL_NOTES = {
+    "anki-26.9-latest.apkg": "anki-1796298569244",  # meta version 3: protobuf media list
+    "anki-26.9-legacy.apkg": "anki-1796298946185",  # meta version 2: JSON media map
+}
 LATEST_META = b"\x08\x03"  # PackageMetadata { version: VERSION_LATEST }
 NOTE = (1700000000001, 1, 'What does a neuron compute?\x1fA weighted sum. <img src="neuron.png">')
 OTHER = b"GIF89a not shown by any card"
@@ -100,11 +104,14 @@ def _state(client: TestClient, session: Session) -> tuple[int, list[str]]:
     return cards, sorted(str(p.relative_to(root)) for p in files if p.is_file())
 
 
-def test_a_package_written_by_anki_brings_its_image(client: TestClient) -> None:
-    response = _post(client, REAL_PACKAGE.read_bytes())
+@pytest.mark.parametrize(("package", "note"), REAL_NOTES.items())
+def test_a_package_written_by_anki_brings_its_image(
+    client: TestClient, package: str, note: str
+) -> None:
+    response = _post(client, (FIXTURES / package).read_bytes())
     assert response.status_code == 200, response.text
-    assert response.json()["created"] == [REAL_NOTE]
-    card = client.get(f"/api/cards/{REAL_NOTE}").json()
+    assert response.json()["created"] == [note]
+    card = client.get(f"/api/cards/{note}").json()
     assert card["question"] == "What is a **neuron**?"
     assert '<img src="/cards/media/neuron.png"' in card["answer_html"]
     served = client.get("/cards/media/neuron.png")
