@@ -5,9 +5,10 @@ Both layouts are read: the legacy ``collection.anki2`` / ``collection.anki21`` S
 zstd-compressed, note types in the ``notetypes``/``fields``/``templates`` tables). Notes of
 standard note types (Basic, Basic and reversed) become cards: front → question, back →
 answer, HTML → Markdown, MathJax ``\\( \\)`` / ``\\[ \\]`` → ``$`` / ``$$``; cloze and image
-occlusion notes are skipped and counted. Media the cards use are copied (legacy layout). The
-review history (``revlog``) of each imported note's first card comes along, so its FSRS state
-is replayed from the answers given in Anki (app.export.review_import).
+occlusion notes are skipped and counted. Media the cards use are copied, in both layouts
+(app.export.anki_package, which also reads the package's ``meta`` version). The review
+history (``revlog``) of each imported note's first card comes along, so its FSRS state is
+replayed from the answers given in Anki (app.export.review_import).
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-import zstandard
-
 from app.cards import own
+from app.export.anki_package import COLLECTION_OF_VERSION, LATEST, Media, package_version, unzstd
 from app.export.card_import import (
     IMPORT_TOPIC,
     MAX_CARDS,
@@ -112,36 +112,38 @@ def html_to_markdown(source: str) -> tuple[str, list[str]]:
 def plan_anki(raw: bytes) -> Plan:
     """The notes of a deck as drafts; other note types skipped with their count."""
     archive = open_zip(raw)
-    names = set(archive.namelist())
-    chosen = next((n for n in COLLECTIONS if n in names), None)
-    if chosen is None:
-        raise ImportRefused(["not an Anki deck: no collection.anki2 or collection.anki21b inside"])
     budget = Budget()
+    chosen = _collection_member(archive, package_version(archive, budget))
+    latest = chosen == COLLECTION_OF_VERSION[LATEST]
     data = budget.read(archive, chosen)
-    if chosen.endswith("b"):
-        data = _unzstd(data, budget)
+    if latest:
+        data = unzstd(data, budget.left, chosen)
+        budget.take(len(data))
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "collection.sqlite"
         path.write_bytes(data)
         try:
-            notes, kinds = _read_collection(path, new_layout=chosen.endswith("b"))
+            notes, kinds = _read_collection(path, new_layout=latest)
             revlog = _read_revlog(path)
         except sqlite3.DatabaseError as error:
             raise ImportRefused([f"{chosen}: not a readable Anki collection ({error})"]) from None
-    media_names = {} if chosen.endswith("b") else _media_map(archive, budget)
-    plan = _plan(notes, kinds, media_names, archive, budget)
+    plan = _plan(notes, kinds, Media(archive, budget, latest=latest))
     _add_history(plan, revlog)
     return plan
 
 
-def _unzstd(data: bytes, budget: Budget) -> bytes:
-    try:
-        reader = zstandard.ZstdDecompressor().stream_reader(data)
-        out = reader.read(budget.left + 1)
-    except zstandard.ZstdError as error:
-        raise ImportRefused([f"collection.anki21b: not zstd data ({error})"]) from None
-    budget.take(len(out))
-    return out
+def _collection_member(archive: zipfile.ZipFile, version: int | None) -> str:
+    """The collection the ``meta`` version names; without one, the newest collection there."""
+    names = set(archive.namelist())
+    if version is not None:
+        named = COLLECTION_OF_VERSION[version]
+        if named not in names:
+            raise ImportRefused([f"meta: package version {version}, but no {named} inside"])
+        return named
+    chosen = next((n for n in COLLECTIONS if n in names), None)
+    if chosen is None:
+        raise ImportRefused(["not an Anki deck: no collection.anki2 or collection.anki21b inside"])
+    return chosen
 
 
 def _read_collection(path: Path, *, new_layout: bool):  # type: ignore[no-untyped-def]
@@ -221,18 +223,7 @@ def _moment(revlog_id: int) -> datetime:
         return datetime.min.replace(tzinfo=UTC)
 
 
-def _media_map(archive: zipfile.ZipFile, budget: Budget) -> dict[str, str]:
-    """Legacy ``media`` file: {"0": "name.png"} (file name in the archive → media name)."""
-    if "media" not in archive.namelist():
-        return {}
-    try:
-        mapping = json.loads(budget.read(archive, "media") or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return {str(v): str(k) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
-
-
-def _plan(notes, kinds, media_names, archive, budget) -> Plan:  # type: ignore[no-untyped-def]
+def _plan(notes, kinds, media: Media) -> Plan:  # type: ignore[no-untyped-def]
     plan = Plan()
     other: dict[str, int] = {}
     for note_id, mid, flds, tags in notes:
@@ -252,9 +243,8 @@ def _plan(notes, kinds, media_names, archive, budget) -> Plan:  # type: ignore[n
         }  # fmt: skip
         plan.drafts.append((f"note {note_id}", own.Draft(draft_fields, answer, "Imported")))
         for image in [*images, *more]:
-            member = media_names.get(image)
-            if member is not None and image not in plan.media and member in archive.namelist():
-                plan.media[image] = budget.read(archive, member)
+            if image not in plan.media and (data := media.read(image)) is not None:
+                plan.media[image] = data
     for name, count in sorted(other.items()):
         plan.skipped.append((f"note type {name!r}", f"{count} note(s) of a type not imported"))
     return plan
