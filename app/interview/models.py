@@ -27,8 +27,11 @@ class Interview(Base):
     """A timed mock interview: its choices, and when it started, finished and was scheduled."""
 
     __tablename__ = "interviews"
-    # History lists one user's interviews newest first.
-    __table_args__ = (Index("ix_interviews_user_id_started_at", "user_id", "started_at"),)
+    # History lists one user's interviews newest first; a date's page lists those tied to it.
+    __table_args__ = (
+        Index("ix_interviews_user_id_started_at", "user_id", "started_at"),
+        Index("ix_interviews_interview_date_id", "interview_date_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -39,6 +42,11 @@ class Interview(Base):
     seconds_per_question: Mapped[int] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)  # mean share covered
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The interview date it rehearsed (its scope gave the questions); deleting the date keeps
+    # the interview, untied.
+    interview_date_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interview_dates.id", ondelete="SET NULL"), nullable=True
+    )
 
     questions: Mapped[list[InterviewQuestion]] = relationship(
         back_populates="interview", order_by="InterviewQuestion.position"
