@@ -58,7 +58,7 @@ def test_tying_interviews_to_dates_keeps_existing_interviews(settings) -> None:
             connection.execute(
                 text(
                     "INSERT INTO cards (id, topic_id, question, answer_md, answer_html, level,"
-                    " tags, key_points, follow_ups, demos, \"references\", synonyms, aliases,"
+                    ' tags, key_points, follow_ups, demos, "references", synonyms, aliases,'
                     " source_path, content_hash, position, retired, updated_at)"
                     " VALUES ('c', 't', 'Q?', 'A', 'A', 'beginner', '[]', '[]', '[]', '[]', '[]',"
                     " '[]', '[]', 'x.yaml', 'h', 1, false, '2026-01-01 00:00:00')"

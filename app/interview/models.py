@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.orm import Base, UTCDateTime
+
+if TYPE_CHECKING:  # the table is joined by name; only the type checker needs the class
+    from app.plans.models import InterviewDate
 
 
 class Interview(Base):
@@ -47,6 +51,8 @@ class Interview(Base):
     interview_date_id: Mapped[int | None] = mapped_column(
         ForeignKey("interview_dates.id", ondelete="SET NULL"), nullable=True
     )
+
+    interview_date: Mapped[InterviewDate | None] = relationship("InterviewDate")
 
     questions: Mapped[list[InterviewQuestion]] = relationship(
         back_populates="interview", order_by="InterviewQuestion.position"

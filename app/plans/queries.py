@@ -65,10 +65,16 @@ def next_date(session: Session, user_id: int, now: datetime) -> InterviewDate | 
     ).first()
 
 
+def find_date(session: Session, user_id: int, date_id: int) -> InterviewDate | None:
+    """The user's interview date, or None: another user's date is as unknown as a missing one."""
+    row = session.get(InterviewDate, date_id)
+    return row if row is not None and row.user_id == user_id else None
+
+
 def get_date_or_404(session: Session, user_id: int, date_id: int) -> InterviewDate:
     """The user's interview date; another user's id is a 404 like an unknown one."""
-    row = session.get(InterviewDate, date_id)
-    if row is None or row.user_id != user_id:
+    row = find_date(session, user_id, date_id)
+    if row is None:
         raise HTTPException(404, f"No interview date {date_id}.")
     return row
 
