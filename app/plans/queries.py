@@ -79,7 +79,7 @@ def get_date_or_404(session: Session, user_id: int, date_id: int) -> InterviewDa
     return row
 
 
-def _topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
+def topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
     return [{"topic": t.topic, "weight": t.weight} for t in data.topics]
 
 
@@ -91,7 +91,7 @@ def create(
             user_id=user_id,
             name=data.name,
             at=at,
-            topics=_topics_json(data),
+            topics=topics_json(data),
             levels=list(data.levels),
             tags=list(data.tags),
             created_at=now,
@@ -103,7 +103,7 @@ def create(
 def update(session: Session, row: InterviewDate, data: InterviewDateIn, at: datetime) -> None:
     with write(session, row.user_id):
         fresh = get_date_or_404(session, row.user_id, row.id)
-        fresh.name, fresh.at, fresh.topics = data.name, at, _topics_json(data)
+        fresh.name, fresh.at, fresh.topics = data.name, at, topics_json(data)
         fresh.levels, fresh.tags = list(data.levels), list(data.tags)
 
 
