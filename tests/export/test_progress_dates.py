@@ -112,10 +112,12 @@ def test_a_round_trip_restores_the_dates_and_which_interviews_rehearsed_them(
 def test_importing_a_backup_twice_keeps_one_copy_of_each_date(
     loaded: Session, other_database: Callable[[], Session]
 ) -> None:
-    _set_date(loaded, T0, name="Acme", at="2026-04-20", topics=[{"topic": "maths", "weight": 2}])
-    _set_date(loaded, T0, name="Acme", at="2026-04-27")  # same name, another moment: another date
-    backup = _backup(loaded)
-    fresh = other_database()
+    """Written by another install, restored into the suite's database (PostgreSQL too)."""
+    source = other_database()
+    _set_date(source, T0, name="Acme", at="2026-04-20", topics=[{"topic": "maths", "weight": 2}])
+    _set_date(source, T0, name="Acme", at="2026-04-27")  # same name, another moment: another date
+    backup = _backup(source)
+    fresh = loaded
     _set_date(fresh, T0, name="Mine only", at="2026-04-01")
     import_progress(fresh, USER, backup, IMPORTED, "UTC")
     import_progress(fresh, USER, backup, IMPORTED, "UTC")
