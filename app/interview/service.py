@@ -81,20 +81,19 @@ def _interview_date(
 ) -> InterviewDate:
     """The date the interview rehearses; a 422 naming the field for one that is not the user's,
     has passed, or is combined with topics or a level of its own."""
-    assert setup.interview_date_id is not None
-    row = plan_queries.find_date(session, user_id, setup.interview_date_id)
-    field = "interview_date_id"
+    date_id = setup.interview_date_id
+    assert date_id is not None
+    row = plan_queries.find_date(session, user_id, date_id)
     if row is None:
-        raise InterviewError(f"you have no interview date {setup.interview_date_id}", 422, field)
+        raise InterviewError(f"you have no interview date {date_id}", 422, "interview_date_id")
     if row.at <= now:
-        raise InterviewError(f"the interview date {row.name!r} has passed", 422, field)
-    if setup.topics or setup.level:
-        field = "topics" if setup.topics else "level"
-        raise InterviewError(
-            f"the interview date {row.name!r} sets the topics and level; leave {field} empty",
-            422,
-            field,
-        )
+        message = f"the interview date {row.name!r} has passed"
+        raise InterviewError(message, 422, "interview_date_id")
+    for field, value in (("topics", setup.topics), ("level", setup.level)):
+        if value:
+            message = f"the interview date {row.name!r} sets the topics and level; leave {field}"
+            message += " empty"
+            raise InterviewError(message, 422, field)
     return row
 
 
