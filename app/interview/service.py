@@ -4,6 +4,9 @@ Time is always passed in (``now``), so tests run a whole interview on a simulate
 question's deadline is ``shown_at + seconds_per_question``; an answer that arrives after the
 deadline (plus a short grace for the network and the countdown's own submit) is kept for the
 record but marked over time, with no key point covered until the user flips a mark.
+
+An interview can rehearse one of the user's interview dates: its questions then come from the
+date's scope (``app.plans.queries.scope_cards``), weighted as the date's forecast weighs them.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def _interview_date(
     return row
 
 
-def _weighted_sample(
+def weighted_sample(
     rng: random.Random, items: Sequence[str], weights: Sequence[float], k: int
 ) -> list[str]:
     """``k`` distinct items, each drawn with probability proportional to its weight."""
@@ -117,7 +120,7 @@ def _date_questions(
     if not cards:
         raise InterviewError(f"no card is in the scope of {row.name!r}", 422, "interview_date_id")
     weights = plan_logic.card_weights(cards, scope.weights)
-    return _weighted_sample(rng, [c.card_id for c in cards], weights, k)
+    return weighted_sample(rng, [c.card_id for c in cards], weights, k)
 
 
 def start(

@@ -96,7 +96,7 @@ def test_a_topic_is_drawn_as_often_as_its_weight_says(
     }  # fmt: skip
     rng = random.Random(1)
     ids = [c.card_id for c in cards]
-    topics = Counter(iv._weighted_sample(rng, ids, weights, 1)[0].split("-")[0] for _ in range(400))
+    topics = Counter(iv.weighted_sample(rng, ids, weights, 1)[0].split("-")[0] for _ in range(400))
     assert 270 <= topics["alpha"] <= 330 and topics["alpha"] + topics["beta"] == 400
 
 
@@ -164,6 +164,9 @@ def test_another_users_date_or_an_unknown_one_is_a_422_naming_the_field(
         assert page.status_code == 422
         assert f"you have no interview date {date_id}" in page.text
     assert client.post("/api/interviews", json={"interview_date_id": 0}).status_code == 422
+    form = {"interview_date_id": "abc", "questions": "5", "minutes": "2"}
+    page = client.post("/interview", data=form)
+    assert page.status_code == 422 and "Input should be a valid integer" in page.text
     assert _count(session) == 0
     # Bob's date is not offered on the setup page either.
     assert "Bob&#39;s" not in client.get("/interview").text
