@@ -113,8 +113,8 @@ def weighted_sample(
 def _date_questions(
     session: Session, user_id: int, row: InterviewDate, k: int, rng: random.Random
 ) -> list[str]:
-    """Up to ``k`` cards of the date's scope, a topic drawn as often as its weight says (its
-    cards share the weight, as in the date's forecast and interview-mode study)."""
+    """Up to ``k`` cards of the date's scope, a topic drawn as often as its weight says, whatever
+    its size: its cards share the weight, as in the date's readiness figure (``card_weights``)."""
     scope = plan_queries.scope_of(row)
     cards = plan_queries.scope_cards(session, user_id, scope)
     if not cards:
