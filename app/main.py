@@ -147,6 +147,9 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        if exc.field is not None:  # in FastAPI's shape, naming the field, as a bad body is
+            detail = [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]
+            return JSONResponse({"detail": detail}, exc.status_code)
         return _error_response(request, exc.status_code, exc.message)
 
     @app.exception_handler(RequestValidationError)

@@ -1,5 +1,8 @@
-"""A user's progress as a JSON backup: settings, FSRS parameters, flags, review logs, notes and
-mock interviews.
+"""A user's progress as a JSON backup: settings, FSRS parameters, flags, review logs, notes,
+mock interviews and interview dates.
+
+Version 2 added the interview dates (and each mock interview's link to its date); a version 1
+backup, which has neither, still imports.
 
 The review log is the truth (every card state is replayed from it), so a backup holds the logs
 and what the logs cannot say (settings, suspended and buried cards). Importing validates the
@@ -22,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -31,6 +35,7 @@ from app.cards.models import CardNote
 from app.cards.notes import MAX_NOTE_CHARS
 from app.content.schema import KEBAB_PATTERN
 from app.db import write
+from app.export import progress_dates as dates
 from app.export import progress_interviews as mock
 from app.interview.models import Interview
 from app.models import Card, ReviewLog, ReviewState, Topic, User
@@ -41,7 +46,8 @@ from app.study.reviews import MAX_DURATION_MS
 from app.study.scheduler import LogKind, parameters_problem
 
 FORMAT: Final = "dlcards-progress"
-VERSION: Final = 1
+VERSION: Final = 2
+READABLE_VERSIONS: Final = (1, 2)
 MAX_LOGS = 5_000_000
 MAX_FLAGS = 100_000
 UtcTime = Annotated[AwareDatetime, Field(description="ISO 8601 with a UTC offset")]
@@ -140,7 +146,7 @@ class Backup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["dlcards-progress"]
-    version: Literal[1]
+    version: Literal[1, 2]
     exported_at: UtcTime
     settings: StudySettings
     fsrs_parameters: list[float] | None = Field(None, min_length=21, max_length=21)
@@ -154,6 +160,28 @@ class Backup(BaseModel):
         max_length=mock.MAX_INTERVIEWS,
         description="Optional: mock interviews, their questions, answers and marks",
     )
+    interview_dates: list[dates.InterviewDateEntry] = Field(
+        default_factory=list,
+        max_length=dates.MAX_DATES,
+        description="Optional (version 2): interview dates, their topics, weights and scope",
+    )
+
+    @model_validator(mode="after")
+    def _dates_need_version_2(self) -> Backup:
+        if self.version == 1 and (
+            self.interview_dates or any(i.interview_date is not None for i in self.interviews)
+        ):
+            raise ValueError("a version 1 backup holds no interview dates (version 2 does)")
+        return self
+
+    @field_validator("interview_dates")
+    @classmethod
+    def _dates_set_in_range(
+        cls, entries: list[dates.InterviewDateEntry], info: ValidationInfo
+    ) -> list[dates.InterviewDateEntry]:
+        for entry in entries:
+            _moment(entry.created_at, info, ahead=CLOCK_SKEW)
+        return entries
 
     @field_validator("exported_at")
     @classmethod
@@ -209,6 +237,7 @@ def export_progress(session: Session, user_id: int, now: datetime) -> dict[str, 
         .where(ReviewState.suspended.is_(True) | ReviewState.buried_until.is_not(None))
         .order_by(ReviewState.card_id)
     )
+    date_entries, date_index = dates.export_dates(session, user_id)
     backup = Backup(
         format=FORMAT,
         version=VERSION,
@@ -235,8 +264,9 @@ def export_progress(session: Session, user_id: int, now: datetime) -> dict[str, 
             )
         ],
         interviews=mock.export_interviews(
-            session, user_id, {log.id: n for n, log in enumerate(logs)}
+            session, user_id, {log.id: n for n, log in enumerate(logs)}, date_index
         ),
+        interview_dates=date_entries,
     )
     return backup.model_dump(mode="json")
 
@@ -267,9 +297,10 @@ def parse_backup(raw: bytes) -> Any:
 def _shape(data: Any, now: datetime) -> Backup:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportRefused([f'not a dlcards progress backup (expected "format": "{FORMAT}")'])
-    if data.get("version") != VERSION:
+    if data.get("version") not in READABLE_VERSIONS:
+        readable = " and ".join(map(str, READABLE_VERSIONS))
         raise ImportRefused(
-            [f"backup version {data.get('version')!r} is not supported (this app reads {VERSION})"]
+            [f"backup version {data.get('version')!r} is not supported (this app reads {readable})"]
         )
     try:
         # Through JSON text, so strict mode reads JSON types (an ISO date is a string there);
@@ -326,6 +357,9 @@ def validate_backup(session: Session, user_id: int, data: Any, now: datetime) ->
     unknown = sorted(topics - set(session.scalars(select(Topic.id).where(Topic.id.in_(topics)))))
     if unknown:
         problems.append(f"interviews name topic(s) not in this question bank: {', '.join(unknown)}")
+    problems += dates.date_problems(
+        session, user_id, backup.interview_dates, backup.interviews, now
+    )
     if problems:
         raise ImportRefused(problems[:10])
     existing = session.scalar(
@@ -372,7 +406,10 @@ def import_progress(
                 )
             )
         session.flush()
-        mock.add_interviews(session, user_id, backup.interviews, [log.id for log in logs])
+        date_ids = dates.add_dates(session, user_id, backup.interview_dates, now)
+        mock.add_interviews(
+            session, user_id, backup.interviews, [log.id for log in logs], date_ids
+        )
         session.flush()
         report = rebuild_user(
             session, user_context(session, user_id, default_zone), now=now, commit=False

@@ -59,6 +59,9 @@ class InterviewEntry(BaseModel):
     seconds_per_question: int = Field(ge=MIN_SECONDS, le=MAX_SECONDS)
     score: float | None = Field(None, ge=0, le=1)
     questions: list[QuestionEntry] = Field(min_length=1, max_length=MAX_QUESTIONS)
+    interview_date: int | None = Field(
+        None, ge=0, description="Index in interview_dates of the date it rehearsed (version 2)"
+    )
 
     @model_validator(mode="after")
     def _positions_in_order(self) -> InterviewEntry:
@@ -71,9 +74,10 @@ class InterviewEntry(BaseModel):
 
 
 def export_interviews(
-    session: Session, user_id: int, log_index: Mapping[int, int]
+    session: Session, user_id: int, log_index: Mapping[int, int], date_index: Mapping[int, int]
 ) -> list[InterviewEntry]:
-    """The user's interviews, oldest first; ``log_index`` maps a review_logs id to its place."""
+    """The user's interviews, oldest first; ``log_index`` maps a review_logs id to its place in
+    the backup, ``date_index`` an interview date's id to its place."""
     interviews = session.scalars(
         select(Interview)
         .where(Interview.user_id == user_id)
@@ -88,6 +92,9 @@ def export_interviews(
             level=i.level,  # type: ignore[arg-type]
             seconds_per_question=i.seconds_per_question,
             score=i.score,
+            interview_date=(
+                date_index[i.interview_date_id] if i.interview_date_id is not None else None
+            ),
             questions=[
                 QuestionEntry(
                     position=q.position,
@@ -135,9 +142,14 @@ def cited_topics(interviews: Sequence[InterviewEntry]) -> set[str]:
 
 
 def add_interviews(
-    session: Session, user_id: int, interviews: Sequence[InterviewEntry], log_ids: Sequence[int]
+    session: Session,
+    user_id: int,
+    interviews: Sequence[InterviewEntry],
+    log_ids: Sequence[int],
+    date_ids: Sequence[int],
 ) -> None:
-    """Add the interviews (the caller's transaction); ``log_ids`` are the imported logs' ids."""
+    """Add the interviews (the caller's transaction); ``log_ids`` are the imported logs' ids,
+    ``date_ids`` the imported interview dates' ids."""
     for entry in interviews:
         interview = Interview(
             user_id=user_id,
@@ -148,6 +160,9 @@ def add_interviews(
             level=entry.level,
             seconds_per_question=entry.seconds_per_question,
             score=entry.score,
+            interview_date_id=(
+                date_ids[entry.interview_date] if entry.interview_date is not None else None
+            ),
         )
         interview.questions = [
             InterviewQuestion(

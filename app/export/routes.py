@@ -90,7 +90,8 @@ def export_csv(session: SessionDep, user_id: UserIdDep, topic: TopicQuery = None
 
 @router.get("/export/progress", responses=_file("application/json", "A progress backup"))
 def export_progress_file(session: SessionDep, user_id: UserIdDep, now: NowDep) -> Response:
-    """Your review logs, settings and flags as a JSON backup file."""
+    """Your review logs, settings, flags, notes, mock interviews and interview dates as a JSON
+    backup file (format version 2)."""
     body = json.dumps(export_progress(session, user_id, now), ensure_ascii=False, indent=1)
     name = f"dlcards-progress-{now:%Y%m%d}.json"
     return Response(body, media_type="application/json", headers=_attachment(name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -33,34 +34,75 @@ def _interview(session: SessionDep, user_id: int, interview_id: RowId) -> Interv
     return iv.get_interview(session, user_id, interview_id)
 
 
+class InterviewDateRef(BaseModel):
+    id: int
+    name: str
+    url: str
+
+
+class InterviewOut(BaseModel):
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    topics: list[str] = Field(description="Empty: every topic")
+    level: str | None
+    questions: int
+    seconds_per_question: int
+    score: float | None = Field(description="Mean share of key points covered, once finished")
+    scheduled: bool
+    interview_date: InterviewDateRef | None = Field(
+        description="The interview date it rehearsed (null: none, or the date was deleted)"
+    )
+    url: str
+
+
+def interview_out(interview: Interview) -> InterviewOut:
+    date = interview.interview_date
+    return InterviewOut(
+        id=interview.id,
+        started_at=interview.started_at,
+        finished_at=interview.finished_at,
+        topics=interview.topics,
+        level=interview.level,
+        questions=len(interview.questions),
+        seconds_per_question=interview.seconds_per_question,
+        score=interview.score,
+        scheduled=interview.scheduled_at is not None,
+        interview_date=(
+            InterviewDateRef(id=date.id, name=date.name, url=f"/interview-dates/{date.id}")
+            if date is not None
+            else None
+        ),
+        url=f"/interview/{interview.id}",
+    )
+
+
 def interview_json(interview: Interview) -> dict[str, Any]:
-    return {
-        "id": interview.id,
-        "started_at": interview.started_at.isoformat(),
-        "finished_at": interview.finished_at.isoformat() if interview.finished_at else None,
-        "topics": interview.topics,
-        "level": interview.level,
-        "questions": len(interview.questions),
-        "seconds_per_question": interview.seconds_per_question,
-        "score": interview.score,
-        "scheduled": interview.scheduled_at is not None,
-        "url": f"/interview/{interview.id}",
+    return interview_out(interview).model_dump(mode="json")
+
+
+INVALID_SETUP: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "A field is invalid (``detail[].loc`` names it): an interview date that "
+        "is not yours or has passed, no card matching the topics and level"
     }
+}
 
 
-@router.post("/interviews", status_code=201)
+@router.post("/interviews", status_code=201, responses=INVALID_SETUP)
 def create_interview(
     session: SessionDep, user_id: UserIdDep, now: NowDep, rng: RngDep, setup: iv.InterviewSetup
-) -> dict[str, Any]:
-    """Start a mock interview of random cards from the chosen topics and level."""
+) -> InterviewOut:
+    """Start a mock interview of random cards from the chosen topics and level, or from one of
+    your interview dates (its topics drawn by weight)."""
     interview = iv.start(session, user_id, setup, now, rng)
-    return interview_json(interview)
+    return interview_out(interview)
 
 
 @router.get("/interviews")
-def list_interviews(session: SessionDep, user_id: UserIdDep) -> list[dict[str, Any]]:
-    """Finished interviews, oldest first, with their scores."""
-    return [interview_json(i) for i in iv.history(session, user_id)]
+def list_interviews(session: SessionDep, user_id: UserIdDep) -> list[InterviewOut]:
+    """Finished interviews, oldest first, with their scores and interview dates."""
+    return [interview_out(i) for i in iv.history(session, user_id)]
 
 
 @router.get("/interviews/{interview_id}")

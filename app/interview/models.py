@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -22,13 +23,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.orm import Base, UTCDateTime
 
+if TYPE_CHECKING:  # the table is joined by name; only the type checker needs the class
+    from app.plans.models import InterviewDate
+
 
 class Interview(Base):
     """A timed mock interview: its choices, and when it started, finished and was scheduled."""
 
     __tablename__ = "interviews"
-    # History lists one user's interviews newest first.
-    __table_args__ = (Index("ix_interviews_user_id_started_at", "user_id", "started_at"),)
+    # History lists one user's interviews newest first; a date's page lists those tied to it.
+    __table_args__ = (
+        Index("ix_interviews_user_id_started_at", "user_id", "started_at"),
+        Index("ix_interviews_interview_date_id", "interview_date_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -39,6 +46,13 @@ class Interview(Base):
     seconds_per_question: Mapped[int] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)  # mean share covered
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The interview date it rehearsed (its scope gave the questions); deleting the date keeps
+    # the interview, untied.
+    interview_date_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interview_dates.id", ondelete="SET NULL"), nullable=True
+    )
+
+    interview_date: Mapped[InterviewDate | None] = relationship("InterviewDate")
 
     questions: Mapped[list[InterviewQuestion]] = relationship(
         back_populates="interview", order_by="InterviewQuestion.position"

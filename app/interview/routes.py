@@ -12,7 +12,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -23,13 +23,14 @@ from app.charts.bars import bar_chart
 from app.content.schema import LEVELS
 from app.db import SessionDep
 from app.demos.links import demo_links
-from app.deps import ContextDep, NowDep, RowId, UserIdDep
+from app.deps import MAX_ROW_ID, ContextDep, NowDep, RowId, UserIdDep
 from app.interview import service as iv
 from app.interview.api import router as api_router
 from app.interview.deps import RngDep
 from app.interview.models import Interview, InterviewQuestion
 from app.models import Card, Topic
 from app.openapi import form_body, text_field
+from app.plans import queries as plan_queries
 from app.problems import service as problems
 from app.web import is_htmx, render
 
@@ -50,10 +51,21 @@ def _topics(session: SessionDep) -> list[Topic]:
     return list(session.scalars(select(Topic).where(Topic.id.in_(used)).order_by(Topic.position)))
 
 
+def _default_values(interview_date_id: int | None) -> dict[str, Any]:
+    return {
+        "topics": [],
+        "level": "",
+        "questions": iv.DEFAULT_QUESTIONS,
+        "minutes": 2,
+        "interview_date_id": str(interview_date_id or ""),
+    }
+
+
 def _setup_page(
     request: Request,
     session: SessionDep,
     user_id: int,
+    now: datetime,
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
@@ -61,8 +73,8 @@ def _setup_page(
 ) -> HTMLResponse:
     context = {
         "topics": _topics(session),
-        "values": values
-        or {"topics": [], "level": "", "questions": iv.DEFAULT_QUESTIONS, "minutes": 2},
+        "dates": [d for d in plan_queries.list_dates(session, user_id) if d.at > now],
+        "values": values or _default_values(None),
         "errors": errors or {},
         "unfinished": iv.unfinished(session, user_id),
         "limits": iv,
@@ -72,9 +84,16 @@ def _setup_page(
 
 
 @router.get("/interview", response_class=HTMLResponse)
-def setup_page(request: Request, session: SessionDep, user_id: UserIdDep) -> HTMLResponse:
-    """Choose topics, level, number of questions and time per question."""
-    return _setup_page(request, session, user_id)
+def setup_page(
+    request: Request,
+    session: SessionDep,
+    user_id: UserIdDep,
+    now: NowDep,
+    interview_date_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+) -> HTMLResponse:
+    """Choose topics and level or an interview date, number of questions and time per question
+    (``?interview_date_id=`` chooses that date)."""
+    return _setup_page(request, session, user_id, now, values=_default_values(interview_date_id))
 
 
 def _minutes_to_seconds(text: str) -> int | str:
@@ -92,6 +111,9 @@ START_FORM = form_body(
         "level": text_field("beginner, intermediate, advanced, or empty for all"),
         "questions": text_field("How many questions"),
         "minutes": text_field("Minutes per question"),
+        "interview_date_id": text_field(
+            "One of your interview dates (its scope gives the questions); empty: none"
+        ),
     },
     ("questions", "minutes"),
 )
@@ -115,12 +137,14 @@ async def start_form(
         "level": str(form.get("level", ""))[:20],
         "questions": str(form.get("questions", ""))[:10],
         "minutes": str(form.get("minutes", ""))[:10],
+        "interview_date_id": str(form.get("interview_date_id", ""))[:12],
     }
     data = {
         "topics": values["topics"],
         "level": values["level"] or None,
         "questions": values["questions"],
         "seconds_per_question": _minutes_to_seconds(values["minutes"]),
+        "interview_date_id": values["interview_date_id"] or None,
     }
     try:
         setup = iv.InterviewSetup.model_validate(data)
@@ -130,10 +154,14 @@ async def start_form(
             "minutes" if e["loc"][0] == "seconds_per_question" else str(e["loc"][0]): e["msg"]
             for e in error.errors()
         }
-        return _setup_page(request, session, user_id, values=values, errors=errors, status_code=422)
+        return _setup_page(
+            request, session, user_id, now, values=values, errors=errors, status_code=422
+        )
     except iv.InterviewError as error:
-        errors = {"topics": error.message}
-        return _setup_page(request, session, user_id, values=values, errors=errors, status_code=422)
+        errors = {error.field or "topics": error.message}
+        return _setup_page(
+            request, session, user_id, now, values=values, errors=errors, status_code=422
+        )
     return RedirectResponse(f"/interview/{interview.id}", status_code=303)
 
 

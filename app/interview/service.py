@@ -4,15 +4,20 @@ Time is always passed in (``now``), so tests run a whole interview on a simulate
 question's deadline is ``shown_at + seconds_per_question``; an answer that arrives after the
 deadline (plus a short grace for the network and the countdown's own submit) is kept for the
 record but marked over time, with no key point covered until the user flips a mark.
+
+An interview can rehearse one of the user's interview dates: its questions then come from the
+date's scope (``app.plans.queries.scope_cards``), weighted as the date's forecast weighs them.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,9 +27,13 @@ from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.visibility import visible_to
 from app.content.schema import Level
 from app.db import write
+from app.deps import MAX_ROW_ID
 from app.errors import DomainError
 from app.interview.models import Interview, InterviewQuestion
 from app.models import Card
+from app.plans import logic as plan_logic
+from app.plans import queries as plan_queries
+from app.plans.models import InterviewDate
 from app.problems import service as problems
 from app.study import reviews
 from app.study.preferences import UserContext
@@ -45,6 +54,14 @@ class InterviewSetup(BaseModel):
     level: Level | None = None
     questions: int = Field(DEFAULT_QUESTIONS, ge=MIN_QUESTIONS, le=MAX_QUESTIONS)
     seconds_per_question: int = Field(DEFAULT_SECONDS, ge=MIN_SECONDS, le=MAX_SECONDS)
+    interview_date_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ROW_ID,
+        description="One of your interview dates still to come: the questions come from its "
+        "scope (its topics by weight, levels and tags; leave topics and level empty); "
+        "empty: none",
+    )
 
 
 class InterviewError(DomainError):
@@ -62,21 +79,72 @@ def _candidates(session: Session, setup: InterviewSetup, user_id: int) -> list[s
     return list(session.scalars(query))
 
 
+def _interview_date(
+    session: Session, user_id: int, setup: InterviewSetup, now: datetime
+) -> InterviewDate:
+    """The date the interview rehearses; a 422 naming the field for one that is not the user's,
+    has passed, or is combined with topics or a level of its own."""
+    date_id = setup.interview_date_id
+    assert date_id is not None
+    row = plan_queries.find_date(session, user_id, date_id)
+    if row is None:
+        raise InterviewError(f"you have no interview date {date_id}", 422, "interview_date_id")
+    if row.at <= now:
+        message = f"the interview date {row.name!r} has passed"
+        raise InterviewError(message, 422, "interview_date_id")
+    for field, value in (("topics", setup.topics), ("level", setup.level)):
+        if value:
+            message = f"the interview date {row.name!r} sets the topics and level; leave {field}"
+            message += " empty"
+            raise InterviewError(message, 422, field)
+    return row
+
+
+def weighted_sample(
+    rng: random.Random, items: Sequence[str], weights: Sequence[float], k: int
+) -> list[str]:
+    """``k`` distinct items, each drawn with probability proportional to its weight."""
+    generator = np.random.default_rng(rng.getrandbits(64))
+    p = np.asarray(weights, dtype=float)
+    picked = generator.choice(len(items), size=min(k, len(items)), replace=False, p=p / p.sum())
+    return [items[i] for i in picked]
+
+
+def _date_questions(
+    session: Session, user_id: int, row: InterviewDate, k: int, rng: random.Random
+) -> list[str]:
+    """Up to ``k`` cards of the date's scope, a topic drawn as often as its weight says, whatever
+    its size: its cards share the weight, as in the date's readiness figure (``card_weights``)."""
+    scope = plan_queries.scope_of(row)
+    cards = plan_queries.scope_cards(session, user_id, scope)
+    if not cards:
+        raise InterviewError(f"no card is in the scope of {row.name!r}", 422, "interview_date_id")
+    weights = plan_logic.card_weights(cards, scope.weights)
+    return weighted_sample(rng, [c.card_id for c in cards], weights, k)
+
+
 def start(
     session: Session, user_id: int, setup: InterviewSetup, now: datetime, rng: random.Random
 ) -> Interview:
-    """Create an interview of up to ``setup.questions`` random cards matching the filters."""
+    """Create an interview of up to ``setup.questions`` random cards matching the filters, or
+    drawn from the chosen interview date's scope."""
     with write(session, user_id):
-        cards = _candidates(session, setup, user_id)
-        if not cards:
-            raise InterviewError("no card matches these topics and level", 422)
-        chosen = rng.sample(cards, min(setup.questions, len(cards)))
+        date = None
+        if setup.interview_date_id is not None:
+            date = _interview_date(session, user_id, setup, now)
+            chosen = _date_questions(session, user_id, date, setup.questions, rng)
+        else:
+            cards = _candidates(session, setup, user_id)
+            if not cards:
+                raise InterviewError("no card matches these topics and level", 422)
+            chosen = rng.sample(cards, min(setup.questions, len(cards)))
         interview = Interview(
             user_id=user_id,
             started_at=now,
-            topics=sorted(set(setup.topics)),
+            topics=sorted(plan_queries.weights_of(date) if date else set(setup.topics)),
             level=setup.level,
             seconds_per_question=setup.seconds_per_question,
+            interview_date_id=date.id if date else None,
         )
         interview.questions = [
             InterviewQuestion(position=i, card_id=card_id, timed_out=False)
@@ -318,3 +386,14 @@ def unfinished(session: Session, user_id: int) -> Interview | None:
         .order_by(Interview.started_at.desc(), Interview.id.desc())
         .limit(1)
     ).first()
+
+
+def tied_to(session: Session, user_id: int, date_id: int) -> list[Interview]:
+    """The user's interviews that rehearsed this interview date, oldest first."""
+    return list(
+        session.scalars(
+            select(Interview)
+            .where(Interview.user_id == user_id, Interview.interview_date_id == date_id)
+            .order_by(Interview.started_at, Interview.id)
+        )
+    )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep, RowId
+from app.interview import service as iv
 from app.plans import easy_days, logic, queries
 from app.plans.models import InterviewDate
 from app.study.preferences import UserContext
@@ -33,6 +34,20 @@ class InterviewDateOut(BaseModel):
     tags: list[str] = Field(description="Only cards with one of these tags; empty: any")
     past: bool
     url: str
+
+
+class TiedInterviewOut(BaseModel):
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    score: float | None = Field(description="Mean share of key points covered, once finished")
+    url: str
+
+
+class InterviewDateDetailOut(InterviewDateOut):
+    interviews: list[TiedInterviewOut] = Field(
+        description="The mock interviews tied to this date, oldest first"
+    )
 
 
 class CreatedOut(BaseModel):
@@ -139,9 +154,19 @@ def list_dates(session: SessionDep, ctx: ContextDep, now: NowDep) -> list[Interv
 
 
 @router.get("/interview-dates/{interview_date_id}")
-def get_date(row: DateDep, now: NowDep) -> InterviewDateOut:
-    """One interview date."""
-    return date_json(row, now)
+def get_date(session: SessionDep, row: DateDep, now: NowDep) -> InterviewDateDetailOut:
+    """One interview date, with the mock interviews tied to it (kept once it has passed)."""
+    tied = [
+        TiedInterviewOut(
+            id=i.id,
+            started_at=i.started_at,
+            finished_at=i.finished_at,
+            score=i.score,
+            url=f"/interview/{i.id}",
+        )
+        for i in iv.tied_to(session, row.user_id, row.id)
+    ]
+    return InterviewDateDetailOut(**date_json(row, now).model_dump(), interviews=tied)
 
 
 @router.put(

@@ -65,15 +65,21 @@ def next_date(session: Session, user_id: int, now: datetime) -> InterviewDate | 
     ).first()
 
 
+def find_date(session: Session, user_id: int, date_id: int) -> InterviewDate | None:
+    """The user's interview date, or None: another user's date is as unknown as a missing one."""
+    row = session.get(InterviewDate, date_id)
+    return row if row is not None and row.user_id == user_id else None
+
+
 def get_date_or_404(session: Session, user_id: int, date_id: int) -> InterviewDate:
     """The user's interview date; another user's id is a 404 like an unknown one."""
-    row = session.get(InterviewDate, date_id)
-    if row is None or row.user_id != user_id:
+    row = find_date(session, user_id, date_id)
+    if row is None:
         raise HTTPException(404, f"No interview date {date_id}.")
     return row
 
 
-def _topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
+def topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
     return [{"topic": t.topic, "weight": t.weight} for t in data.topics]
 
 
@@ -85,7 +91,7 @@ def create(
             user_id=user_id,
             name=data.name,
             at=at,
-            topics=_topics_json(data),
+            topics=topics_json(data),
             levels=list(data.levels),
             tags=list(data.tags),
             created_at=now,
@@ -97,7 +103,7 @@ def create(
 def update(session: Session, row: InterviewDate, data: InterviewDateIn, at: datetime) -> None:
     with write(session, row.user_id):
         fresh = get_date_or_404(session, row.user_id, row.id)
-        fresh.name, fresh.at, fresh.topics = data.name, at, _topics_json(data)
+        fresh.name, fresh.at, fresh.topics = data.name, at, topics_json(data)
         fresh.levels, fresh.tags = list(data.levels), list(data.tags)
 
 

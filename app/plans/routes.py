@@ -19,6 +19,7 @@ from app.charts.lines import Line, Series, line_plot
 from app.content.schema import LEVELS
 from app.db import SessionDep
 from app.deps import ContextDep, NowDep
+from app.interview import service as iv
 from app.openapi import form_body, text_field
 from app.plans import logic, queries
 from app.plans.api import DateDep, PlanRequestDep, forecast_of, plan_of
@@ -172,6 +173,8 @@ def date_page(
         "weights": queries.weights_of(row),
         "countdown": countdown(row.at, now),
         "moment": local_moment(row.at, ctx.zone_name),
+        "past": row.at <= now,
+        "interviews": iv.tied_to(session, ctx.user_id, row.id),
     }
     return render(request, "plans/date.html", context)
 

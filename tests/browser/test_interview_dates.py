@@ -61,3 +61,36 @@ def test_set_a_date_study_for_it_and_see_the_forecast_move(fresh) -> None:  # ty
     assert page.inner_text("#readiness") == f"{100 * after['overall']:.0f}%"
     page.goto("/")
     assert "Acme, ML engineer" in page.inner_text(".next-interview")
+
+
+def test_a_mock_interview_for_the_date(fresh) -> None:  # type: ignore[no-untyped-def]
+    """From the date's page to a mock interview of its scope, and back to see it listed."""
+    page, url = fresh
+    body = {
+        "name": "Acme, ML engineer",
+        "at": (date.today() + timedelta(days=14)).isoformat(),
+        "topics": [{"topic": "generative", "weight": 1}],
+    }
+    date_id = httpx.post(f"{url}/api/interview-dates", json=body).json()["id"]
+    in_scope = {
+        c["card_id"]
+        for c in httpx.get(f"{url}/api/interview-dates/{date_id}/forecast").json()["cards"]
+    }
+    page.goto(f"/interview-dates/{date_id}")
+    page.click("text=Mock interview for it")
+    assert page.input_value("#f-interview-date") == str(date_id)
+    page.get_by_role("button", name=re.compile("Start")).click()
+    page.locator("[data-countdown]").wait_for()
+    assert page.inner_text(".interview-for") == "for: Acme, ML engineer"
+    page.fill("#interview-answer", "I am not sure.")
+    page.press("#interview-answer", "Control+Enter")
+    page.wait_for_selector('input[name=position][value="2"]', state="attached")
+    page.click("text=End the interview now")
+    page.wait_for_url("**/summary")
+    assert page.inner_text(".interview-for") == "for: Acme, ML engineer"
+    interview_id = page.url.split("/")[-2]
+    asked = httpx.get(f"{url}/api/interviews/{interview_id}/summary").json()["questions"]
+    assert asked and {q["card_id"] for q in asked} <= in_scope
+    page.click(".interview-for a")
+    page.wait_for_url(f"**/interview-dates/{date_id}")
+    assert page.locator("#tied-interviews tbody tr").count() == 1

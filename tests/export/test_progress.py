@@ -73,7 +73,7 @@ def test_export_import_rebuild_gives_identical_states(
 ) -> None:
     study_a_while(loaded)
     backup = json.loads(json.dumps(export_progress(loaded, USER, T0 + timedelta(days=15))))
-    assert backup["format"] == "dlcards-progress" and backup["version"] == 1
+    assert backup["format"] == "dlcards-progress" and backup["version"] == 2
     assert len(backup["review_logs"]) == 9
     fresh = other_database()
     assert import_progress(fresh, USER, backup, T0 + timedelta(days=16), "UTC") == 9
@@ -104,7 +104,7 @@ def _broken(backup: dict[str, Any], change: Callable[[dict[str, Any]], None]) ->
     ("change", "message"),
     [
         (lambda b: b.update(format="anki"), "not a dlcards progress backup"),
-        (lambda b: b.update(version=2), "backup version 2 is not supported"),
+        (lambda b: b.update(version=3), "backup version 3 is not supported"),
         (lambda b: b["review_logs"][3].update(rating=5), "review_logs.3.rating"),
         (
             lambda b: b["review_logs"][0].update(reviewed_at="2026-03-02T09:00:00"),
