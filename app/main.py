@@ -147,7 +147,7 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return _error_response(request, exc.status_code, exc.message)
+        return _error_response(request, exc.status_code, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -88,12 +88,7 @@ async def import_api(
     raw = await _read(file)
     settings = request.app.state.settings
     name = _name(file)
-    try:
-        outcome = import_file(
-            session, settings, user_id, raw, format, dry_run=dry_run, filename=name
-        )
-    except ImportRefused as error:
-        raise HTTPException(422, error.problems) from None
+    outcome = import_file(session, settings, user_id, raw, format, dry_run=dry_run, filename=name)
     return _out(outcome)
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import HTTPException
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.cards.visibility import visible_to
 from app.db import write
+from app.errors import Conflict, NotFound
 from app.models import Card, ReviewState, Topic
 from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, Scope, ScopeCard
 from app.plans.models import InterviewDate
@@ -69,7 +69,7 @@ def get_date_or_404(session: Session, user_id: int, date_id: int) -> InterviewDa
     """The user's interview date; another user's id is a 404 like an unknown one."""
     row = session.get(InterviewDate, date_id)
     if row is None or row.user_id != user_id:
-        raise HTTPException(404, f"No interview date {date_id}.")
+        raise NotFound(f"No interview date {date_id}.")
     return row
 
 
@@ -132,7 +132,7 @@ def recall_target(session: Session, user_id: int, date_id: int, now: datetime) -
     """What interview-date study ranks by; 404 for another user's date, 409 once it passed."""
     row = get_date_or_404(session, user_id, date_id)
     if row.at <= now:
-        raise HTTPException(409, f"The interview date {row.name!r} has passed.")
+        raise Conflict(f"The interview date {row.name!r} has passed.")
     scope = scope_of(row)
     return RecallTarget(
         id=row.id,
