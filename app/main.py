@@ -21,7 +21,7 @@ from app.accounts.routes import router as accounts_router
 from app.cards.notes import install as install_note_global
 from app.cards.own import sync_all_users
 from app.config import Settings
-from app.content.loader import load_content
+from app.content.sync import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
 from app.deps import close_form_after
 from app.errors import DomainError

@@ -28,8 +28,9 @@ from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.models import CardNote
 from app.cards.queries import get_card_or_404
 from app.config import Settings
-from app.content.loader import TOPICS_FILE, load_yaml, read_user_bank, sync_user_cards
+from app.content.parse import TOPICS_FILE, load_yaml, read_user_bank
 from app.content.schema import CardFront, TopicEntry, is_card_id
+from app.content.sync import sync_user_cards
 from app.db import write
 from app.demos.registry import get_demo
 from app.errors import Conflict, DomainError, NotFound

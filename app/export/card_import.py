@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.cards import own
 from app.config import Settings
-from app.content.loader import TOPICS_FILE, read_user_bank
+from app.content.parse import TOPICS_FILE, read_user_bank
 from app.errors import FileRefused
 from app.models import Card, Topic
 

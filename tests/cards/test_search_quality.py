@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.cards.search import plain_text, query_terms, search_cards
 from app.config import Settings
-from app.content.loader import load_content
+from app.content.sync import load_content
 from app.db import make_engine, make_sessionmaker, migrate
 from tests.conftest import ON_POSTGRES, fresh_postgres_database
 
