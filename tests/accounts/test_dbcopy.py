@@ -18,7 +18,7 @@ from app.dbcopy import CopyError, copy_database
 from app.models import ReviewLog, ReviewState, UserSettings
 from app.study import preferences, reviews
 from app.study.rebuild import rebuild_user
-from tests.study.conftest import add_cards
+from tests.factories import add_cards
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 STATE_FIELDS = (

@@ -53,16 +53,16 @@ def test_the_api_stores_percents_and_names_a_bad_weekday(plan_client: TestClient
 
 
 def test_the_queue_serves_the_days_share_of_new_cards_and_reviews(
-    plan_client: TestClient, clock: Clock, db: Session, cards: Callable[..., list[str]]
+    plan_client: TestClient, clock: Clock, session: Session, cards: Callable[..., list[str]]
 ) -> None:
     cards(30, "alpha")
     old = cards(6, "beta")
     for card_id in old:  # all due on Sunday 8 March (last reviewed 2 March, stability 6 days)
-        reviewed(db, card_id, 7.0)
-    db.commit()
+        reviewed(session, card_id, 7.0)
+    session.commit()
     assert plan_client.put("/api/settings/easy-days", json=WEEKEND).status_code == 200
-    preferences.save(db, 1, StudySettings(new_per_day=4))
-    db.commit()
+    preferences.save(session, 1, StudySettings(new_per_day=4))
+    session.commit()
 
     clock.now = T0.replace(day=7, hour=10)  # Saturday at 50%: 2 new cards
     saturday = _studied_today(plan_client)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.study import preferences
 from app.study.workload import NO_TIME_LIMIT, RETENTIONS, SEED
-from tests.study.conftest import add_cards
+from tests.factories import add_cards
 
 CUSTOM = [0.3, 1.1, 2.8, 9.0, 6.5, 0.8, 3.0, 0.01, 1.8, 0.17, 0.8, 1.5, 0.06, 0.26,
           1.6, 0.6, 1.9, 0.5, 0.09, 0.07, 0.2]  # fmt: skip
@@ -26,12 +26,12 @@ def direct(parameters: list[float], retention: float, deck: int, days: int) -> o
 
 
 def test_workload_is_the_simulator_with_the_users_parameters(
-    study_client: TestClient, db: Session
+    study_client: TestClient, session: Session
 ) -> None:
-    add_cards(db, 150, "alpha")
-    preferences.save(db, 1, preferences.StudySettings(new_per_day=7))
-    preferences.save_parameters(db, 1, CUSTOM)
-    db.commit()
+    add_cards(session, 150, "alpha")
+    preferences.save(session, 1, preferences.StudySettings(new_per_day=7))
+    preferences.save_parameters(session, 1, CUSTOM)
+    session.commit()
     got = study_client.get("/api/settings/workload?days=90").json()
     deck = 150 + 3  # and the fixture bank's three cards
     assert got["deck_size"] == deck and got["new_limit"] == 7 and got["days"] == 90
