@@ -36,7 +36,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "timezone": "UTC",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 # `make test` runs the suite on SQLite, then again on PostgreSQL when

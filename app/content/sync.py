@@ -6,10 +6,9 @@ never deleted, so its review history stays. A user's own cards are synced with a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -84,8 +83,70 @@ def sync_bank(
     return report
 
 
-# One write of a sync plan; some carry attributes the own-cards plan reads back (see _owned).
-Write = Callable[[Session], None]
+@dataclass(frozen=True)
+class Upsert:
+    """Insert or update one topic or card row with ``values``."""
+
+    model: type[Card] | type[Topic]
+    key: str
+    values: dict[str, Any]
+
+    def __call__(self, session: Session) -> None:
+        row = session.get(self.model, self.key)
+        if row is None:
+            session.add(self.model(id=self.key, **self.values))
+        else:
+            for name, value in self.values.items():
+                setattr(row, name, value)
+        session.flush()
+
+
+@dataclass(frozen=True)
+class Retire:
+    """Hide a card whose file is gone (its history stays)."""
+
+    card_id: str
+
+    def __call__(self, session: Session) -> None:
+        session.execute(update(Card).where(Card.id == self.card_id).values(retired=True))
+
+
+@dataclass(frozen=True)
+class MoveHistory:
+    """The renamed card takes over the old id's review states and logs.
+
+    With ``user_id`` (own cards) only that user's history moves, and the old card is retired
+    only when it is that user's own card: a forked bank card stays for everyone else.
+    """
+
+    old_id: str
+    new_id: str
+    user_id: int | None = None
+
+    def __call__(self, session: Session) -> None:
+        old_id, new_id, user_id = self.old_id, self.new_id, self.user_id
+        users = [] if user_id is None else [ReviewLog.user_id == user_id]
+        session.execute(
+            update(ReviewLog).where(ReviewLog.card_id == old_id, *users).values(card_id=new_id)
+        )
+        taken = set(
+            session.scalars(select(ReviewState.user_id).where(ReviewState.card_id == new_id))
+        )
+        states = [] if user_id is None else [ReviewState.user_id == user_id]
+        session.execute(
+            update(ReviewState)
+            .where(ReviewState.card_id == old_id, ReviewState.user_id.not_in(taken), *states)
+            .values(card_id=new_id)
+        )
+        session.execute(delete(ReviewState).where(ReviewState.card_id == old_id, *states))
+        old = [] if user_id is None else [Card.owner_id == user_id]
+        session.execute(
+            update(Card).where(Card.id == old_id, *old).values(retired=True, content_hash="alias")
+        )
+
+
+# One write of a sync plan: values the own-cards plan can read back and narrow (see _owned).
+Write = Upsert | Retire | MoveHistory
 
 
 def _plan(
@@ -101,7 +162,7 @@ def _plan(
         row = topics.get(entry.id)
         values = {"title": entry.title, "description": entry.description, "position": position}
         if row is None or any(getattr(row, k) != v for k, v in values.items()):
-            plan.append(_upsert(Topic, entry.id, values))
+            plan.append(Upsert(Topic, entry.id, values))
     topic_rank = {t.id: i for i, t in enumerate(bank.topics)}
     # Bank order: by topic, then level; within a level the concept cards before the practice
     # problems that apply them, so a new card's computation comes after its idea.
@@ -128,19 +189,19 @@ def _plan(
                 report.inserted += 1
             else:
                 report.updated += 1
-            plan.append(_upsert(Card, card.front.id, _card_values(card, position)))
+            plan.append(Upsert(Card, card.front.id, _card_values(card, position)))
         for alias in card.front.aliases:
             old = cards.get(alias)
             if old is not None and not (old.retired and old.content_hash == "alias"):
                 report.aliased += 1
-                plan.append(_move_history(alias, card.front.id))
+                plan.append(MoveHistory(alias, card.front.id))
     current = {c.front.id for c in bank.cards}
     # A card whose file is invalid is kept as it was: it is not gone, only broken for now.
     keep = current | bank.invalid_ids | {a for c in bank.cards for a in c.front.aliases}
     for card_id, card_row in cards.items():
         if card_id not in keep and not card_row.retired:
             report.retired += 1
-            plan.append(_retire(card_id))
+            plan.append(Retire(card_id))
     return plan
 
 
@@ -164,12 +225,12 @@ def _own_plan(
         for c in session.scalars(select(Card).where(Card.id.in_(aliases - set(cards))))
         if c.id in mine
     }
-    plan = [a for a in plan if getattr(a, "topic", None) not in own_topics]
+    plan = [a for a in plan if not (_is_topic(a) and a.key in own_topics)]
     for card in bank.cards:
         for alias in card.front.aliases:
             if alias in forked:
                 report.aliased += 1
-                plan.append(_move_history(alias, card.front.id, owner_id))
+                plan.append(MoveHistory(alias, card.front.id, owner_id))
     return [_owned(a, owner_id) for a in plan]
 
 
@@ -185,14 +246,16 @@ def _refuse_taken_ids(
         report.skipped += 1
 
 
+def _is_topic(action: Write) -> TypeGuard[Upsert]:
+    return isinstance(action, Upsert) and action.model is Topic
+
+
 def _owned(action: Write, owner_id: int) -> Write:
     """An own-card write: card rows get the owner; renames move only the owner's history."""
-    values = getattr(action, "values", None)
-    if values is not None and "content_hash" in values:
-        values["owner_id"] = owner_id
-    if getattr(action, "moves_all_history", False):
-        old, new = action.old_id, action.new_id  # type: ignore[attr-defined]  # see _move_history
-        return _move_history(old, new, owner_id)
+    if isinstance(action, Upsert) and action.model is Card:
+        action.values["owner_id"] = owner_id
+    if isinstance(action, MoveHistory) and action.user_id is None:
+        return MoveHistory(action.old_id, action.new_id, owner_id)
     return action
 
 
@@ -225,62 +288,6 @@ def _card_values(card: ParsedCard, position: int) -> dict[str, Any]:
         "retired": False,
         "updated_at": utcnow(),
     }
-
-
-def _upsert(model: type[Card] | type[Topic], key: str, values: dict[str, Any]) -> Write:
-    def apply(session: Session) -> None:
-        row = session.get(model, key)
-        if row is None:
-            session.add(model(id=key, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-        session.flush()
-
-    apply.values = values  # type: ignore[attr-defined]  # what _owned reads back
-    if model is Topic:
-        apply.topic = key  # type: ignore[attr-defined]  # what _own_plan filters on
-    return apply
-
-
-def _retire(card_id: str) -> Write:
-    def apply(session: Session) -> None:
-        session.execute(update(Card).where(Card.id == card_id).values(retired=True))
-
-    return apply
-
-
-def _move_history(old_id: str, new_id: str, user_id: int | None = None) -> Write:
-    """The renamed card takes over the old id's review states and logs.
-
-    With ``user_id`` (own cards) only that user's history moves, and the old card is retired
-    only when it is that user's own card: a forked bank card stays for everyone else.
-    """
-
-    def apply(session: Session) -> None:
-        users = [] if user_id is None else [ReviewLog.user_id == user_id]
-        session.execute(
-            update(ReviewLog).where(ReviewLog.card_id == old_id, *users).values(card_id=new_id)
-        )
-        taken = set(
-            session.scalars(select(ReviewState.user_id).where(ReviewState.card_id == new_id))
-        )
-        states = [] if user_id is None else [ReviewState.user_id == user_id]
-        session.execute(
-            update(ReviewState)
-            .where(ReviewState.card_id == old_id, ReviewState.user_id.not_in(taken), *states)
-            .values(card_id=new_id)
-        )
-        session.execute(delete(ReviewState).where(ReviewState.card_id == old_id, *states))
-        old = [] if user_id is None else [Card.owner_id == user_id]
-        session.execute(
-            update(Card).where(Card.id == old_id, *old).values(retired=True, content_hash="alias")
-        )
-
-    # What _owned reads back to narrow a bank rename to one user's history:
-    apply.moves_all_history = user_id is None  # type: ignore[attr-defined]
-    apply.old_id, apply.new_id = old_id, new_id  # type: ignore[attr-defined]
-    return apply
 
 
 def load_content(session: Session, content_dir: Path, *, skip_invalid: bool = False) -> LoadReport:

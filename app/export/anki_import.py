@@ -22,6 +22,7 @@ import zipfile
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import zstandard
 
@@ -43,6 +44,8 @@ FIELD_SEPARATOR = "\x1f"
 BLOCKS = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
 DROPPED = {"script", "style", "iframe", "object", "embed", "svg", "math"}
 MAX_REVIEWS = 500_000
+# A note type's id -> its name and whether it is a plain front/back type (not a cloze).
+NoteKinds = dict[int, tuple[str, bool]]
 ANSWER_TYPES = {0, 1, 2, 3}  # learn, review, relearn, filtered deck (a real answer too)
 MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -144,11 +147,14 @@ def _unzstd(data: bytes, budget: Budget) -> bytes:
     return out
 
 
-def _read_collection(path: Path, *, new_layout: bool):  # type: ignore[no-untyped-def]
-    """(notes as (id, notetype id, fields, tags), notetype id → (name, standard?))."""
+def _read_collection(path: Path, *, new_layout: bool) -> tuple[list[Any], NoteKinds]:
+    """(notes as (id, notetype id, fields, tags), notetype id → (name, standard?)).
+
+    A note's values are whatever the file holds (``Any``): ``_plan`` converts each one.
+    """
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        kinds: dict[int, tuple[str, bool]] = {}
+        kinds: NoteKinds = {}
         if new_layout:
             for ntid, name in connection.execute("SELECT id, name FROM notetypes"):
                 kinds[int(ntid)] = (str(name), True)
@@ -187,7 +193,10 @@ def _read_revlog(path: Path) -> list[tuple[int, int, int, int, int, int]]:
         connection.close()
     if len(rows) > MAX_REVIEWS:
         raise ImportRefused([f"more than {MAX_REVIEWS} reviews; at most {MAX_REVIEWS} at once"])
-    return [tuple(int(v or 0) for v in row) for row in rows]  # type: ignore[misc]
+    return [
+        (int(r or 0), int(n or 0), int(o or 0), int(e or 0), int(t or 0), int(k or 0))
+        for r, n, o, e, t, k in rows
+    ]
 
 
 def _add_history(plan: Plan, revlog: list[tuple[int, int, int, int, int, int]]) -> None:
@@ -232,7 +241,13 @@ def _media_map(archive: zipfile.ZipFile, budget: Budget) -> dict[str, str]:
     return {str(v): str(k) for k, v in mapping.items()} if isinstance(mapping, dict) else {}
 
 
-def _plan(notes, kinds, media_names, archive, budget) -> Plan:  # type: ignore[no-untyped-def]
+def _plan(
+    notes: list[Any],
+    kinds: NoteKinds,
+    media_names: dict[str, str],
+    archive: zipfile.ZipFile,
+    budget: Budget,
+) -> Plan:
     plan = Plan()
     other: dict[str, int] = {}
     for note_id, mid, flds, tags in notes:

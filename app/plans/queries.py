@@ -15,7 +15,7 @@ from app.db import write
 from app.errors import Conflict, NotFound
 from app.models import Card, ReviewState, Topic
 from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, Scope, ScopeCard
-from app.plans.models import InterviewDate
+from app.plans.models import InterviewDate, TopicWeight
 from app.study import store
 from app.study.queue import scope_conditions
 from app.study.scope import RecallTarget
@@ -23,7 +23,7 @@ from app.study.scope import RecallTarget
 
 def weights_of(row: InterviewDate) -> dict[str, float]:
     """Topic -> weight; empty for the whole bank."""
-    return {str(t["topic"]): float(t["weight"]) for t in row.topics}  # type: ignore[arg-type]
+    return {str(t["topic"]): float(t["weight"]) for t in row.topics}
 
 
 def scope_of(row: InterviewDate) -> Scope:
@@ -73,7 +73,7 @@ def get_date_or_404(session: Session, user_id: int, date_id: int) -> InterviewDa
     return row
 
 
-def _topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
+def _topics_json(data: InterviewDateIn) -> list[TopicWeight]:
     return [{"topic": t.topic, "weight": t.weight} for t in data.topics]
 
 

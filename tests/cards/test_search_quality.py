@@ -91,7 +91,7 @@ def bank_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.db'}"
         if ON_POSTGRES:
             url = stack.enter_context(fresh_postgres_database())
-        settings = Settings(_env_file=None, database_url=url, content_dir=BANK, timezone="UTC")  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url=url, content_dir=BANK, timezone="UTC")
         engine = make_engine(settings)
         stack.callback(engine.dispose)
         migrate(settings, engine)

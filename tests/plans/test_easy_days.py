@@ -83,7 +83,7 @@ def test_the_queue_serves_the_days_share_of_new_cards_and_reviews(
 
 def test_the_plan_introduces_the_days_share_of_its_budget() -> None:
     ctx = make_ctx()
-    easy = EasyDaysIn(**WEEKEND)  # type: ignore[arg-type]
+    easy = EasyDaysIn(**WEEKEND)
     request = PlanRequest(budget=4, margin=0)
     plan = make_plan(
         ctx.config, ctx.calendar, new_cards(26), {}, T0, AT, request, easy=easy
@@ -109,7 +109,7 @@ def test_the_plan_introduces_the_days_share_of_its_budget() -> None:
 
 def test_the_plan_caps_reviews_on_an_easy_day() -> None:
     ctx = make_ctx()
-    easy = EasyDaysIn(sunday=0, saturday=0)  # type: ignore[call-arg]
+    easy = EasyDaysIn(sunday=0, saturday=0)
     request = PlanRequest(budget=10, margin=0)
     plan = make_plan(
         ctx.config, ctx.calendar, new_cards(10), {}, T0, AT, request, easy=easy, review_limit=100

@@ -32,7 +32,7 @@ def make_ctx(zone: str = "UTC", *, fuzz: bool = False, **settings: object) -> Us
         LOCAL_USER_ID,
         StudySettings(**settings),
         None,
-        zone,  # type: ignore[arg-type]
+        zone,
         enable_fuzzing=fuzz,
     )
 

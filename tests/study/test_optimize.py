@@ -103,7 +103,7 @@ def test_parse_parameters_checks_count_and_bounds() -> None:
 
 def test_optimize_then_apply_through_the_settings_page(
     study_client,
-    session: Session,  # type: ignore[no-untyped-def]
+    session: Session,
 ) -> None:
     from sqlalchemy import insert, select
 

@@ -180,7 +180,7 @@ def test_rebuild_from_logs_reproduces_stored_states_exactly(session: Session) ->
     assert len(rebuild.rebuild_user(session, ctx, write=False).mismatched) == report.cards
     rebuild.rebuild_user(session, ctx, write=True)
     assert {c: _row_snapshot(session, c) for c in ids} == stored
-    assert store.card_state(session.get(ReviewState, (LOCAL_USER_ID, ids[0]))).reps > 0  # type: ignore[arg-type]
+    assert store.card_state(session.get(ReviewState, (LOCAL_USER_ID, ids[0]))).reps > 0
 
 
 def test_rebuild_is_exact_after_settings_change_and_reschedule_moves_dues(session: Session) -> None:
