@@ -11,7 +11,8 @@ import typer
 from app.accounts.cli import users_app
 from app.cards.cli import content_reports
 from app.config import Settings
-from app.content.loader import ContentError, read_bank, sync_bank
+from app.content.parse import read_bank
+from app.content.sync import ContentError, sync_bank
 from app.db import make_engine, migrated_session
 from app.dbcopy import db_app
 from app.export.cli import export_app, import_app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -12,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import SchemaItem
 
 from app.config import Settings
 from app.paths import ALEMBIC_INI, MIGRATIONS_DIR
@@ -39,7 +41,7 @@ def make_engine(settings: Settings) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # Let SQLAlchemy issue BEGIN itself (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -50,7 +52,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_begin(connection: Connection) -> None:
     # A deferred transaction that reads then writes can fail with "database is locked"
     # without waiting; write transactions (see begin_write) take the lock up front instead.
     if connection.get_execution_options().get("sqlite_immediate"):
@@ -108,7 +110,13 @@ FTS_TABLE_PREFIX = "cards_fts"
 FTS_INDEX = "ix_cards_fts"
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def include_object(
+    obj: SchemaItem,
+    name: str | None,
+    type_: str,
+    reflected: bool,
+    compare_to: SchemaItem | None,
+) -> bool:
     """Alembic filter: compare everything but the full-text search objects."""
     if type_ == "table" and name and name.startswith(FTS_TABLE_PREFIX):
         return False

@@ -21,7 +21,7 @@ from app.accounts.routes import router as accounts_router
 from app.cards.notes import install as install_note_global
 from app.cards.own import sync_all_users
 from app.config import Settings
-from app.content.loader import load_content
+from app.content.sync import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
 from app.deps import close_form_after
 from app.errors import DomainError
@@ -150,7 +150,7 @@ def _add_error_pages(app: FastAPI) -> None:
         if exc.field is not None:  # in FastAPI's shape, naming the field, as a bad body is
             detail = [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]
             return JSONResponse({"detail": detail}, exc.status_code)
-        return _error_response(request, exc.status_code, exc.message)
+        return _error_response(request, exc.status_code, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.answers.matcher import AGAIN, GOOD, card_context, match, suggest_rating  # noqa: E402
-from app.content.loader import read_bank  # noqa: E402
+from app.content.parse import read_bank  # noqa: E402
 
 LABELS = ROOT / "bench" / "labels" / "matcher_labels.yaml"
 EVAL_SET = ROOT / "bench" / "labels" / "matcher_eval_set.yaml"

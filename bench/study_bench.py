@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 
 from bench.study_generate import generate
 
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 8
 
 
-def make_app():  # type: ignore[no-untyped-def]
+def make_app() -> FastAPI:
     """uvicorn factory: the real app on DLCARDS_DATABASE_URL, bank loading off (the bench
     database holds generated cards that are not files)."""
     from app.config import Settings
@@ -151,7 +152,7 @@ def verify(db: Path) -> int:
     from app.study.preferences import user_context
     from app.study.rebuild import rebuild_all
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{db}", timezone="UTC")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{db}", timezone="UTC")
     engine = make_engine(settings)
     t = time.perf_counter()
     with make_sessionmaker(engine)() as session:

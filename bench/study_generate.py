@@ -36,7 +36,7 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def simulate_card(args: tuple[int, int, int]) -> tuple[list[tuple], tuple]:  # type: ignore[type-arg]
+def simulate_card(args: tuple[int, int, int]) -> tuple[list[tuple], tuple]:  # type: ignore[type-arg]  # rows of the raw INSERTs
     """One card's answers at random times over the span, and its final state."""
     index, reviews, seed = args
     rng = np.random.default_rng(seed)
@@ -89,7 +89,7 @@ def simulate_card(args: tuple[int, int, int]) -> tuple[list[tuple], tuple]:  # t
             0,
             None,
         )
-    return logs, final  # type: ignore[return-value]
+    return logs, final  # type: ignore[return-value]  # final is None for a card never answered
 
 
 LOG_SQL = (
@@ -110,7 +110,7 @@ def generate(db: Path, cards: int, logs: int, seed: int = 0) -> dict[str, float]
     db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{db}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{db}")
     engine = make_engine(settings)
     migrate(settings, engine)
     engine.dispose()

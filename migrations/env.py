@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from app.config import Settings
 from app.db import include_object, make_engine
@@ -11,7 +12,7 @@ from app.tables import metadata
 config = context.config
 target_metadata = metadata
 
-def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -20,6 +20,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker, migrate
 from app.main import create_app
 from tests.clock import Clock
+from tests.factories import DEFAULT_BODY, bank_card_file
 
 FIXTURE_BANK = Path(__file__).parent / "fixtures" / "bank"
 TEST_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -35,7 +36,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "timezone": "UTC",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 # `make test` runs the suite on SQLite, then again on PostgreSQL when
@@ -121,30 +122,6 @@ def bank(tmp_path: Path) -> Path:
     return target
 
 
-CARD_TEMPLATE = """---
-id: {id}
-question: {question}
-topic: {topic}
-level: {level}
-tags: [{tags}]
-key_points:
-  - the first point of the answer
-  - the second point of the answer
-  - the third point of the answer
-follow_ups:
-  - What would you ask next?
-references:
-  - A standard reference, chapter 1
-{extra}---
-{body}
-"""
-
-DEFAULT_BODY = (
-    "A direct answer comes first, in two or three sentences that an interviewer would "
-    "accept, and then the detail that shows a deeper understanding of the idea."
-)
-
-
 @pytest.fixture
 def write_card(bank: Path) -> Callable[..., Path]:
     """Factory: write a card file into the writable bank and return its path."""
@@ -162,10 +139,9 @@ def write_card(bank: Path) -> Callable[..., Path]:
     ) -> Path:
         path = bank / topic / f"{card_id}.md"
         path.parent.mkdir(exist_ok=True)
-        text = raw if raw is not None else CARD_TEMPLATE.format(
-            id=card_id, question=question, topic=topic, level=level, tags=tags,
-            extra=extra, body=body,
-        )  # fmt: skip
+        text = raw if raw is not None else bank_card_file(
+            card_id, topic=topic, question=question, level=level, tags=tags, extra=extra, body=body
+        )
         path.write_text(text, encoding="utf-8")
         return path
 

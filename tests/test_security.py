@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.content.loader import load_content
+from app.content.sync import load_content
 from app.markdown import render_markdown
 from app.models import Card
 

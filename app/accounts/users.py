@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Password, SignInSession
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.db import write
+from app.errors import DomainError
 from app.models import LOCAL_USER_ID, User
 from app.orm import utcnow
 
@@ -19,13 +20,17 @@ NAME_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or
 RESERVED_NAMES = frozenset({"local"})  # the laptop user, who never signs in
 
 
-class AccountError(ValueError):
-    """A refused account change, with a message for the form (``field`` names the input)."""
+class AccountError(DomainError, ValueError):
+    """A refused account change, with a message for the form (``field`` names the input).
+
+    The sign-up form shows it next to its field; the CLI prints it.
+    """
+
+    status_code = 422
+    field: str
 
     def __init__(self, field: str, message: str, *, taken: bool = False) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
         self.taken = taken  # the name belongs to an account already
 
 

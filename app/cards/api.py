@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.cards import own
@@ -90,14 +90,6 @@ class ReportOut(BaseModel):
     id: int
 
 
-def _refused(error: own.CardInvalid) -> HTTPException:
-    issues = [
-        {"loc": ["body", name], "msg": message, "type": "value_error"}
-        for name, message in error.errors.items()
-    ]
-    return HTTPException(422, issues)
-
-
 def _card_out(session: SessionDep, user_id: int, card: Card) -> CardOut:
     return CardOut(
         id=card.id, question=card.question, topic=card.topic_id, level=card.level,
@@ -108,22 +100,10 @@ def _card_out(session: SessionDep, user_id: int, card: Card) -> CardOut:
     )  # fmt: skip
 
 
-def _editable(session: SessionDep, user_id: int, card_id: str) -> Card:
-    card = get_card_or_404(session, card_id, user_id)
-    if card.owner_id != user_id:
-        raise HTTPException(
-            409, f"{card_id!r} is a bank card: fork it (POST /api/cards/{card_id}/fork) to edit"
-        )
-    return card
-
-
 @router.post("/cards", status_code=201)
 def create_card(body: CardIn, request: Request, session: SessionDep, user_id: UserIdDep) -> IdOut:
     """Write an own card; 201 with its id."""
-    try:
-        card_id = own.save_card(session, request.app.state.settings, user_id, body.draft())
-    except own.CardInvalid as error:
-        raise _refused(error) from None
+    card_id = own.save_card(session, request.app.state.settings, user_id, body.draft())
     return IdOut(id=card_id)
 
 
@@ -138,14 +118,11 @@ def replace_card(
     card_id: str, body: CardIn, request: Request, session: SessionDep, user_id: UserIdDep
 ) -> IdOut:
     """Replace an own card (a new ``id`` renames it; the old id goes to ``aliases``)."""
-    card = _editable(session, user_id, card_id)
+    card = own.editable_card(session, user_id, card_id)
     draft = body.draft()
     draft.fields.setdefault("id", card.id)
     draft.fields.setdefault("synonyms", card.synonyms)
-    try:
-        new_id = own.save_card(session, request.app.state.settings, user_id, draft, current=card)
-    except own.CardInvalid as error:
-        raise _refused(error) from None
+    new_id = own.save_card(session, request.app.state.settings, user_id, draft, current=card)
     return IdOut(id=new_id)
 
 
@@ -154,7 +131,7 @@ def retire_card(
     card_id: str, request: Request, session: SessionDep, user_id: UserIdDep
 ) -> Response:
     """Retire an own card (hidden, history kept; restore it from /cards/retired)."""
-    card = _editable(session, user_id, card_id)
+    card = own.editable_card(session, user_id, card_id)
     own.retire_card(session, request.app.state.settings, user_id, card)
     return Response(status_code=204)
 
@@ -163,8 +140,6 @@ def retire_card(
 def fork_card(card_id: str, request: Request, session: SessionDep, user_id: UserIdDep) -> IdOut:
     """Fork a bank card into an own card; your review history moves to the fork."""
     card = get_card_or_404(session, card_id, user_id)
-    if card.owner_id is not None:
-        raise HTTPException(409, f"{card_id!r} is your own card already: edit it")
     return IdOut(id=own.fork_card(session, request.app.state.settings, user_id, card))
 
 

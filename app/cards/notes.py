@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import Request
+from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -51,5 +52,5 @@ def card_note_html(request: Request, card_id: str) -> Markup:
     return Markup(render_markdown(note)) if note else Markup("")
 
 
-def install(templates) -> None:  # type: ignore[no-untyped-def]
+def install(templates: Jinja2Templates) -> None:
     templates.env.globals["card_note_html"] = card_note_html

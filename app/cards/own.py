@@ -26,11 +26,14 @@ from sqlalchemy.orm import Session
 
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.models import CardNote
+from app.cards.queries import get_card_or_404
 from app.config import Settings
-from app.content.loader import TOPICS_FILE, load_yaml, read_user_bank, sync_user_cards
+from app.content.parse import TOPICS_FILE, load_yaml, read_user_bank
 from app.content.schema import CardFront, TopicEntry, is_card_id
+from app.content.sync import sync_user_cards
 from app.db import write
 from app.demos.registry import get_demo
+from app.errors import Conflict, DomainError, NotFound
 from app.models import Card, Topic
 
 RETIRED_DIR = ".retired"
@@ -48,12 +51,25 @@ FRONT_ORDER = (
 )  # fmt: skip
 
 
-class CardInvalid(Exception):
-    """The card was refused; ``errors`` maps a field name to what is wrong with it."""
+class CardInvalid(DomainError):
+    """The card was refused; ``errors`` maps a field name to what is wrong with it.
+
+    The API answers 422 with one issue per field (the shape of a body that fails
+    validation); the card form catches it and shows each error next to its field.
+    """
+
+    status_code = 422
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+    @property
+    def detail(self) -> object:
+        return [
+            {"loc": ["body", name], "msg": message, "type": "value_error"}
+            for name, message in self.errors.items()
+        ]
 
 
 class ImportInvalid(Exception):
@@ -135,6 +151,24 @@ def own_card(session: Session, user_id: int, card_id: str) -> Card | None:
     """The user's own card (retired ones too), or None."""
     card = session.get(Card, card_id) if is_card_id(card_id) else None
     return card if card is not None and card.owner_id == user_id else None
+
+
+def live_own_card(session: Session, user_id: int, card_id: str) -> Card:
+    """The user's own card that is not retired (what the edit form edits); else NotFound."""
+    card = own_card(session, user_id, card_id)
+    if card is None or card.retired:
+        raise NotFound(f"No card of yours {card_id!r}.")
+    return card
+
+
+def editable_card(session: Session, user_id: int, card_id: str) -> Card:
+    """A card the user sees and owns, for the API; a bank card is a Conflict (fork it first)."""
+    card = get_card_or_404(session, card_id, user_id)
+    if card.owner_id != user_id:
+        raise Conflict(
+            f"{card_id!r} is a bank card: fork it (POST /api/cards/{card_id}/fork) to edit"
+        )
+    return card
 
 
 def save_card(
@@ -351,8 +385,11 @@ def fork_card(session: Session, settings: Settings, user_id: int, card: Card) ->
     """Copy a bank card into an own card that lists the bank id in ``aliases``.
 
     The loader moves this user's review history to the fork; the bank card stays for others
-    and is hidden from this user while the fork exists (app.cards.visibility).
+    and is hidden from this user while the fork exists (app.cards.visibility). An own card
+    is a Conflict: edit it instead.
     """
+    if card.owner_id is not None:
+        raise Conflict(f"{card.id!r} is your own card already: edit it.")
     draft = draft_of(card)
     draft.fields["id"] = free_id(session, namespaced(settings, user_id, f"{card.id}-mine"))
     new_id = save_card(
@@ -374,17 +411,19 @@ def retire_card(session: Session, settings: Settings, user_id: int, card: Card) 
     sync_user_cards(session, folder, user_id)
 
 
-def restore_card(session: Session, settings: Settings, user_id: int, card: Card) -> bool:
-    """Move a retired card's file back and sync; False when its file is gone."""
+def restore_card(session: Session, settings: Settings, user_id: int, card_id: str) -> None:
+    """Move a retired card's file back and sync; a Conflict when its file is gone."""
+    card = own_card(session, user_id, card_id)
+    if card is None or not card.retired:
+        raise NotFound(f"No retired card of yours {card_id!r}.")
     folder = user_folder(settings, user_id)
     source = folder / RETIRED_DIR / card.source_path
     if not source.is_file():
-        return False
+        raise Conflict(f"The file of {card_id!r} is gone; it cannot be restored.")
     target = folder / card.source_path
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(source, target)
     sync_user_cards(session, folder, user_id)
-    return True
 
 
 def retired_cards(session: Session, user_id: int) -> list[Card]:

@@ -134,13 +134,6 @@ def _form_page(
     return render(request, "cards/own/form.html", context, status_code=status_code)
 
 
-def _own_or_404(session: SessionDep, user_id: int, card_id: str) -> Card:
-    card = own.own_card(session, user_id, card_id)
-    if card is None or card.retired:
-        raise HTTPException(404, f"No card of yours {card_id!r}.")
-    return card
-
-
 @router.get("/cards/new", response_class=HTMLResponse)
 def new_card_page(
     request: Request, session: SessionDep, topic: str = "", question: str = "", answer: str = ""
@@ -228,7 +221,7 @@ def edit_card_page(
     request: Request, session: SessionDep, user_id: UserIdDep, card_id: str
 ) -> HTMLResponse:
     """Edit an own card (a bank card is forked first)."""
-    card = _own_or_404(session, user_id, card_id)
+    card = own.live_own_card(session, user_id, card_id)
     return _form_page(request, session, own.draft_of(card), card=card)
 
 
@@ -237,7 +230,7 @@ async def edit_card(
     request: Request, session: SessionDep, user_id: UserIdDep, card_id: str
 ) -> Response:
     """Save an own card (a new id renames it, the old one kept in aliases)."""
-    card = _own_or_404(session, user_id, card_id)
+    card = own.live_own_card(session, user_id, card_id)
     keep = {"synonyms": card.synonyms}
     draft, picker_errors = draft_from_form(await request.form(), keep, list(card.demos))
     draft.fields.setdefault("id", card.id)
@@ -256,7 +249,7 @@ def retire_card(
     request: Request, session: SessionDep, user_id: UserIdDep, card_id: str
 ) -> Response:
     """Retire an own card: hidden, its history kept, restorable from the retired list."""
-    card = _own_or_404(session, user_id, card_id)
+    card = own.live_own_card(session, user_id, card_id)
     own.retire_card(session, request.app.state.settings, user_id, card)
     return RedirectResponse("/cards/retired", status_code=303)
 
@@ -266,11 +259,7 @@ def restore_card(
     request: Request, session: SessionDep, user_id: UserIdDep, card_id: str
 ) -> Response:
     """Bring a retired own card back, with its history."""
-    card = own.own_card(session, user_id, card_id)
-    if card is None or not card.retired:
-        raise HTTPException(404, f"No retired card of yours {card_id!r}.")
-    if not own.restore_card(session, request.app.state.settings, user_id, card):
-        raise HTTPException(409, f"The file of {card_id!r} is gone; it cannot be restored.")
+    own.restore_card(session, request.app.state.settings, user_id, card_id)
     return RedirectResponse(f"/cards/{card_id}", status_code=303)
 
 
@@ -278,8 +267,6 @@ def restore_card(
 def fork_card(request: Request, session: SessionDep, user_id: UserIdDep, card_id: str) -> Response:
     """Copy a bank card into an own card (your history moves with it), then edit it."""
     card = get_card_or_404(session, card_id, user_id)
-    if card.owner_id is not None:
-        raise HTTPException(409, f"{card_id!r} is your own card already: edit it.")
     new_id = own.fork_card(session, request.app.state.settings, user_id, card)
     return RedirectResponse(f"/cards/{new_id}/edit", status_code=303)
 

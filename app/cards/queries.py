@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from fastapi import HTTPException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only
 
 from app.cards.visibility import visible_to
 from app.content.schema import is_card_id
+from app.errors import NotFound
 from app.models import Card, Topic
 
 
@@ -42,7 +42,7 @@ def topic_summaries(session: Session, user_id: int) -> list[TopicSummary]:
 def get_topic_or_404(session: Session, topic_id: str) -> Topic:
     topic = session.get(Topic, topic_id)
     if topic is None:
-        raise HTTPException(404, f"No topic {topic_id!r}.")
+        raise NotFound(f"No topic {topic_id!r}.")
     return topic
 
 
@@ -50,7 +50,7 @@ def get_card_or_404(session: Session, card_id: str, user_id: int) -> Card:
     query = select(Card).where(Card.id == card_id, visible_to(user_id))
     card = session.scalar(query) if is_card_id(card_id) else None
     if card is None:
-        raise HTTPException(404, f"No card {card_id!r}.")
+        raise NotFound(f"No card {card_id!r}.")
     return card
 
 

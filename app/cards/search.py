@@ -19,10 +19,12 @@ User text is never passed as query syntax: it is cut into words (``\\w+``) first
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 MAX_TERMS = 12
@@ -236,7 +238,7 @@ def _highlighted(fragment: str) -> Markup:
     return Markup(safe.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>"))
 
 
-def _run(session: Session, terms: list[Term], every: bool, limit: int):  # type: ignore[no-untyped-def]
+def _run(session: Session, terms: list[Term], every: bool, limit: int) -> Sequence[Row[Any]]:
     if session.get_bind().dialect.name == "postgresql":
         params = {"query": ts_query(terms, every=every), "limit": limit}
         return session.execute(PG_SEARCH, params).all()

@@ -200,16 +200,17 @@ def sample(
             c0 = math.sqrt(a_prev) * beta / (1 - a_t)  # coefficient of x̂₀ in the mean
             ct = math.sqrt(alpha) * (1 - a_prev) / (1 - a_t)  # coefficient of x_t
             x = (c0 / math.sqrt(a_t) + ct) * x - (c0 * math.sqrt((1 - a_t) / a_t)) * eps
-            if t > 0:
+            if t > 0 and noise is not None:  # always drawn in this DDPM branch
                 variance = max((1 - a_prev) / (1 - a_t) * beta, 1e-20)
-                x += math.sqrt(variance) * noise[i]  # type: ignore[index]
+                x += math.sqrt(variance) * noise[i]
         else:  # x = √ᾱ_prev·x̂₀ + √(1 − ᾱ_prev)·ε
             ratio = math.sqrt(a_prev / a_t)
             x = ratio * x + (math.sqrt(1 - a_prev) - ratio * math.sqrt(1 - a_t)) * eps
         trace.append(x[:, :TRACED].T.copy())
         if i + 1 == shown_at:
             shown = x.copy()
-    return {"samples": x.T, "shown": shown.T, "trace": np.stack(trace), "timesteps": ts}  # type: ignore[union-attr]
+    assert shown is not None  # 0 <= shown_at <= steps: set before the loop or at its step
+    return {"samples": x.T, "shown": shown.T, "trace": np.stack(trace), "timesteps": ts}
 
 
 def compute(params: DiffusionParams) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import zipfile
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from app.cards import own
 from app.export.anki_package import COLLECTION_OF_VERSION, LATEST, Media, package_version, unzstd
@@ -43,6 +44,8 @@ FIELD_SEPARATOR = "\x1f"
 BLOCKS = {"div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
 DROPPED = {"script", "style", "iframe", "object", "embed", "svg", "math"}
 MAX_REVIEWS = 500_000
+# A note type's id -> its name and whether it is a plain front/back type (not a cloze).
+NoteKinds = dict[int, tuple[str, bool]]
 ANSWER_TYPES = {0, 1, 2, 3}  # learn, review, relearn, filtered deck (a real answer too)
 MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -146,11 +149,14 @@ def _collection_member(archive: zipfile.ZipFile, version: int | None) -> str:
     return chosen
 
 
-def _read_collection(path: Path, *, new_layout: bool):  # type: ignore[no-untyped-def]
-    """(notes as (id, notetype id, fields, tags), notetype id → (name, standard?))."""
+def _read_collection(path: Path, *, new_layout: bool) -> tuple[list[Any], NoteKinds]:
+    """(notes as (id, notetype id, fields, tags), notetype id → (name, standard?)).
+
+    A note's values are whatever the file holds (``Any``): ``_plan`` converts each one.
+    """
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        kinds: dict[int, tuple[str, bool]] = {}
+        kinds: NoteKinds = {}
         if new_layout:
             for ntid, name in connection.execute("SELECT id, name FROM notetypes"):
                 kinds[int(ntid)] = (str(name), True)
@@ -189,7 +195,10 @@ def _read_revlog(path: Path) -> list[tuple[int, int, int, int, int, int]]:
         connection.close()
     if len(rows) > MAX_REVIEWS:
         raise ImportRefused([f"more than {MAX_REVIEWS} reviews; at most {MAX_REVIEWS} at once"])
-    return [tuple(int(v or 0) for v in row) for row in rows]  # type: ignore[misc]
+    return [
+        (int(r or 0), int(n or 0), int(o or 0), int(e or 0), int(t or 0), int(k or 0))
+        for r, n, o, e, t, k in rows
+    ]
 
 
 def _add_history(plan: Plan, revlog: list[tuple[int, int, int, int, int, int]]) -> None:
@@ -223,7 +232,7 @@ def _moment(revlog_id: int) -> datetime:
         return datetime.min.replace(tzinfo=UTC)
 
 
-def _plan(notes, kinds, media: Media) -> Plan:  # type: ignore[no-untyped-def]
+def _plan(notes: list[Any], kinds: NoteKinds, media: Media) -> Plan:
     plan = Plan()
     other: dict[str, int] = {}
     for note_id, mid, flds, tags in notes:

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.cards import own
 from app.config import Settings
-from app.content.loader import TOPICS_FILE, read_user_bank
+from app.content.parse import TOPICS_FILE, read_user_bank
+from app.errors import FileRefused
 from app.models import Card, Topic
 
 Format = Literal["anki", "csv", "cards"]
@@ -34,12 +35,8 @@ MAX_CARDS = 5_000
 IMPORT_TOPIC = "imported"
 
 
-class ImportRefused(ValueError):
+class ImportRefused(FileRefused):
     """The file cannot be imported at all; nothing was written. ``problems``: one per line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 @dataclass(frozen=True)

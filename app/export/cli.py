@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import migrated_session
@@ -26,7 +27,7 @@ from app.export.card_import import (
 from app.export.csv_export import cards_csv
 from app.export.progress import ImportRefused as BackupRefused
 from app.export.progress import export_progress, import_progress, parse_backup
-from app.models import LOCAL_USER_ID, Topic
+from app.models import LOCAL_USER_ID, Card, Topic
 from app.progress import Progress, timed
 
 export_app = typer.Typer(no_args_is_help=True)
@@ -48,7 +49,7 @@ def import_() -> None:
     """Import a progress backup made by dlcards export progress."""
 
 
-def _cards(session, topic: str | None, user: int = LOCAL_USER_ID):  # type: ignore[no-untyped-def]
+def _cards(session: Session, topic: str | None, user: int = LOCAL_USER_ID) -> list[Card]:
     try:
         return export_cards(session, topic, user)
     except UnknownTopic as error:

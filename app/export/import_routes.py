@@ -88,12 +88,7 @@ async def import_api(
     raw = await _read(file)
     settings = request.app.state.settings
     name = _name(file)
-    try:
-        outcome = import_file(
-            session, settings, user_id, raw, format, dry_run=dry_run, filename=name
-        )
-    except ImportRefused as error:
-        raise HTTPException(422, error.problems) from None
+    outcome = import_file(session, settings, user_id, raw, format, dry_run=dry_run, filename=name)
     return _out(outcome)
 
 
@@ -141,8 +136,14 @@ async def import_preview(request: Request, session: SessionDep, user_id: UserIdD
     return _preview(request, outcome, [], None, fmt, upload_id, name)
 
 
-def _preview(  # type: ignore[no-untyped-def]
-    request: Request, outcome, problems, message, fmt, upload_id: str | None = None, name=""
+def _preview(
+    request: Request,
+    outcome: Outcome | None,
+    problems: list[str],
+    message: str | None,
+    fmt: object,  # the form's value as posted, shown back in the format picker
+    upload_id: str | None = None,
+    name: str = "",
 ) -> HTMLResponse:
     context = {
         "outcome": outcome, "problems": problems, "message": message, "format": fmt,

@@ -35,6 +35,7 @@ from app.cards.models import CardNote
 from app.cards.notes import MAX_NOTE_CHARS
 from app.content.schema import KEBAB_PATTERN
 from app.db import write
+from app.errors import FileRefused
 from app.export import progress_dates as dates
 from app.export import progress_interviews as mock
 from app.interview.models import Interview
@@ -271,12 +272,8 @@ def export_progress(session: Session, user_id: int, now: datetime) -> dict[str, 
     return backup.model_dump(mode="json")
 
 
-class ImportRefused(ValueError):
-    """The file cannot be imported; ``problems`` say why, one per line. Nothing was changed."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class ImportRefused(FileRefused):
+    """The backup cannot be imported; ``problems`` say why, one per line. Nothing was changed."""
 
 
 def parse_backup(raw: bytes) -> Any:

@@ -89,7 +89,7 @@ def export_interviews(
             finished_at=i.finished_at,
             scheduled_at=i.scheduled_at,
             topics=list(i.topics),
-            level=i.level,  # type: ignore[arg-type]
+            level=i.level,
             seconds_per_question=i.seconds_per_question,
             score=i.score,
             interview_date=(

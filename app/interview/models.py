@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.content.schema import Level
 from app.orm import Base, UTCDateTime
 
 if TYPE_CHECKING:  # the table is joined by name; only the type checker needs the class
@@ -42,7 +43,7 @@ class Interview(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every topic
-    level: Mapped[str | None] = mapped_column(String(20), nullable=True)  # None: every level
+    level: Mapped[Level | None] = mapped_column(String(20), nullable=True)  # None: every level
     seconds_per_question: Mapped[int] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)  # mean share covered
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -12,7 +12,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -37,13 +37,6 @@ from app.web import is_htmx, render
 router = APIRouter()
 router.include_router(api_router)
 CHART_INTERVIEWS = 30
-
-
-def interview_or_404(session: SessionDep, user_id: int, interview_id: RowId) -> Interview:
-    try:
-        return iv.get_interview(session, user_id, interview_id)
-    except iv.InterviewError as error:
-        raise HTTPException(404, error.message) from None
 
 
 def _topics(session: SessionDep) -> list[Topic]:
@@ -229,7 +222,7 @@ def question_page(
     request: Request, session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: RowId
 ) -> Response:
     """The current question with its countdown (its clock starts when first shown)."""
-    interview = interview_or_404(session, user_id, interview_id)
+    interview = iv.get_interview(session, user_id, interview_id)
     question = iv.show(session, interview, now)
     if question is None:
         return RedirectResponse(f"/interview/{interview.id}/summary", status_code=303)
@@ -249,7 +242,7 @@ def answer_form(
     answer: Annotated[str, Form(max_length=MAX_ANSWER_CHARS)] = "",
 ) -> Response:
     """Done with this question: record the answer and go on (or to the summary)."""
-    interview = interview_or_404(session, user_id, interview_id)
+    interview = iv.get_interview(session, user_id, interview_id)
     # A repeated or stale Done (a double click, the countdown racing a click) is ignored:
     # the page then shows whatever question is current now.
     with suppress(iv.InterviewError):
@@ -271,7 +264,7 @@ def end_form(
     session: SessionDep, user_id: UserIdDep, now: NowDep, interview_id: RowId
 ) -> RedirectResponse:
     """Stop the interview now; unanswered questions count as skipped."""
-    interview = interview_or_404(session, user_id, interview_id)
+    interview = iv.get_interview(session, user_id, interview_id)
     if interview.finished_at is None:
         iv.end_early(session, interview, now)
     return RedirectResponse(f"/interview/{interview.id}/summary", status_code=303)
@@ -287,7 +280,7 @@ def summary_page(
     saved: bool = False,
 ) -> Response:
     """Every answer next to the model answer, the checklist and time; scores per topic."""
-    interview = interview_or_404(session, user_id, interview_id)
+    interview = iv.get_interview(session, user_id, interview_id)
     if interview.finished_at is None:
         return RedirectResponse(f"/interview/{interview.id}", status_code=303)
     summary = iv.summarize(session, interview)
@@ -319,7 +312,7 @@ async def summary_form(
     interview_id: RowId,
 ) -> Response:
     """Save flipped marks; with "schedule", record the confirmed grades as FSRS reviews."""
-    interview = interview_or_404(session, ctx.user_id, interview_id)
+    interview = iv.get_interview(session, ctx.user_id, interview_id)
     if interview.finished_at is None:
         return RedirectResponse(f"/interview/{interview.id}", status_code=303)
     form = await request.form()

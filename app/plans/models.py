@@ -6,11 +6,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.orm import Base, UTCDateTime
+
+
+class TopicWeight(TypedDict):
+    """One topic of an interview date and how much of the plan it takes."""
+
+    topic: str
+    weight: float
 
 
 class InterviewDate(Base):
@@ -24,8 +32,8 @@ class InterviewDate(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     name: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # [{"topic": id, "weight": float}]; empty: the whole bank, every card weighing the same.
-    topics: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # Empty: the whole bank, every card weighing the same.
+    topics: Mapped[list[TopicWeight]] = mapped_column(JSON, default=list)
     # Narrower scopes within those topics (empty: no limit): card levels, and tags of which a
     # card needs at least one.
     levels: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import HTTPException
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.cards.visibility import visible_to
 from app.db import write
+from app.errors import Conflict, NotFound
 from app.models import Card, ReviewState, Topic
 from app.plans.logic import DEFAULT_TARGET, InterviewDateIn, Scope, ScopeCard
-from app.plans.models import InterviewDate
+from app.plans.models import InterviewDate, TopicWeight
 from app.study import store
 from app.study.queue import scope_conditions
 from app.study.scope import RecallTarget
@@ -23,7 +23,7 @@ from app.study.scope import RecallTarget
 
 def weights_of(row: InterviewDate) -> dict[str, float]:
     """Topic -> weight; empty for the whole bank."""
-    return {str(t["topic"]): float(t["weight"]) for t in row.topics}  # type: ignore[arg-type]
+    return {str(t["topic"]): float(t["weight"]) for t in row.topics}
 
 
 def scope_of(row: InterviewDate) -> Scope:
@@ -75,11 +75,11 @@ def get_date_or_404(session: Session, user_id: int, date_id: int) -> InterviewDa
     """The user's interview date; another user's id is a 404 like an unknown one."""
     row = find_date(session, user_id, date_id)
     if row is None:
-        raise HTTPException(404, f"No interview date {date_id}.")
+        raise NotFound(f"No interview date {date_id}.")
     return row
 
 
-def topics_json(data: InterviewDateIn) -> list[dict[str, object]]:
+def topics_json(data: InterviewDateIn) -> list[TopicWeight]:
     return [{"topic": t.topic, "weight": t.weight} for t in data.topics]
 
 
@@ -138,7 +138,7 @@ def recall_target(session: Session, user_id: int, date_id: int, now: datetime) -
     """What interview-date study ranks by; 404 for another user's date, 409 once it passed."""
     row = get_date_or_404(session, user_id, date_id)
     if row.at <= now:
-        raise HTTPException(409, f"The interview date {row.name!r} has passed.")
+        raise Conflict(f"The interview date {row.name!r} has passed.")
     scope = scope_of(row)
     return RecallTarget(
         id=row.id,

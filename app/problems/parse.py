@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.errors import DomainError
 from app.problems.core import Answer
 
 MAX_PROBLEM_ANSWER_CHARS = 500
@@ -32,8 +33,10 @@ UNITS = {
 SUFFIXED = re.compile(r"^(.*?)\s*([a-z]+)$", re.IGNORECASE)
 
 
-class Unreadable(ValueError):
-    """The typed answer has no readable value of the expected form."""
+class Unreadable(DomainError, ValueError):
+    """The typed answer has no readable value of the expected form: a 422 saying what was."""
+
+    status_code = 422
 
 
 @dataclass(frozen=True)

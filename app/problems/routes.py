@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from app.db import SessionDep
@@ -43,10 +43,7 @@ class CheckOut(BaseModel):
 
 
 def _posed(session: SessionDep, card_id: str, seed: int, user_id: int) -> service.Posed:
-    try:
-        return service.pose(session, card_id, seed, user_id)
-    except service.NotAProblem as error:
-        raise HTTPException(404, str(error)) from None
+    return service.pose(session, card_id, seed, user_id)
 
 
 @router.get("/{card_id}/draw")
@@ -70,10 +67,7 @@ def draw(
 def check(session: SessionDep, user_id: UserIdDep, card_id: CardId, body: CheckIn) -> CheckOut:
     """Check a typed answer; an unreadable one is a 422 saying what was expected, not a grade."""
     posed = _posed(session, card_id, body.seed, user_id)
-    try:
-        checked = parse.check(posed.draw.answer, body.answer)
-    except parse.Unreadable as error:
-        raise HTTPException(422, str(error)) from None
+    checked = parse.check(posed.draw.answer, body.answer)
     return CheckOut(
         correct=checked.correct,
         expected=posed.expected,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.content.schema import is_card_id
 from app.demos.links import demo_href
+from app.errors import NotFound
 from app.markdown import render_markdown
 from app.models import Card, ReviewLog
 from app.problems import parse
@@ -22,7 +23,7 @@ from app.problems.core import Answer, Draw
 from app.problems.registry import as_json, get_generator, interview_seed, review_seed
 
 
-class NotAProblem(LookupError):
+class NotAProblem(NotFound, LookupError):
     """No live card with that id holds a problem."""
 
 

@@ -42,10 +42,6 @@ class ReviewIn(BaseModel):
     )
 
 
-def _refused(error: reviews.StudyError) -> HTTPException:
-    return HTTPException(error.status_code, error.message)
-
-
 @router.get("/study/next")
 def next_card(
     session: SessionDep,
@@ -80,23 +76,20 @@ def post_review(
     answer: ReviewIn,
 ) -> dict[str, Any]:
     """Grade a card; repeating a review_token returns the first answer's result (one log row)."""
-    try:
-        result = reviews.grade(
-            session,
-            ctx,
-            answer.card_id,
-            answer.rating,
-            now,
-            review_token=answer.review_token,
-            duration_ms=answer.duration_ms,
-            mode=StudyMode.CRAM if answer.cram else StudyMode.NORMAL,
-            answer_text=answer.answer,
-            problem=problems.review_entry(
-                session, ctx.user_id, answer.card_id, answer.answer or ""
-            ),
-        )
-    except reviews.StudyError as error:
-        raise _refused(error) from None
+    result = reviews.grade(
+        session,
+        ctx,
+        answer.card_id,
+        answer.rating,
+        now,
+        review_token=answer.review_token,
+        duration_ms=answer.duration_ms,
+        mode=StudyMode.CRAM if answer.cram else StudyMode.NORMAL,
+        answer_text=answer.answer,
+        problem=problems.review_entry(
+            session, ctx.user_id, answer.card_id, answer.answer or ""
+        ),
+    )
     refit_later(request, background, ctx, now)
     return result.as_json()
 
@@ -104,10 +97,7 @@ def post_review(
 @router.post("/reviews/undo")
 def undo_review(session: SessionDep, ctx: ContextDep, now: NowDep) -> dict[str, Any]:
     """Undo the latest answer: its log row is deleted and the card's state restored."""
-    try:
-        undone = reviews.undo_last(session, ctx, now)
-    except reviews.StudyError as error:
-        raise _refused(error) from None
+    undone = reviews.undo_last(session, ctx, now)
     return {
         "undone": undone.review_id,
         "card_id": undone.card_id,
@@ -139,19 +129,16 @@ def typed_review(
     session: SessionDep, ctx: ContextDep, now: NowDep, body: TypedReviewIn
 ) -> dict[str, Any]:
     """Record the confirmed grade as an FSRS review that keeps the typed answer."""
-    try:
-        result = reviews.grade(
-            session,
-            ctx,
-            body.card_id,
-            body.rating,
-            now,
-            review_token=body.review_token,
-            answer_text=body.answer,
-            duration_ms=body.duration_ms,
-        )
-    except reviews.StudyError as error:
-        raise _refused(error) from None
+    result = reviews.grade(
+        session,
+        ctx,
+        body.card_id,
+        body.rating,
+        now,
+        review_token=body.review_token,
+        answer_text=body.answer,
+        duration_ms=body.duration_ms,
+    )
     return result.as_json()
 
 

@@ -62,4 +62,4 @@ def recompute(session: Session, user_id: int, card_ids: Sequence[str] | None = N
         .values(elapsed_days=fresh.c.elapsed)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE: a CursorResult

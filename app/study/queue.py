@@ -107,7 +107,7 @@ def usage_today(session: Session, ctx: UserContext, now: datetime) -> Usage:
     return Usage(new_done=row[0], reviews_done=row[1])
 
 
-def _scheduled(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-untyped-def]
+def _scheduled(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card]:
     return (
         select(Card)
         .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
@@ -115,20 +115,22 @@ def _scheduled(ctx: UserContext, filters: Filters, now: datetime):  # type: igno
     )
 
 
-def _learning(ctx: UserContext, filters: Filters, now: datetime, until: datetime):  # type: ignore[no-untyped-def]
+def _learning(
+    ctx: UserContext, filters: Filters, now: datetime, until: datetime
+) -> Select[Card]:
     return _scheduled(ctx, filters, now).where(
         ReviewState.state.in_(LEARNING_STATES), ReviewState.due <= until
     )
 
 
-def _reviews(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-untyped-def]
+def _reviews(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card]:
     _, day_end = ctx.calendar.day_bounds(now)
     return _scheduled(ctx, filters, now).where(
         ReviewState.state == int(State.Review), ReviewState.due < day_end
     )
 
 
-def _new(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-untyped-def]
+def _new(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card]:
     seen_or_hidden = exists().where(
         ReviewState.card_id == Card.id,
         ReviewState.user_id == ctx.user_id,
@@ -137,7 +139,7 @@ def _new(ctx: UserContext, filters: Filters, now: datetime):  # type: ignore[no-
     return select(Card).where(~seen_or_hidden, visible_to(ctx.user_id), *_card_filters(filters))
 
 
-def _count(session: Session, query, limit: int | None = None) -> int:  # type: ignore[no-untyped-def]
+def _count(session: Session, query: Select[Card], limit: int | None = None) -> int:
     """Rows of ``query``, counting no further than ``limit`` (the day's limit is all we show)."""
     if limit is not None:
         query = query.limit(limit)

@@ -18,7 +18,7 @@ from app.dbcopy import CopyError, copy_database
 from app.models import ReviewLog, ReviewState, UserSettings
 from app.study import preferences, reviews
 from app.study.rebuild import rebuild_user
-from tests.study.conftest import add_cards
+from tests.factories import add_cards
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 STATE_FIELDS = (
@@ -30,7 +30,7 @@ STATE_FIELDS = (
 def _laptop(path: Path) -> str:
     """A SQLite database with a week of fuzzed reviews, a suspended card and own settings."""
     url = f"sqlite:///{path}"
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url)
     engine = make_engine(settings)
     migrate(settings, engine)
     with make_sessionmaker(engine)() as session:
@@ -71,8 +71,8 @@ def test_round_trip_keeps_every_review_and_rebuilds_the_same_states(
     back = f"sqlite:///{tmp_path / 'back.db'}"
     copy_database(settings.database_url, back)
 
-    source_engine = make_engine(Settings(_env_file=None, database_url=laptop))  # type: ignore[call-arg]
-    back_engine = make_engine(Settings(_env_file=None, database_url=back))  # type: ignore[call-arg]
+    source_engine = make_engine(Settings(_env_file=None, database_url=laptop))
+    back_engine = make_engine(Settings(_env_file=None, database_url=back))
     with (
         Session(source_engine) as source,
         Session(engine) as shared,

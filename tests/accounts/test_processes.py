@@ -19,7 +19,7 @@ from app.models import ReviewLog
 from app.study.preferences import user_context
 from app.study.rebuild import rebuild_user
 from bench.processes import app_processes, grading_race
-from tests.study.conftest import add_cards
+from tests.factories import add_cards
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.content.loader import read_user_bank
+from app.content.parse import read_user_bank
 from app.models import LOCAL_USER_ID, Card, ReviewLog, ReviewState
 
 ADAM_ID = "why-does-the-adam-update-divide-by-the-square-root-of-v"

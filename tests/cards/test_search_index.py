@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session
 
 from app.cards.search import search_cards
 from app.models import Card, Topic
+from tests.factories import card_row
 
 
 def _add_card(session: Session) -> None:
     session.add(Topic(id="basics", title="Basics"))
     session.flush()
     session.add(
-        Card(
-            id="gradient-checkpointing",
-            topic_id="basics",
+        card_row(
+            "gradient-checkpointing",
+            "basics",
             question="Which trick saves activation memory on long sequences?",
             answer_md="Forward activations are dropped and rebuilt during the backward pass.",
             answer_html="<p>…</p>",

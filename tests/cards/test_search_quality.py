@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.cards.search import plain_text, query_terms, search_cards
 from app.config import Settings
-from app.content.loader import load_content
+from app.content.sync import load_content
 from app.db import make_engine, make_sessionmaker, migrate
 from tests.conftest import ON_POSTGRES, fresh_postgres_database
 
@@ -91,7 +91,7 @@ def bank_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
         url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.db'}"
         if ON_POSTGRES:
             url = stack.enter_context(fresh_postgres_database())
-        settings = Settings(_env_file=None, database_url=url, content_dir=BANK, timezone="UTC")  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url=url, content_dir=BANK, timezone="UTC")
         engine = make_engine(settings)
         stack.callback(engine.dispose)
         migrate(settings, engine)

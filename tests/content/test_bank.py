@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.content.loader import read_bank
+from app.content.parse import read_bank
 from app.demos.registry import get_demo
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.content.loader import read_bank
+from app.content.parse import read_bank
 
 
 def problems_of(bank: Path) -> list[str]:

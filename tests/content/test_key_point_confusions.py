@@ -6,7 +6,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.content.loader import load_content, read_bank
+from app.content.parse import read_bank
+from app.content.sync import load_content
 from app.models import Card
 
 MIXED = """---

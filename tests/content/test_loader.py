@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from app.content.loader import ContentError, load_content, read_bank
+from app.content.parse import read_bank
+from app.content.sync import ContentError, load_content
 from app.models import Card, ReviewLog, ReviewState, Topic
 
 

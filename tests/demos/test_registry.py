@@ -221,7 +221,7 @@ def test_card_presets_in_the_bank_survive_the_query_string():
     """A card's demo link (its params as a URL) opens the demo in exactly that state."""
     from pathlib import Path
 
-    from app.content.loader import read_bank
+    from app.content.parse import read_bank
 
     bank = read_bank(Path(__file__).resolve().parents[2] / "content")
     links = [(c.front.id, link) for c in bank.cards for link in c.front.demos]

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from app.demos import routes
 from app.demos.registry import Demo, DemoParams, all_demos
 from app.models import Card
+from tests.factories import card_row
 
 HTML = {"Accept": "text/html"}
 HTMX = {"HX-Request": "true", "Accept": "text/html"}
@@ -47,11 +48,8 @@ def test_another_users_own_card_is_not_listed_the_users_own_is(client, session):
     link = [{"demo": "activations", "label": "a preset", "params": {"fn": "tanh"}}]
     for owner, question in ((2, "Someone else's private question?"), (LOCAL_USER_ID, "Mine?")):
         topic = session.scalar(select(Card.topic_id).where(Card.id == "what-is-a-neuron"))
-        session.add(Card(
-            id=f"u{owner}-linked", topic_id=topic, question=question, answer_md="A",
-            answer_html="<p>A</p>", level="beginner", demos=link, content_hash="x",
-            owner_id=owner,
-        ))  # fmt: skip
+        card = card_row(f"u{owner}-linked", topic, question=question, demos=link, owner_id=owner)
+        session.add(card)
     session.commit()
     for url in ("/demos/activations", "/demos"):
         text = client.get(url, headers=HTML).text

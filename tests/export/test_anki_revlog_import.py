@@ -120,7 +120,7 @@ def test_the_revlog_becomes_the_review_log_and_the_state_is_replayed(
         assert state.stability == pytest.approx(expected.stability, abs=1e-9)
         assert state.difficulty == pytest.approx(expected.difficulty, abs=1e-9)
         assert state.last_review == START + timedelta(days=42)
-        assert session.get(ReviewState, (1, relu)).reps == 1  # type: ignore[union-attr]
+        assert session.get(ReviewState, (1, relu)).reps == 1
         # dlcards study rebuild --check finds the stored states equal to the replay.
         check = rebuild_user(session, user_context(session, 1), write=False)
         assert check.mismatched == [] and check.broken == [] and check.reviews == len(ANSWERS) + 1

@@ -22,28 +22,13 @@ from app.export.anki_import import html_to_markdown
 from app.main import create_app
 from app.models import Card
 from tests.conftest import FIXTURE_BANK, make_settings
+from tests.factories import own_card_file
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
     b"\x00\x00IEND\xaeB`\x82"
 )
-CARD_FILE = """---
-id: {id}
-question: {question}
-topic: {topic}
-level: beginner
-key_points:
-  - the point
----
-A short answer with $x^2$.
-"""
-
-
-def _card(card_id: str, topic: str, question: str) -> bytes:
-    return CARD_FILE.format(id=card_id, question=question, topic=topic).encode()
-
-
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(make_settings(tmp_path)), follow_redirects=False) as client:
@@ -231,8 +216,8 @@ def _zip(members: dict[str, bytes]) -> bytes:
 def test_a_zip_of_card_files_is_imported(client: TestClient) -> None:
     raw = _zip({
         "bank/topics.yaml": b"- {id: my-topic, title: My topic, description: Mine.}\n",
-        "bank/my-topic/first-card.md": _card("first-card", "my-topic", "First?"),
-        "bank/basics/second-card.md": _card("second-card", "basics", "Second?"),
+        "bank/my-topic/first-card.md": own_card_file("first-card", "my-topic", "First?"),
+        "bank/basics/second-card.md": own_card_file("second-card", "basics", "Second?"),
     })  # fmt: skip
     response = _post(client, raw, "cards", name="cards.zip")
     assert response.status_code == 200, response.text
@@ -245,13 +230,13 @@ def test_a_zip_of_card_files_is_imported(client: TestClient) -> None:
     [
         ({"../evil.md": b"x"}, "unsafe path"),
         ({"/abs/evil.md": b"x"}, "unsafe path"),
-        ({"basics/a.md": _card("same-id", "basics", "A?"),
-          "maths/same-id.md": _card("same-id", "maths", "B?")},
+        ({"basics/a.md": own_card_file("same-id", "basics", "A?"),
+          "maths/same-id.md": own_card_file("same-id", "maths", "B?")},
          "must equal the file name"),
-        ({"basics/dup-one.md": _card("dup-one", "basics", "A?"),
-          "maths/dup-one.md": _card("dup-one", "maths", "B?")},
+        ({"basics/dup-one.md": own_card_file("dup-one", "basics", "A?"),
+          "maths/dup-one.md": own_card_file("dup-one", "maths", "B?")},
          "duplicate id"),
-        ({"basics/what-is-a-neuron.md": _card("what-is-a-neuron", "basics", "A?")},
+        ({"basics/what-is-a-neuron.md": own_card_file("what-is-a-neuron", "basics", "A?")},
          "already taken"),
     ],
 )  # fmt: skip
@@ -323,7 +308,7 @@ def test_the_cli_imports_a_folder_and_a_csv(
     assert runner.invoke(cli, ["content", "load"]).exit_code == 0
     folder = tmp_path / "mine" / "basics"
     folder.mkdir(parents=True)
-    (folder / "cli-card.md").write_bytes(_card("cli-card", "basics", "From the CLI?"))
+    (folder / "cli-card.md").write_bytes(own_card_file("cli-card", "basics", "From the CLI?"))
     dry = runner.invoke(cli, ["import", "cards", str(tmp_path / "mine"), "--dry-run"])
     assert dry.exit_code == 0 and "would create 1 card(s)" in dry.output
     done = runner.invoke(cli, ["import", "cards", str(tmp_path / "mine")])

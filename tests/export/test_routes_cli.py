@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.config import Settings
-from app.content.loader import load_content
+from app.content.sync import load_content
 from app.db import make_engine, make_sessionmaker, migrate
 from app.export.cli import export_app, import_app
 from app.export.routes import router as export_router

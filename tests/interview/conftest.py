@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.deps import get_fuzzing, get_now
 from app.interview.deps import get_rng
-from app.models import Card, Topic
 from tests.clock import Clock
+from tests.factories import add_topic, card_row
 
 
 @pytest.fixture
@@ -30,13 +30,6 @@ def interview_client(interview_app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture
-def db(interview_client: TestClient, interview_app: FastAPI) -> Iterator[Session]:
-    """A session on the app's database, after the app started (migrated, bank loaded)."""
-    with interview_app.state.sessionmaker() as session:
-        yield session
-
-
 KEY_POINTS = [
     "gradient descent moves the weights against the gradient of the loss",
     "the learning rate scales every step",
@@ -46,16 +39,14 @@ KEY_POINTS = [
 
 def add_topic_cards(session: Session, topic: str, n: int, *, level: str = "beginner") -> list[str]:
     """Insert ``n`` cards of one topic, each with the same three key points."""
-    if session.get(Topic, topic) is None:
-        session.add(Topic(id=topic, title=topic.title(), description="", position=9))
-        session.flush()
+    add_topic(session, topic, position=9)
     ids = []
     for i in range(n):
         card_id = f"{topic}-{i}"
         session.add(
-            Card(
-                id=card_id,
-                topic_id=topic,
+            card_row(
+                card_id,
+                topic,
                 question=f"How does {card_id} work?",
                 answer_md="Gradient descent steps against the gradient.",
                 answer_html="<p>Gradient descent steps against the gradient.</p>",
@@ -64,7 +55,6 @@ def add_topic_cards(session: Session, topic: str, n: int, *, level: str = "begin
                 key_points=list(KEY_POINTS),
                 synonyms=[],
                 demos=[],
-                content_hash="x",
                 position=100 + i,
             )
         )

@@ -15,9 +15,9 @@ from tests.interview.conftest import GOOD_ANSWER, add_topic_cards
 
 
 def test_full_interview_through_the_json_api(
-    interview_client: TestClient, db: Session, clock: Clock
+    interview_client: TestClient, session: Session, clock: Clock
 ) -> None:
-    add_topic_cards(db, "optim", 6)
+    add_topic_cards(session, "optim", 6)
     created = interview_client.post(
         "/api/interviews",
         json={"topics": ["optim"], "questions": 5, "seconds_per_question": 120},
@@ -58,22 +58,22 @@ def test_full_interview_through_the_json_api(
         f"/api/interviews/{interview_id}/schedule", json={"ratings": ratings}
     ).json()
     assert [r["rating"] for r in scheduled["recorded"]] == [3, 1, 2, 1, 4]
-    logs = db.scalars(select(ReviewLog).order_by(ReviewLog.id)).all()
+    logs = session.scalars(select(ReviewLog).order_by(ReviewLog.id)).all()
     assert [(log.card_id, log.rating) for log in logs] == list(
         zip(seen, [3, 1, 2, 1, 4], strict=True)
     )
     assert logs[0].answer_text == GOOD_ANSWER and logs[1].answer_text is None
     assert [log.duration_ms for log in logs] == [30_000, 5_000, 120_000, 60_000, 119_000]
-    assert len(db.scalars(select(ReviewState)).all()) == 5
+    assert len(session.scalars(select(ReviewState)).all()) == 5
     # scheduling again records nothing more (one review token per question)
     interview_client.post(f"/api/interviews/{interview_id}/schedule", json={"ratings": ratings})
-    assert len(db.scalars(select(ReviewLog)).all()) == 5
+    assert len(session.scalars(select(ReviewLog)).all()) == 5
     history = interview_client.get("/api/interviews").json()
     assert [(h["id"], h["scheduled"]) for h in history] == [(interview_id, True)]
 
 
-def test_answering_out_of_turn_is_refused(interview_client: TestClient, db: Session) -> None:
-    add_topic_cards(db, "optim", 5)
+def test_answering_out_of_turn_is_refused(interview_client: TestClient, session: Session) -> None:
+    add_topic_cards(session, "optim", 5)
     interview_id = interview_client.post("/api/interviews", json={"topics": ["optim"]}).json()["id"]
     wrong = interview_client.post(
         f"/api/interviews/{interview_id}/answers", json={"position": 2, "answer": "x"}
@@ -105,9 +105,9 @@ def _position(html: str) -> int:
 
 
 def test_interview_through_the_pages_without_javascript(
-    interview_client: TestClient, db: Session, clock: Clock
+    interview_client: TestClient, session: Session, clock: Clock
 ) -> None:
-    add_topic_cards(db, "optim", 5)
+    add_topic_cards(session, "optim", 5)
     setup = interview_client.get("/interview")
     assert 'name="topics" value="optim"' in setup.text
     started = interview_client.post(
@@ -117,7 +117,7 @@ def test_interview_through_the_pages_without_javascript(
     )
     assert started.status_code == 303
     url = started.headers["location"]
-    interview = db.scalars(select(Interview)).one()
+    interview = session.scalars(select(Interview)).one()
     assert interview.seconds_per_question == 90
     for expected in range(1, 6):
         page = interview_client.get(url)
@@ -151,9 +151,9 @@ def test_interview_through_the_pages_without_javascript(
     scheduled = interview_client.post(f"{url}/summary", data=form, follow_redirects=False)
     assert scheduled.status_code == 303
     assert scheduled.headers["location"] == f"{url}/summary?scheduled=5"
-    db.rollback()  # end the read snapshot taken above
-    assert db.get(Interview, interview.id).score == 0.6
-    ratings = db.scalars(select(ReviewLog.rating).order_by(ReviewLog.id)).all()
+    session.rollback()  # end the read snapshot taken above
+    assert session.get(Interview, interview.id).score == 0.6
+    ratings = session.scalars(select(ReviewLog.rating).order_by(ReviewLog.id)).all()
     assert ratings == [3, 3, 3, 3, 1]
     after = interview_client.get(f"{url}/summary?scheduled=5")
     assert "Scheduled 5 reviews." in after.text
@@ -164,9 +164,9 @@ def test_interview_through_the_pages_without_javascript(
 
 
 def test_ending_early_skips_the_rest(
-    interview_client: TestClient, db: Session, clock: Clock
+    interview_client: TestClient, session: Session, clock: Clock
 ) -> None:
-    add_topic_cards(db, "optim", 5)
+    add_topic_cards(session, "optim", 5)
     url = interview_client.post(
         "/interview",
         data={"topics": "optim", "questions": "5", "minutes": "2"},
@@ -182,8 +182,10 @@ def test_ending_early_skips_the_rest(
     assert summary["finished_at"] is not None
 
 
-def test_htmx_done_swaps_in_the_next_question(interview_client: TestClient, db: Session) -> None:
-    add_topic_cards(db, "optim", 5)
+def test_htmx_done_swaps_in_the_next_question(
+    interview_client: TestClient, session: Session
+) -> None:
+    add_topic_cards(session, "optim", 5)
     url = interview_client.post(
         "/interview",
         data={"topics": "optim", "questions": "5", "minutes": "2"},

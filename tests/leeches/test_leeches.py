@@ -16,7 +16,7 @@ from app.main import create_app
 from app.models import ReviewState
 from app.study.scheduler import State
 from tests.clock import T0, Clock
-from tests.study.conftest import add_cards
+from tests.factories import add_cards
 
 
 def lapsed(session: Session, card_id: str, lapses: int) -> None:

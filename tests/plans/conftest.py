@@ -10,17 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.deps import get_fuzzing, get_now
 from tests.clock import Clock
-from tests.study.conftest import add_cards
+from tests.factories import add_cards
 
 
 @pytest.fixture
-def db(session: Session) -> Session:
-    return session
-
-
-@pytest.fixture
-def cards(db: Session) -> Callable[..., list[str]]:
-    return lambda n, topic="basics", **kw: add_cards(db, n, topic, **kw)
+def cards(session: Session) -> Callable[..., list[str]]:
+    return lambda n, topic="basics", **kw: add_cards(session, n, topic, **kw)
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ ACME = {
 }
 
 
-def _rows(db: Session) -> list[InterviewDate]:
+def _rows(session: Session) -> list[InterviewDate]:
     """Every stored interview date, read after the requests' commits."""
-    db.rollback()
-    return list(db.scalars(select(InterviewDate)))
+    session.rollback()
+    return list(session.scalars(select(InterviewDate)))
 
 
 def _fields(response) -> list[list[object]]:  # type: ignore[no-untyped-def]
@@ -31,12 +31,12 @@ def _fields(response) -> list[list[object]]:  # type: ignore[no-untyped-def]
     return [issue["loc"] for issue in response.json()["detail"]]
 
 
-def test_create_read_replace_delete(plan_client: TestClient, db: Session) -> None:
+def test_create_read_replace_delete(plan_client: TestClient, session: Session) -> None:
     created = plan_client.post("/api/interview-dates", json=ACME)
     assert created.status_code == 201
     date_id = created.json()["id"]
     assert created.json() == {"id": date_id}
-    row = db.get(InterviewDate, date_id)
+    row = session.get(InterviewDate, date_id)
     # A date alone means 09:00 in the user's zone (the test app runs in UTC).
     assert row is not None and row.at.isoformat() == "2026-03-20T09:00:00+00:00"
     shown = plan_client.get(f"/api/interview-dates/{date_id}").json()
@@ -52,17 +52,17 @@ def test_create_read_replace_delete(plan_client: TestClient, db: Session) -> Non
     )
     assert replaced.status_code == 200
     assert replaced.json()["at"] == "2026-03-21T14:30:00Z" and replaced.json()["topics"] == []
-    db.rollback()
-    assert db.get(InterviewDate, date_id).name == "Acme onsite"
+    session.rollback()
+    assert session.get(InterviewDate, date_id).name == "Acme onsite"
 
     assert plan_client.delete(f"/api/interview-dates/{date_id}").status_code == 204
     assert plan_client.get(f"/api/interview-dates/{date_id}").status_code == 404
-    assert _rows(db) == []
+    assert _rows(session) == []
 
 
-def test_a_date_means_nine_in_the_users_zone(plan_client: TestClient, db: Session) -> None:
-    db.add(UserSettings(user_id=1, timezone="America/New_York"))
-    db.commit()
+def test_a_date_means_nine_in_the_users_zone(plan_client: TestClient, session: Session) -> None:
+    session.add(UserSettings(user_id=1, timezone="America/New_York"))
+    session.commit()
     date_id = plan_client.post("/api/interview-dates", json=ACME).json()["id"]
     # 2026-03-20 is after the US DST change (8 March): 09:00 EDT is 13:00 UTC.
     assert plan_client.get(f"/api/interview-dates/{date_id}").json()["at"] == (
@@ -70,7 +70,7 @@ def test_a_date_means_nine_in_the_users_zone(plan_client: TestClient, db: Sessio
     )
 
 
-def test_refusals_name_the_field(plan_client: TestClient, clock: Clock, db: Session) -> None:
+def test_refusals_name_the_field(plan_client: TestClient, clock: Clock, session: Session) -> None:
     past = {**ACME, "at": "2026-03-01"}  # the clock says 2 March 2026
     assert _fields(plan_client.post("/api/interview-dates", json=past)) == [["body", "at"]]
     an_hour_ago = {**ACME, "at": "2026-03-02T09:00"}
@@ -96,12 +96,12 @@ def test_refusals_name_the_field(plan_client: TestClient, clock: Clock, db: Sess
             "/api/interview-dates", content=_json(bad), headers={"content-type": "application/json"}
         )
         assert response.status_code == 422, bad
-    assert _rows(db) == []
+    assert _rows(session) == []
     date_id = plan_client.post("/api/interview-dates", json=ACME).json()["id"]
     put = plan_client.put(f"/api/interview-dates/{date_id}", json=past)
     assert _fields(put) == [["body", "at"]]
-    db.rollback()
-    assert db.get(InterviewDate, date_id).name == ACME["name"]
+    session.rollback()
+    assert session.get(InterviewDate, date_id).name == ACME["name"]
 
 
 def _json(body: dict[str, object]) -> bytes:
@@ -109,12 +109,12 @@ def _json(body: dict[str, object]) -> bytes:
     return json.dumps(body).encode()
 
 
-def test_pages_create_edit_and_delete_by_form(plan_client: TestClient, db: Session) -> None:
+def test_pages_create_edit_and_delete_by_form(plan_client: TestClient, session: Session) -> None:
     form = {"name": "Beta Labs", "date": "2026-03-10", "time": "", "topic": ["maths"],
             "weight-maths": "3"}  # fmt: skip
     created = plan_client.post("/interview-dates", data=form)
     assert created.status_code == 303
-    (row,) = _rows(db)
+    (row,) = _rows(session)
     assert created.headers["location"] == f"/interview-dates/{row.id}"
     assert row.topics == [{"topic": "maths", "weight": 3.0}]
     page = plan_client.get(f"/interview-dates/{row.id}").text
@@ -126,21 +126,21 @@ def test_pages_create_edit_and_delete_by_form(plan_client: TestClient, db: Sessi
         data={"name": "Beta Labs onsite", "date": "2026-03-11", "time": "15:00"},
     )
     assert edited.status_code == 303
-    db.rollback()
-    assert db.get(InterviewDate, row.id).name == "Beta Labs onsite"
-    assert db.get(InterviewDate, row.id).topics == []
+    session.rollback()
+    assert session.get(InterviewDate, row.id).name == "Beta Labs onsite"
+    assert session.get(InterviewDate, row.id).topics == []
     assert plan_client.post(f"/interview-dates/{row.id}/delete").status_code == 303
-    assert _rows(db) == []
+    assert _rows(session) == []
 
 
-def test_form_errors_are_shown_next_to_the_field(plan_client: TestClient, db: Session) -> None:
+def test_form_errors_are_shown_next_to_the_field(plan_client: TestClient, session: Session) -> None:
     page = plan_client.post(
         "/interview-dates", data={"name": "Gamma", "date": "2026-02-01", "topic": ["nope"]}
     )
     assert page.status_code == 422
     assert 'id="e-date"' in page.text and "must be in the future" in page.text
     assert "unknown topic &#39;nope&#39;" in page.text
-    assert _rows(db) == []
+    assert _rows(session) == []
 
 
 def test_past_dates_move_to_history(plan_client: TestClient, clock: Clock) -> None:

@@ -53,16 +53,16 @@ def test_the_api_stores_percents_and_names_a_bad_weekday(plan_client: TestClient
 
 
 def test_the_queue_serves_the_days_share_of_new_cards_and_reviews(
-    plan_client: TestClient, clock: Clock, db: Session, cards: Callable[..., list[str]]
+    plan_client: TestClient, clock: Clock, session: Session, cards: Callable[..., list[str]]
 ) -> None:
     cards(30, "alpha")
     old = cards(6, "beta")
     for card_id in old:  # all due on Sunday 8 March (last reviewed 2 March, stability 6 days)
-        reviewed(db, card_id, 7.0)
-    db.commit()
+        reviewed(session, card_id, 7.0)
+    session.commit()
     assert plan_client.put("/api/settings/easy-days", json=WEEKEND).status_code == 200
-    preferences.save(db, 1, StudySettings(new_per_day=4))
-    db.commit()
+    preferences.save(session, 1, StudySettings(new_per_day=4))
+    session.commit()
 
     clock.now = T0.replace(day=7, hour=10)  # Saturday at 50%: 2 new cards
     saturday = _studied_today(plan_client)
@@ -83,7 +83,7 @@ def test_the_queue_serves_the_days_share_of_new_cards_and_reviews(
 
 def test_the_plan_introduces_the_days_share_of_its_budget() -> None:
     ctx = make_ctx()
-    easy = EasyDaysIn(**WEEKEND)  # type: ignore[arg-type]
+    easy = EasyDaysIn(**WEEKEND)
     request = PlanRequest(budget=4, margin=0)
     plan = make_plan(
         ctx.config, ctx.calendar, new_cards(26), {}, T0, AT, request, easy=easy
@@ -109,7 +109,7 @@ def test_the_plan_introduces_the_days_share_of_its_budget() -> None:
 
 def test_the_plan_caps_reviews_on_an_easy_day() -> None:
     ctx = make_ctx()
-    easy = EasyDaysIn(sunday=0, saturday=0)  # type: ignore[call-arg]
+    easy = EasyDaysIn(sunday=0, saturday=0)
     request = PlanRequest(budget=10, margin=0)
     plan = make_plan(
         ctx.config, ctx.calendar, new_cards(10), {}, T0, AT, request, easy=easy, review_limit=100

@@ -22,9 +22,9 @@ def study(client: TestClient, card_id: str, rating: int) -> None:
     assert response.status_code == 200, response.text
 
 
-def fsrs_retrievability(db: Session, card_id: str, at: datetime) -> float:
+def fsrs_retrievability(session: Session, card_id: str, at: datetime) -> float:
     """What the fsrs package itself says for the stored state (default parameters)."""
-    row = db.get(ReviewState, (1, card_id))
+    row = session.get(ReviewState, (1, card_id))
     assert row is not None
     card = fsrs.Card(
         card_id=0, state=fsrs.State(row.state), step=row.step, stability=row.stability,
@@ -34,7 +34,7 @@ def fsrs_retrievability(db: Session, card_id: str, at: datetime) -> float:
 
 
 def test_forecast_is_fsrs_retrievability_at_the_moment(
-    plan_client: TestClient, clock: Clock, db: Session, cards: Callable[..., list[str]]
+    plan_client: TestClient, clock: Clock, session: Session, cards: Callable[..., list[str]]
 ) -> None:
     basics = cards(3, "alpha")
     maths = cards(2, "beta")
@@ -54,11 +54,11 @@ def test_forecast_is_fsrs_retrievability_at_the_moment(
     assert set(result) == {"at", "overall", "topics", "cards"}
     at = datetime.fromisoformat(result["at"])
     assert at.isoformat() == "2026-03-25T16:45:00+00:00"
-    db.rollback()
+    session.rollback()
     got = {c["card_id"]: c["retrievability"] for c in result["cards"]}
     assert set(got) == set(basics + maths)
     for card_id in (basics[0], basics[1], maths[0]):
-        assert got[card_id] == pytest.approx(fsrs_retrievability(db, card_id, at), abs=1e-12)
+        assert got[card_id] == pytest.approx(fsrs_retrievability(session, card_id, at), abs=1e-12)
         assert 0 < got[card_id] < 1
     assert got[basics[2]] == got[maths[1]] == 0.0  # never studied: not known
     topics = {t["topic"]: t for t in result["topics"]}
@@ -76,7 +76,7 @@ def test_forecast_is_fsrs_retrievability_at_the_moment(
 
 
 def test_whole_bank_counts_every_card_the_same(
-    plan_client: TestClient, db: Session, cards: Callable[..., list[str]]
+    plan_client: TestClient, session: Session, cards: Callable[..., list[str]]
 ) -> None:
     basics = cards(3, "alpha")
     cards(1, "beta")

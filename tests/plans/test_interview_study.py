@@ -18,16 +18,16 @@ from tests.clock import T0, Clock
 LAST = T0 - timedelta(days=1)
 
 
-def reviewed(db: Session, card_id: str, stability: float) -> None:
+def reviewed(session: Session, card_id: str, stability: float) -> None:
     """A card in review, last answered a day ago with ``stability`` (so not due for days)."""
-    db.add(
+    session.add(
         ReviewState(
             user_id=1, card_id=card_id, state=int(fsrs.State.Review), step=None,
             stability=stability, difficulty=5.0, due=LAST + timedelta(days=round(stability)),
             last_review=LAST, reps=2, lapses=0, suspended=False,
         )
     )  # fmt: skip
-    db.commit()
+    session.commit()
 
 
 def fsrs_card(row: ReviewState) -> fsrs.Card:
@@ -38,12 +38,12 @@ def fsrs_card(row: ReviewState) -> fsrs.Card:
 
 
 @pytest.fixture
-def acme(plan_client: TestClient, db: Session, cards: Callable[..., list[str]]) -> int:
+def acme(plan_client: TestClient, session: Session, cards: Callable[..., list[str]]) -> int:
     a, b, c = cards(1, "alpha")[0], cards(1, "beta")[0], cards(1, "gamma")[0]
     # Recall on 12 March 09:00 (11 days after the last review): a 0.89, b 0.80, c far lower.
-    reviewed(db, a, 9.0)
-    reviewed(db, b, 3.0)
-    reviewed(db, c, 0.5)  # not in the interview's topics
+    reviewed(session, a, 9.0)
+    reviewed(session, b, 3.0)
+    reviewed(session, c, 0.5)  # not in the interview's topics
     body = {
         "name": "Acme",
         "at": "2026-03-12",
@@ -53,12 +53,12 @@ def acme(plan_client: TestClient, db: Session, cards: Callable[..., list[str]]) 
 
 
 def test_weakest_weighted_first_including_cards_not_due(
-    plan_client: TestClient, acme: int, db: Session
+    plan_client: TestClient, acme: int, session: Session
 ) -> None:
     scheduler = fsrs.Scheduler()
     at = T0.replace(day=12, hour=9)
     recall = {
-        cid: scheduler.get_card_retrievability(fsrs_card(db.get(ReviewState, (1, cid))), at)
+        cid: scheduler.get_card_retrievability(fsrs_card(session.get(ReviewState, (1, cid))), at)
         for cid in ("alpha-000", "beta-000")
     }
     # alpha recalls better, but its weight makes its loss larger: 3 × (1 − 0.89) > 1 − 0.79.
@@ -76,10 +76,10 @@ def test_weakest_weighted_first_including_cards_not_due(
 
 
 def test_an_interview_answer_is_scheduled_as_a_normal_review(
-    plan_client: TestClient, acme: int, db: Session, clock: Clock
+    plan_client: TestClient, acme: int, session: Session, clock: Clock
 ) -> None:
     clock.advance(hours=2)
-    before = fsrs_card(db.get(ReviewState, (1, "alpha-000")))
+    before = fsrs_card(session.get(ReviewState, (1, "alpha-000")))
     page = plan_client.get(f"/study?interview_date={acme}")
     assert "Studying for" in page.text and 'name="interview_date"' in page.text
     token = page.text.split('name="review_token" value="')[1].split('"')[0]
@@ -90,15 +90,15 @@ def test_an_interview_answer_is_scheduled_as_a_normal_review(
     )  # fmt: skip
     assert posted.status_code == 303
     assert posted.headers["location"].startswith(f"/study?interview_date={acme}")
-    db.rollback()
+    session.rollback()
     expected, _ = fsrs.Scheduler(enable_fuzzing=False).review_card(
         before, fsrs.Rating.Good, review_datetime=clock.now
     )
-    row = db.get(ReviewState, (1, "alpha-000"))
+    row = session.get(ReviewState, (1, "alpha-000"))
     assert row.stability == pytest.approx(expected.stability, rel=1e-12)
     assert row.difficulty == pytest.approx(expected.difficulty, rel=1e-12)
     assert row.due == expected.due and row.last_review == clock.now
-    log = db.scalars(select(ReviewLog)).one()
+    log = session.scalars(select(ReviewLog)).one()
     assert log.kind == "review" and log.due_after == expected.due
 
 

@@ -14,7 +14,7 @@ from tests.plans.test_interview_study import reviewed
 
 
 @pytest.fixture
-def bank(db: Session, cards: Callable[..., list[str]]) -> dict[str, list[str]]:
+def bank(session: Session, cards: Callable[..., list[str]]) -> dict[str, list[str]]:
     """Eight cards in two topics; tags and levels cut across them."""
     made = {
         "attention": cards(2, "alpha", level="advanced", tags=["attention", "transformers"]),
@@ -22,7 +22,7 @@ def bank(db: Session, cards: Callable[..., list[str]]) -> dict[str, list[str]]:
         "plain": cards(2, "beta", level="advanced"),
         "beta-attention": cards(2, "beta", start=2, level="beginner", tags=["attention"]),
     }
-    db.commit()
+    session.commit()
     return made
 
 
@@ -59,11 +59,11 @@ def test_tags_and_levels_narrow_forecast_and_plan(
 
 
 def test_interview_study_serves_only_cards_in_scope(
-    plan_client: TestClient, db: Session, bank: dict[str, list[str]]
+    plan_client: TestClient, session: Session, bank: dict[str, list[str]]
 ) -> None:
     # Every card studied, not due for days: the weakest on the day would be an out-of-scope card.
     for n, card_id in enumerate(sum(bank.values(), [])):
-        reviewed(db, card_id, 3.0 + n)
+        reviewed(session, card_id, 3.0 + n)
     date_id = _create(plan_client, tags=["attention"], levels=["advanced"])
     seen = []
     for _ in range(4):

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session
 
-from app.models import Card, Topic
+from app.models import Card
+from tests.factories import add_topic, card_row
 
 SPECS = {
     "compute-conv-output-size": {
@@ -28,18 +29,15 @@ def add_problem(session: Session) -> Callable[[str], Card]:
     """Insert one of SPECS as a live problem card (topic ``cnn``)."""
 
     def add(card_id: str) -> Card:
-        if session.get(Topic, "cnn") is None:
-            session.add(Topic(id="cnn", title="CNN", description="", position=0))
-            session.flush()
-        card = Card(
-            id=card_id,
-            topic_id="cnn",
+        add_topic(session, "cnn", title="CNN")
+        card = card_row(
+            card_id,
+            "cnn",
             question=f"Practice: {card_id}",
             answer_md="How to work it out.",
             answer_html="<p>How to work it out.</p>",
             level="beginner",
             key_points=["the formula", "the arithmetic", "the units"],
-            content_hash="x",
             position=0,
             problem=SPECS[card_id],
         )

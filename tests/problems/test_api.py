@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Card, ReviewLog
+from app.models import ReviewLog
 from app.problems.registry import GENERATORS
+from tests.factories import card_row
 
 CONV = "compute-conv-output-size"
 
@@ -72,8 +73,7 @@ def test_unknown_plain_or_out_of_range_requests_are_refused(
     client: TestClient, add_problem: Callable, session: Session
 ) -> None:
     add_problem(CONV)
-    plain = Card(id="plain-card", topic_id="cnn", question="Q?", answer_md="A",
-                 answer_html="<p>A</p>", level="beginner", content_hash="x")  # fmt: skip
+    plain = card_row("plain-card", "cnn", question="Q?")
     session.add(plain)
     session.commit()
     assert client.get("/api/problems/nope/draw?seed=1").status_code == 404

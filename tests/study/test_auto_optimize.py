@@ -18,7 +18,8 @@ from app.models import ReviewLog
 from app.study import optimize, preferences
 from app.study.fit_log import ParameterFit
 from tests.clock import T0, Clock
-from tests.study.conftest import add_cards, make_ctx
+from tests.factories import add_cards
+from tests.study.conftest import make_ctx
 
 
 def history(session: Session, cards: int = 120, answers: int = 6) -> None:

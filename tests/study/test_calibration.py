@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import ReviewLog
 from tests.clock import T0
-from tests.study.conftest import add_cards
+from tests.factories import add_cards
 
 
 def log(session: Session, card_id: str, at, kind: str, rating: int, stability=None) -> None:  # type: ignore[no-untyped-def]

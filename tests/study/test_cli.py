@@ -13,16 +13,17 @@ from app.models import ReviewState
 from app.study import reviews
 from app.study.cli import study_app
 from tests.clock import T0
-from tests.study.conftest import add_cards, make_ctx
+from tests.factories import add_cards
+from tests.study.conftest import make_ctx
 
 
 @pytest.fixture
-def cli_db(db: Session, study_engine, monkeypatch: pytest.MonkeyPatch) -> Session:  # type: ignore[no-untyped-def]
+def cli_db(session: Session, study_engine, monkeypatch: pytest.MonkeyPatch) -> Session:  # type: ignore[no-untyped-def]
     monkeypatch.setenv(
         "DLCARDS_DATABASE_URL", study_engine.url.render_as_string(hide_password=False)
     )
     monkeypatch.setenv("DLCARDS_TIMEZONE", "UTC")
-    return db
+    return session
 
 
 def test_rebuild_check_then_repair(cli_db: Session) -> None:

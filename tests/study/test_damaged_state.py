@@ -8,18 +8,20 @@ from datetime import timedelta
 from app.models import LOCAL_USER_ID, ReviewState
 
 
-def test_a_damaged_stored_state_is_passed_over_not_a_500(study_client, db, cards, clock) -> None:
+def test_a_damaged_stored_state_is_passed_over_not_a_500(
+    study_client, session, cards, clock
+) -> None:
     """A stability lost to a stored NaN (read back as NULL) and a due date near year 9999."""
     ids = cards(3)
     damaged = {"state": 2, "step": None, "difficulty": 5.0, "reps": 3, "lapses": 0}
-    db.add(
+    session.add(
         ReviewState(
             user_id=LOCAL_USER_ID, card_id=ids[0], stability=float("nan"),
             due=clock.now - timedelta(days=1), last_review=clock.now - timedelta(days=3),
             **damaged,
         )
     )  # fmt: skip
-    db.commit()
+    session.commit()
     for url in ("/study", "/", "/stats"):
         assert study_client.get(url).status_code == 200, url
     page = study_client.get("/study").text

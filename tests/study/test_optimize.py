@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from app.study import optimize
 from app.study.days import StudyCalendar
 from app.study.scheduler import NEW_CARD, SchedulerConfig, State, retrievability, review
-from tests.study.conftest import add_cards, make_ctx
+from tests.factories import add_cards
+from tests.study.conftest import make_ctx
 
 T0 = datetime(2026, 1, 1, 9, tzinfo=UTC)
 
@@ -83,9 +84,9 @@ def test_fit_on_synthetic_learner_lowers_log_loss() -> None:
     assert "log loss" in result.message
 
 
-def test_too_little_history_says_how_many_more(db: Session) -> None:
-    add_cards(db, 1)
-    result = optimize.optimize_user(db, make_ctx())
+def test_too_little_history_says_how_many_more(session: Session) -> None:
+    add_cards(session, 1)
+    result = optimize.optimize_user(session, make_ctx())
     assert (result.items, result.needed, result.enough_history) == (0, 400, False)
     assert "400 more are needed" in result.message
 
@@ -102,7 +103,7 @@ def test_parse_parameters_checks_count_and_bounds() -> None:
 
 def test_optimize_then_apply_through_the_settings_page(
     study_client,
-    session: Session,  # type: ignore[no-untyped-def]
+    session: Session,
 ) -> None:
     from sqlalchemy import insert, select
 

@@ -14,7 +14,8 @@ from app.models import Card, ReviewLog, ReviewState
 from app.study import rebuild, reviews
 from app.study.scope import StudyMode
 from tests.clock import T0
-from tests.study.conftest import add_cards, make_ctx
+from tests.factories import add_cards
+from tests.study.conftest import make_ctx
 
 CARDS = 2
 # Grades and undos weighted up, so lapses, relearning and multi-level undos happen often.
@@ -30,11 +31,11 @@ def operation(draw: st.DrawFn) -> tuple[str, int, int, int]:
     return kind, card, rating if kind != "suspend" else rating % 2, seconds
 
 
-def _rows(db: Session) -> dict[str, dict[str, object]]:
-    db.expire_all()
+def _rows(session: Session) -> dict[str, dict[str, object]]:
+    session.expire_all()
     return {
         row.card_id: {c.name: getattr(row, c.key) for c in ReviewState.__table__.columns}
-        for row in db.scalars(select(ReviewState))
+        for row in session.scalars(select(ReviewState))
     }
 
 
@@ -54,14 +55,14 @@ def _rows(db: Session) -> dict[str, dict[str, object]]:
         ("undo", 0, 0, 0),
     ]
 )
-def test_log_replay_and_undo_invariants(db: Session, ops: list[tuple]) -> None:  # type: ignore[type-arg]
-    db.execute(delete(ReviewLog))
-    db.execute(delete(ReviewState))
-    db.commit()
+def test_log_replay_and_undo_invariants(session: Session, ops: list[tuple]) -> None:  # type: ignore[type-arg]
+    session.execute(delete(ReviewLog))
+    session.execute(delete(ReviewState))
+    session.commit()
     # The database outlives the examples (one per test); cards are added once.
     ids = [f"basics-{i:03d}" for i in range(CARDS)]
-    if db.get(Card, ids[0]) is None:
-        add_cards(db, CARDS)
+    if session.get(Card, ids[0]) is None:
+        add_cards(session, CARDS)
     ctx = make_ctx(fuzz=True)
     now = T0
     history: list[dict[str, dict[str, object]]] = []  # states before each logged answer
@@ -70,9 +71,9 @@ def test_log_replay_and_undo_invariants(db: Session, ops: list[tuple]) -> None: 
         card_id = ids[card]
         try:
             if kind in ("grade", "cram"):
-                before = _rows(db)
+                before = _rows(session)
                 reviews.grade(
-                    db,
+                    session,
                     ctx,
                     card_id,
                     value,
@@ -82,9 +83,9 @@ def test_log_replay_and_undo_invariants(db: Session, ops: list[tuple]) -> None: 
                 )
                 history.append(before)
             elif kind == "undo":
-                reviews.undo_last(db, ctx, now)
+                reviews.undo_last(session, ctx, now)
                 expected = history.pop()
-                after = _rows(db)
+                after = _rows(session)
                 # Suspend/bury flags set since then stay; the scheduling state is restored.
                 for state in (expected, after):
                     for row in state.values():
@@ -93,9 +94,9 @@ def test_log_replay_and_undo_invariants(db: Session, ops: list[tuple]) -> None: 
                     k: v for k, v in expected.items() if v["reps"]
                 }
             elif kind == "suspend":
-                reviews.set_suspended(db, ctx, card_id, bool(value), now)
+                reviews.set_suspended(session, ctx, card_id, bool(value), now)
             else:
-                reviews.bury(db, ctx, card_id, now)
+                reviews.bury(session, ctx, card_id, now)
         except reviews.StudyError as error:
             assert (kind, error.status_code) in {
                 ("grade", 409),
@@ -103,4 +104,4 @@ def test_log_replay_and_undo_invariants(db: Session, ops: list[tuple]) -> None: 
                 ("undo", 409),
                 ("bury", 409),
             }
-        assert rebuild.rebuild_user(db, ctx, write=False).mismatched == []
+        assert rebuild.rebuild_user(session, ctx, write=False).mismatched == []

@@ -11,7 +11,8 @@ from app.study import queue, reviews
 from app.study.days import StudyCalendar
 from app.study.scheduler import State
 from app.study.scope import Filters
-from tests.study.conftest import add_cards, make_ctx
+from tests.factories import add_cards
+from tests.study.conftest import make_ctx
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ALL = Filters()
@@ -39,8 +40,8 @@ def test_day_is_25_hours_when_clocks_fall_back() -> None:
     assert end - start == timedelta(hours=25)
 
 
-def _state(db: Session, card_id: str, state: State, due: datetime, **kw: object) -> None:
-    db.add(
+def _state(session: Session, card_id: str, state: State, due: datetime, **kw: object) -> None:
+    session.add(
         ReviewState(
             user_id=LOCAL_USER_ID,
             card_id=card_id,
@@ -57,31 +58,31 @@ def _state(db: Session, card_id: str, state: State, due: datetime, **kw: object)
             **kw,
         )
     )
-    db.commit()
+    session.commit()
 
 
-def _order(db: Session, ctx, now: datetime, n: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _order(session: Session, ctx, now: datetime, n: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """The next n cards, each bury-skipped so the queue advances without grading."""
     shown = []
     for _ in range(n):
-        nxt = queue.next_card(db, ctx, ALL, now)
+        nxt = queue.next_card(session, ctx, ALL, now)
         if nxt is None:
             break
         shown.append((nxt.card.id, nxt.queue))
-        reviews.bury(db, ctx, nxt.card.id, now)
+        reviews.bury(session, ctx, nxt.card.id, now)
     return shown
 
 
-def test_order_learning_then_most_overdue_reviews_then_new_in_bank_order(db: Session) -> None:
-    ids = add_cards(db, 7)
-    _state(db, ids[6], State.Review, NOW - timedelta(hours=1))
-    _state(db, ids[5], State.Review, NOW - timedelta(days=3))
-    _state(db, ids[4], State.Learning, NOW - timedelta(minutes=5))
-    _state(db, ids[3], State.Relearning, NOW + timedelta(hours=2))  # not due yet
-    _state(db, ids[2], State.Review, NOW + timedelta(days=4))  # not due today
+def test_order_learning_then_most_overdue_reviews_then_new_in_bank_order(session: Session) -> None:
+    ids = add_cards(session, 7)
+    _state(session, ids[6], State.Review, NOW - timedelta(hours=1))
+    _state(session, ids[5], State.Review, NOW - timedelta(days=3))
+    _state(session, ids[4], State.Learning, NOW - timedelta(minutes=5))
+    _state(session, ids[3], State.Relearning, NOW + timedelta(hours=2))  # not due yet
+    _state(session, ids[2], State.Review, NOW + timedelta(days=4))  # not due today
     ctx = make_ctx()
-    assert queue.counts(db, ctx, ALL, NOW) == queue.Counts(learning=1, review=2, new=2)
-    assert _order(db, ctx, NOW, 10) == [
+    assert queue.counts(session, ctx, ALL, NOW) == queue.Counts(learning=1, review=2, new=2)
+    assert _order(session, ctx, NOW, 10) == [
         (ids[4], "learning"),
         (ids[5], "review"),
         (ids[6], "review"),
@@ -90,67 +91,67 @@ def test_order_learning_then_most_overdue_reviews_then_new_in_bank_order(db: Ses
     ]
 
 
-def test_reviews_due_later_today_count_but_tomorrow_does_not(db: Session) -> None:
-    ids = add_cards(db, 2)
+def test_reviews_due_later_today_count_but_tomorrow_does_not(session: Session) -> None:
+    ids = add_cards(session, 2)
     ctx = make_ctx()  # UTC, day ends 04:00Z tomorrow
-    _state(db, ids[0], State.Review, datetime(2026, 3, 3, 3, 59, tzinfo=UTC))
-    _state(db, ids[1], State.Review, datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
-    assert queue.counts(db, ctx, ALL, NOW).review == 1
+    _state(session, ids[0], State.Review, datetime(2026, 3, 3, 3, 59, tzinfo=UTC))
+    _state(session, ids[1], State.Review, datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
+    assert queue.counts(session, ctx, ALL, NOW).review == 1
 
 
-def test_new_limit_resets_at_4am_local_across_dst(db: Session) -> None:
-    ids = add_cards(db, 6)
+def test_new_limit_resets_at_4am_local_across_dst(session: Session) -> None:
+    ids = add_cards(session, 6)
     ctx = make_ctx("America/New_York", new_per_day=2)
     # 07:30Z on 2026-03-08 is 03:30 EDT: still the study day of March 7.
     before_boundary = datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
     for i, card_id in enumerate(ids[:2]):
-        reviews.grade(db, ctx, card_id, 4, before_boundary, review_token=f"t{i}")
-    assert queue.next_card(db, ctx, ALL, datetime(2026, 3, 8, 7, 59, tzinfo=UTC)) is None
-    assert queue.counts(db, ctx, ALL, datetime(2026, 3, 8, 7, 59, tzinfo=UTC)).new == 0
+        reviews.grade(session, ctx, card_id, 4, before_boundary, review_token=f"t{i}")
+    assert queue.next_card(session, ctx, ALL, datetime(2026, 3, 8, 7, 59, tzinfo=UTC)) is None
+    assert queue.counts(session, ctx, ALL, datetime(2026, 3, 8, 7, 59, tzinfo=UTC)).new == 0
     after = datetime(2026, 3, 8, 8, 0, tzinfo=UTC)  # 04:00 EDT: a new study day
-    nxt = queue.next_card(db, ctx, ALL, after)
+    nxt = queue.next_card(session, ctx, ALL, after)
     assert nxt is not None and (nxt.card.id, nxt.queue) == (ids[2], "new")
-    assert queue.counts(db, ctx, ALL, after).new == 2
+    assert queue.counts(session, ctx, ALL, after).new == 2
 
 
-def test_review_limit(db: Session) -> None:
-    ids = add_cards(db, 4)
+def test_review_limit(session: Session) -> None:
+    ids = add_cards(session, 4)
     for card_id in ids:
-        _state(db, card_id, State.Review, NOW - timedelta(days=1))
+        _state(session, card_id, State.Review, NOW - timedelta(days=1))
     ctx = make_ctx(reviews_per_day=2, new_per_day=0)
     for i in range(2):
-        nxt = queue.next_card(db, ctx, ALL, NOW)
+        nxt = queue.next_card(session, ctx, ALL, NOW)
         assert nxt is not None and nxt.queue == "review"
-        reviews.grade(db, ctx, nxt.card.id, 3, NOW, review_token=f"r{i}")
-    assert queue.next_card(db, ctx, ALL, NOW) is None
-    assert queue.counts(db, ctx, ALL, NOW).review == 0
+        reviews.grade(session, ctx, nxt.card.id, 3, NOW, review_token=f"r{i}")
+    assert queue.next_card(session, ctx, ALL, NOW) is None
+    assert queue.counts(session, ctx, ALL, NOW).review == 0
 
 
-def test_filters_by_topic_level_and_tag(db: Session) -> None:
-    add_cards(db, 2, "alpha", tags=["rnn", "lstm"])
-    b = add_cards(db, 2, "beta", level="advanced", tags=["cnn"])
+def test_filters_by_topic_level_and_tag(session: Session) -> None:
+    add_cards(session, 2, "alpha", tags=["rnn", "lstm"])
+    b = add_cards(session, 2, "beta", level="advanced", tags=["cnn"])
     ctx = make_ctx()
-    assert queue.next_card(db, ctx, Filters(topic="beta"), NOW).card.id == b[0]  # type: ignore[union-attr]
-    assert queue.next_card(db, ctx, Filters(level="advanced"), NOW).card.id == b[0]  # type: ignore[union-attr]
-    assert queue.next_card(db, ctx, Filters(tag="cnn"), NOW).card.id == b[0]  # type: ignore[union-attr]
-    assert queue.next_card(db, ctx, Filters(tag="cn"), NOW) is None
-    assert queue.counts(db, ctx, Filters(tag="lstm"), NOW).new == 2
+    assert queue.next_card(session, ctx, Filters(topic="beta"), NOW).card.id == b[0]  # type: ignore[union-attr]
+    assert queue.next_card(session, ctx, Filters(level="advanced"), NOW).card.id == b[0]  # type: ignore[union-attr]
+    assert queue.next_card(session, ctx, Filters(tag="cnn"), NOW).card.id == b[0]  # type: ignore[union-attr]
+    assert queue.next_card(session, ctx, Filters(tag="cn"), NOW) is None
+    assert queue.counts(session, ctx, Filters(tag="lstm"), NOW).new == 2
 
 
-def test_retired_cards_are_never_studied(db: Session) -> None:
-    ids = add_cards(db, 2)
+def test_retired_cards_are_never_studied(session: Session) -> None:
+    ids = add_cards(session, 2)
     from app.models import Card
 
-    db.get(Card, ids[0]).retired = True  # type: ignore[union-attr]
-    db.commit()
-    nxt = queue.next_card(db, make_ctx(), ALL, NOW)
+    session.get(Card, ids[0]).retired = True  # type: ignore[union-attr]
+    session.commit()
+    nxt = queue.next_card(session, make_ctx(), ALL, NOW)
     assert nxt is not None and nxt.card.id == ids[1]
 
 
-def test_learning_card_due_soon_is_shown_when_nothing_else_is_left(db: Session) -> None:
-    ids = add_cards(db, 1)
+def test_learning_card_due_soon_is_shown_when_nothing_else_is_left(session: Session) -> None:
+    ids = add_cards(session, 1)
     ctx = make_ctx()
-    reviews.grade(db, ctx, ids[0], 1, NOW, review_token="a")  # Again: due in 1 minute
-    nxt = queue.next_card(db, ctx, ALL, NOW + timedelta(seconds=5))
+    reviews.grade(session, ctx, ids[0], 1, NOW, review_token="a")  # Again: due in 1 minute
+    nxt = queue.next_card(session, ctx, ALL, NOW + timedelta(seconds=5))
     assert nxt is not None and nxt.queue == "learning"
-    assert queue.next_due(db, ctx, ALL, NOW) == NOW + timedelta(minutes=1)
+    assert queue.next_due(session, ctx, ALL, NOW) == NOW + timedelta(minutes=1)

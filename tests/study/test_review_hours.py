@@ -19,7 +19,8 @@ from app.study.models import ReviewHour
 from app.study.preferences import user_context
 from app.study.rebuild import rebuild_user
 from app.study.scope import StudyMode
-from tests.study.conftest import add_cards, make_ctx
+from tests.factories import add_cards
+from tests.study.conftest import make_ctx
 
 T0 = datetime(2026, 3, 2, 9, 10, tzinfo=UTC)
 USER = LOCAL_USER_ID

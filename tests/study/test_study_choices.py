@@ -15,6 +15,7 @@ from app.study.models import NewCardAllowance
 from app.study.reviews import new_review_token
 from app.study.scope import Filters
 from tests.clock import Clock
+from tests.factories import card_row
 from tests.study.conftest import make_ctx
 
 HX = {"HX-Request": "true"}
@@ -137,32 +138,32 @@ def _order(session: Session, order: str, n: int, now) -> list[str]:  # type: ign
     return seen
 
 
-def test_new_card_orders(db: Session, cards, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_new_card_orders(session: Session, cards, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     a = cards(3, "aaa")
     b = cards(2, "bbb")
     everything = sorted(a + b)
-    bank = _order(db, "bank", 5, clock.now)
+    bank = _order(session, "bank", 5, clock.now)
     # add_cards gives both topics position 0 and cards positions 0..n: bank order by position
     assert bank[:2] == sorted([a[0], b[0]])
-    assert _order(db, "topic", 5, clock.now) == [a[0], b[0], a[1], b[1], a[2]]
-    shuffled = _order(db, "random", 5, clock.now)
+    assert _order(session, "topic", 5, clock.now) == [a[0], b[0], a[1], b[1], a[2]]
+    shuffled = _order(session, "random", 5, clock.now)
     assert sorted(shuffled) == everything
-    assert _order(db, "random", 5, clock.now) == shuffled  # the same all day
-    days = {tuple(_order(db, "random", 5, clock.now + timedelta(days=d))) for d in range(6)}
+    assert _order(session, "random", 5, clock.now) == shuffled  # the same all day
+    days = {tuple(_order(session, "random", 5, clock.now + timedelta(days=d))) for d in range(6)}
     assert len(days) > 1
 
 
-def test_weakest_topic_first(db: Session, cards, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_weakest_topic_first(session: Session, cards, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     a = cards(2, "aaa")
     b = cards(2, "bbb")
     ctx = make_ctx(new_card_order="weakest")
-    assert queue._first_new(db, ctx, Filters(), clock.now, ()).id == a[0]  # a tie: bank order
+    assert queue._first_new(session, ctx, Filters(), clock.now, ()).id == a[0]  # a tie: bank order
     # Learn a card of topic aaa (Easy): aaa is now half recalled, bbb not at all.
-    reviews.grade(db, ctx, a[0], 4, clock.now, review_token=new_review_token())
-    assert db.get(ReviewState, (LOCAL_USER_ID, a[0])).reps == 1
-    recall = queue._topic_recall(db, ctx, clock.now)
+    reviews.grade(session, ctx, a[0], 4, clock.now, review_token=new_review_token())
+    assert session.get(ReviewState, (LOCAL_USER_ID, a[0])).reps == 1
+    recall = queue._topic_recall(session, ctx, clock.now)
     assert recall == {"aaa": 0.5, "bbb": 0.0}
-    assert queue._first_new(db, ctx, Filters(), clock.now, ()).id == b[0]
+    assert queue._first_new(session, ctx, Filters(), clock.now, ()).id == b[0]
 
 
 def test_settings_choose_the_order_and_speak_plainly(study_client: TestClient) -> None:
@@ -192,16 +193,12 @@ def test_the_picker_offers_only_tags_of_cards_the_user_sees(
     study_client: TestClient, session: Session
 ) -> None:
     """Another user's own card is private, its tags too (the picker once listed every card's)."""
-    from app.models import Card, User
+    from app.models import User
 
     session.add(User(id=2, name="other"))
     session.flush()
     for owner, tag in ((2, "someone-elses-tag"), (LOCAL_USER_ID, "my-own-tag")):
-        session.add(Card(
-            id=f"u{owner}-card", topic_id="maths", question="Q?", answer_md="A",
-            answer_html="<p>A</p>", level="beginner", tags=[tag], content_hash="x",
-            owner_id=owner,
-        ))  # fmt: skip
+        session.add(card_row(f"u{owner}-card", "maths", question="Q?", tags=[tag], owner_id=owner))
     session.commit()
     page = study_client.get("/study").text
     assert '<option value="my-own-tag">' in page and '<option value="neuron">' in page

@@ -55,7 +55,7 @@ def test_flipped_marks_change_the_suggestion_without_javascript(study_client: Te
 
 
 def test_grade_records_an_fsrs_review_with_the_typed_answer(
-    study_client: TestClient, db: Session, clock: Clock
+    study_client: TestClient, session: Session, clock: Clock
 ) -> None:
     revealed = int(clock.now.timestamp() * 1000)
     clock.advance(seconds=42)
@@ -73,11 +73,11 @@ def test_grade_records_an_fsrs_review_with_the_typed_answer(
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/study/typed?topic=basics"
-    log = db.scalars(select(ReviewLog)).one()
+    log = session.scalars(select(ReviewLog)).one()
     assert (log.card_id, log.rating, log.kind) == (NEURON, 3, "learn")
     assert log.answer_text == ANSWER
     assert log.duration_ms == 42_000
-    assert db.get(ReviewState, (1, NEURON)) is not None
+    assert session.get(ReviewState, (1, NEURON)) is not None
     # the same token again (a double submit) records nothing more
     again = study_client.post(
         "/study/typed/review",
@@ -85,10 +85,10 @@ def test_grade_records_an_fsrs_review_with_the_typed_answer(
         follow_redirects=False,
     )
     assert again.status_code == 303
-    assert len(db.scalars(select(ReviewLog)).all()) == 1
+    assert len(session.scalars(select(ReviewLog)).all()) == 1
 
 
-def test_bad_grade_is_refused_with_a_message(study_client: TestClient, db: Session) -> None:
+def test_bad_grade_is_refused_with_a_message(study_client: TestClient, session: Session) -> None:
     page = study_client.post(
         "/study/typed/review",
         data={"card_id": NEURON, "review_token": "t", "rating": "7", "answer": ANSWER},
@@ -97,7 +97,7 @@ def test_bad_grade_is_refused_with_a_message(study_client: TestClient, db: Sessi
     assert "rating must be" in page.text
     unknown = study_client.post("/study/typed/check", data={"card_id": "nope", "answer": "x"})
     assert unknown.status_code == 404
-    assert db.scalars(select(ReviewLog)).all() == []
+    assert session.scalars(select(ReviewLog)).all() == []
 
 
 def test_htmx_grade_swaps_in_the_next_card(study_client: TestClient) -> None:
@@ -112,7 +112,7 @@ def test_htmx_grade_swaps_in_the_next_card(study_client: TestClient) -> None:
     assert "Recorded Good for what-is-a-neuron." in fragment.text
 
 
-def test_json_check_and_review(study_client: TestClient, db: Session) -> None:
+def test_json_check_and_review(study_client: TestClient, session: Session) -> None:
     checked = study_client.post("/api/typed/check", json={"card_id": NEURON, "answer": ANSWER})
     assert checked.status_code == 200
     body = checked.json()
@@ -125,7 +125,7 @@ def test_json_check_and_review(study_client: TestClient, db: Session) -> None:
     )
     assert graded.status_code == 200
     assert graded.json()["rating"] == 2
-    assert db.scalars(select(ReviewLog.answer_text)).one() == ANSWER
+    assert session.scalars(select(ReviewLog.answer_text)).one() == ANSWER
 
 
 def test_htmx_check_answers_with_the_checklist_fragment(study_client: TestClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.models import Card
+from tests.factories import card_row
 
 CARD = "dropout-direction"
 POINTS = [
@@ -21,11 +21,11 @@ WRONG = (
 )
 
 
-def _add_card(db: Session) -> None:
-    db.add(
-        Card(
-            id=CARD,
-            topic_id="basics",
+def _add_card(session: Session) -> None:
+    session.add(
+        card_row(
+            CARD,
+            "basics",
             question="Does a higher dropout rate mean more or less regularization?",
             answer_md="The drop probability: higher means stronger regularization.",
             answer_html="<p>The drop probability: higher means stronger regularization.</p>",
@@ -39,13 +39,13 @@ def _add_card(db: Session) -> None:
             position=200,
         )
     )
-    db.commit()
+    session.commit()
 
 
 def test_page_shows_the_contradicted_point_and_caps_the_grade_at_hard(
-    study_client: TestClient, db: Session
+    study_client: TestClient, session: Session
 ) -> None:
-    _add_card(db)
+    _add_card(session)
     page = study_client.post("/study/typed/check", data={"card_id": CARD, "answer": WRONG})
     assert page.status_code == 200
     html = page.text
@@ -62,8 +62,10 @@ def test_page_shows_the_contradicted_point_and_caps_the_grade_at_hard(
     assert 'name="rating" value="3" data-key="3" checked' in ticked.text
 
 
-def test_api_reports_status_reason_and_too_short(study_client: TestClient, db: Session) -> None:
-    _add_card(db)
+def test_api_reports_status_reason_and_too_short(
+    study_client: TestClient, session: Session
+) -> None:
+    _add_card(session)
     body = study_client.post("/api/typed/check", json={"card_id": CARD, "answer": WRONG}).json()
     assert [p["status"] for p in body["points"]] == ["covered", "contradicted", "covered"]
     assert CONFUSIONS[1][0] in body["points"][1]["reason"]
@@ -74,8 +76,8 @@ def test_api_reports_status_reason_and_too_short(study_client: TestClient, db: S
     assert short.json()["suggested_rating"] == 1
 
 
-def test_a_too_short_answer_says_so_on_the_page(study_client: TestClient, db: Session) -> None:
-    _add_card(db)
+def test_a_too_short_answer_says_so_on_the_page(study_client: TestClient, session: Session) -> None:
+    _add_card(session)
     page = study_client.post("/study/typed/check", data={"card_id": CARD, "answer": "rate"})
     assert "This answer is too short to judge" in page.text
     assert "data-checklist data-too-short" in page.text

@@ -26,7 +26,8 @@ from app.study.days import StudyCalendar
 from app.study.scheduler import CardState, SchedulerConfig, State, fuzz_unit, retrievability
 from app.study.workload import RETENTIONS, Collection, simulate, user_workload
 from tests.clock import T0
-from tests.study.conftest import add_cards, make_ctx
+from tests.factories import add_cards
+from tests.study.conftest import make_ctx
 
 UTC_DAYS = StudyCalendar.of("UTC")
 
