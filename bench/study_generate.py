@@ -36,7 +36,7 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def simulate_card(args: tuple[int, int, int]) -> tuple[list[tuple], tuple]:  # type: ignore[type-arg]  # rows of the raw INSERTs
+def simulate_card(args: tuple[int, int, int]) -> tuple[list[tuple], tuple]:
     """One card's answers at random times over the span, and its final state."""
     index, reviews, seed = args
     rng = np.random.default_rng(seed)
@@ -89,7 +89,7 @@ def simulate_card(args: tuple[int, int, int]) -> tuple[list[tuple], tuple]:  # t
             0,
             None,
         )
-    return logs, final  # type: ignore[return-value]  # final is None for a card never answered
+    return logs, final
 
 
 LOG_SQL = (

@@ -9,7 +9,7 @@ from app.cli import cli
 from app.main import create_app
 
 
-def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _env(settings) -> dict[str, str]:
     return {
         "DLCARDS_DATABASE_URL": settings.database_url,
         "DLCARDS_CONTENT_DIR": str(settings.content_dir),

@@ -48,14 +48,14 @@ def _laptop(path: Path) -> str:
     return url
 
 
-def _states(session: Session, user_id: int) -> list[tuple]:  # type: ignore[type-arg]
+def _states(session: Session, user_id: int) -> list[tuple]:
     rows = session.scalars(
         select(ReviewState).where(ReviewState.user_id == user_id).order_by(ReviewState.card_id)
     )
     return [tuple(getattr(r, f) for f in STATE_FIELDS) for r in rows]
 
 
-def _logs(session: Session, user_id: int) -> list[tuple]:  # type: ignore[type-arg]
+def _logs(session: Session, user_id: int) -> list[tuple]:
     rows = session.scalars(
         select(ReviewLog).where(ReviewLog.user_id == user_id).order_by(ReviewLog.id)
     )

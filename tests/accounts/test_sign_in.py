@@ -62,7 +62,7 @@ def test_secure_cookie_over_https(settings) -> None:
 
 
 def test_signup_refusals(anon: TestClient) -> None:
-    def signup(name: str, password: str = PASSWORD, confirm: str = PASSWORD):  # type: ignore[no-untyped-def]
+    def signup(name: str, password: str = PASSWORD, confirm: str = PASSWORD):
         return anon.post("/signup", data={"name": name, "password": password, "confirm": confirm})
 
     assert signup("ada").status_code == 303

@@ -80,13 +80,13 @@ class PageWatch:
     # every 4xx as a console error, which is then not a fault of the page.
     expected_statuses: set[int] = field(default_factory=set)
 
-    def attach(self, page) -> None:  # type: ignore[no-untyped-def]
+    def attach(self, page) -> None:
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
         page.on("requestfailed", self._on_failed)
         page.on("request", self._on_request)
 
-    def _on_console(self, message) -> None:  # type: ignore[no-untyped-def]
+    def _on_console(self, message) -> None:
         if message.type != "error":
             return
         expected = (f"status of {status} " for status in self.expected_statuses)
@@ -96,12 +96,12 @@ class PageWatch:
             return
         self.console_errors.append(message.text)
 
-    def _on_failed(self, request) -> None:  # type: ignore[no-untyped-def]
+    def _on_failed(self, request) -> None:
         # A navigation away while htmx requests are pending aborts them; that is not a failure.
         if request.failure != "net::ERR_ABORTED":
             self.failed_requests.append(f"{request.url}: {request.failure}")
 
-    def _on_request(self, request) -> None:  # type: ignore[no-untyped-def]
+    def _on_request(self, request) -> None:
         url = urlsplit(request.url)
         if url.scheme in ("http", "https") and f"{url.scheme}://{url.netloc}" != self.origin:
             self.foreign_requests.append(request.url)
@@ -112,7 +112,7 @@ class PageWatch:
         assert self.foreign_requests == [], "requests to other hosts"
 
 
-def _context(browser, base_url: str, **options):  # type: ignore[no-untyped-def]
+def _context(browser, base_url: str, **options):
     return browser.new_context(base_url=base_url, **options)
 
 
@@ -122,7 +122,7 @@ def watch(base_url: str) -> PageWatch:
 
 
 @pytest.fixture
-def page(browser, base_url: str, watch: PageWatch) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser, base_url: str, watch: PageWatch) -> Iterator[object]:
     context = _context(browser, base_url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     watch.attach(page)
@@ -132,7 +132,7 @@ def page(browser, base_url: str, watch: PageWatch) -> Iterator[object]:  # type:
 
 
 @pytest.fixture
-def nojs_page(browser, base_url: str, watch: PageWatch) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def nojs_page(browser, base_url: str, watch: PageWatch) -> Iterator[object]:
     context = _context(browser, base_url, java_script_enabled=False)
     page = context.new_page()
     watch.attach(page)
@@ -141,7 +141,7 @@ def nojs_page(browser, base_url: str, watch: PageWatch) -> Iterator[object]:  # 
     watch.assert_clean()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)

@@ -21,7 +21,7 @@ PAGES = {
 
 @pytest.mark.parametrize("name", sorted(PAGES))
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_axe_violations(browser, base_url: str, name: str, scheme: str) -> None:  # type: ignore[no-untyped-def]
+def test_no_serious_axe_violations(browser, base_url: str, name: str, scheme: str) -> None:
     # bypass_csp lets the test inject axe; the app's pages never load it.
     context = browser.new_context(base_url=base_url, color_scheme=scheme, bypass_csp=True)
     page = context.new_page()
@@ -40,7 +40,7 @@ def test_no_serious_axe_violations(browser, base_url: str, name: str, scheme: st
     assert serious == []
 
 
-def test_keyboard_reaches_controls_with_a_visible_focus_ring(page) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_reaches_controls_with_a_visible_focus_ring(page) -> None:
     page.goto("/")
     seen = []
     for _ in range(12):
@@ -60,7 +60,7 @@ def test_keyboard_reaches_controls_with_a_visible_focus_ring(page) -> None:  # t
     assert all(s["outline"] for s in seen), [s for s in seen if not s["outline"]]
 
 
-def test_plots_have_a_text_alternative(page) -> None:  # type: ignore[no-untyped-def]
+def test_plots_have_a_text_alternative(page) -> None:
     page.goto("/demos/activations")
     plots = page.locator("svg[role=img]")
     assert plots.count() > 0

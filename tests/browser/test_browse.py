@@ -7,7 +7,7 @@ import re
 from tests.browser.conftest import screenshot
 
 
-def test_home_topic_card_reveal_and_demo_link(page) -> None:  # type: ignore[no-untyped-def]
+def test_home_topic_card_reveal_and_demo_link(page) -> None:
     page.goto("/")
     page.get_by_role("link", name=re.compile("Activation functions")).click()
     page.wait_for_url("**/topics/activations")
@@ -29,14 +29,14 @@ def test_home_topic_card_reveal_and_demo_link(page) -> None:  # type: ignore[no-
     screenshot(page, "journey-demo-from-card")
 
 
-def test_space_reveals_answer_and_code_is_highlighted(page) -> None:  # type: ignore[no-untyped-def]
+def test_space_reveals_answer_and_code_is_highlighted(page) -> None:
     page.goto("/cards/softmax-numerical-stability")
     page.keyboard.press("Space")
     page.locator("section.answer").wait_for()
     assert page.locator(".answer pre.highlight .kn").count() > 0
 
 
-def test_search_and_open_a_result(page) -> None:  # type: ignore[no-untyped-def]
+def test_search_and_open_a_result(page) -> None:
     page.goto("/search")
     page.get_by_role("searchbox", name="Search cards").last.fill("vanishing gradient")
     first = page.locator("#results ol.search-results li a").first
@@ -48,13 +48,13 @@ def test_search_and_open_a_result(page) -> None:  # type: ignore[no-untyped-def]
     assert page.locator("h1.question").is_visible()
 
 
-def test_hostile_query_shows_a_normal_page(page) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_query_shows_a_normal_page(page) -> None:
     page.goto('/search?q=NEAR(%22*%20AND')
     assert page.locator("#results").is_visible()
     assert page.locator("h1", has_text="Search").is_visible()
 
 
-def test_reveal_without_javascript(nojs_page) -> None:  # type: ignore[no-untyped-def]
+def test_reveal_without_javascript(nojs_page) -> None:
     nojs_page.goto("/cards/sigmoid")
     nojs_page.get_by_role("link", name="Show answer").click()
     nojs_page.wait_for_url("**/cards/sigmoid?reveal=true")

@@ -9,7 +9,7 @@ from app.demos.recurrent_cells import DEMOS
 LSTM = DEMOS[0]
 
 
-def test_two_backs_after_a_drag(page) -> None:  # type: ignore[no-untyped-def]
+def test_two_backs_after_a_drag(page) -> None:
     page.goto("/demos")
     preset = demo_href("lstm-cell", LSTM.examples["memory-kept"])
     page.click('a[href="/demos/lstm-cell"]')

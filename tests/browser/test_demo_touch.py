@@ -14,13 +14,13 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone(browser, base_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def phone(browser, base_url: str) -> Iterator[object]:
     yield from _open(
         browser, base_url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
     )
 
 
-def test_tapping_a_backprop_edge_or_node_shows_its_numbers(phone) -> None:  # type: ignore[no-untyped-def]
+def test_tapping_a_backprop_edge_or_node_shows_its_numbers(phone) -> None:
     preset = DEMO.examples["dead-relu-unit"]
     result = compute(BackpropParams(**preset))
     phone.goto(demo_href("backprop", preset))

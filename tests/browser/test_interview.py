@@ -14,7 +14,7 @@ ANSWERS = [
 ]
 
 
-def test_five_question_mock_interview(page) -> None:  # type: ignore[no-untyped-def]
+def test_five_question_mock_interview(page) -> None:
     page.goto("/interview")
     page.check("input[value=activations]")
     page.check("input[value=optimization]")
@@ -36,7 +36,7 @@ def test_five_question_mock_interview(page) -> None:  # type: ignore[no-untyped-
     assert page.locator("svg[role=img]").count() >= 1
 
 
-def test_typed_answer_marks_key_points(page) -> None:  # type: ignore[no-untyped-def]
+def test_typed_answer_marks_key_points(page) -> None:
     page.goto("/study/typed?topic=activations")
     page.fill(
         "#typed-answer",

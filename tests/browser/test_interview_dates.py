@@ -15,7 +15,7 @@ from tests.browser.conftest import PageWatch
 
 
 @pytest.fixture
-def fresh(browser) -> Iterator[tuple[object, str]]:  # type: ignore[no-untyped-def]
+def fresh(browser) -> Iterator[tuple[object, str]]:
     with running_server() as url:
         context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800})
         page = context.new_page()
@@ -26,7 +26,7 @@ def fresh(browser) -> Iterator[tuple[object, str]]:  # type: ignore[no-untyped-d
         watch.assert_clean()
 
 
-def test_set_a_date_study_for_it_and_see_the_forecast_move(fresh) -> None:  # type: ignore[no-untyped-def]
+def test_set_a_date_study_for_it_and_see_the_forecast_move(fresh) -> None:
     page, url = fresh
     page.goto("/interview-dates")
     page.fill("#f-name", "Acme, ML engineer")
@@ -63,7 +63,7 @@ def test_set_a_date_study_for_it_and_see_the_forecast_move(fresh) -> None:  # ty
     assert "Acme, ML engineer" in page.inner_text(".next-interview")
 
 
-def test_a_mock_interview_for_the_date(fresh) -> None:  # type: ignore[no-untyped-def]
+def test_a_mock_interview_for_the_date(fresh) -> None:
     """From the date's page to a mock interview of its scope, and back to see it listed."""
     page, url = fresh
     body = {

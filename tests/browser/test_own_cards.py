@@ -15,7 +15,7 @@ from tests.browser.conftest import PageWatch
 
 
 @pytest.fixture
-def fresh(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def fresh(browser) -> Iterator[object]:
     with running_server() as url:
         context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800})
         page = context.new_page()
@@ -26,7 +26,7 @@ def fresh(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
         watch.assert_clean()
 
 
-def test_write_preview_study_and_import(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_write_preview_study_and_import(fresh, tmp_path: Path) -> None:
     page = fresh
     page.goto("/")
     page.click("a.button:has-text('New card')")

@@ -18,7 +18,7 @@ def fresh_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh_page(browser, fresh_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def fresh_page(browser, fresh_url: str) -> Iterator[object]:
     context = browser.new_context(base_url=fresh_url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     watch = PageWatch(origin=fresh_url)
@@ -28,7 +28,7 @@ def fresh_page(browser, fresh_url: str) -> Iterator[object]:  # type: ignore[no-
     watch.assert_clean()
 
 
-def test_keyboard_only_session_mixing_cards_and_problems(fresh_page, fresh_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_only_session_mixing_cards_and_problems(fresh_page, fresh_url: str) -> None:
     """cnn in bank order: the beginner cards, then their problems; a wrong answer shows the
     solution and the demo."""
     page = fresh_page

@@ -22,7 +22,7 @@ SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", sorted(SIZES))
-def test_screenshots(browser, base_url: str, size: str, scheme: str) -> None:  # type: ignore[no-untyped-def]
+def test_screenshots(browser, base_url: str, size: str, scheme: str) -> None:
     width, height = SIZES[size]
     context = browser.new_context(
         base_url=base_url, viewport={"width": width, "height": height}, color_scheme=scheme

@@ -6,24 +6,24 @@ from __future__ import annotations
 import re
 
 
-def dashboard(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def dashboard(page) -> dict[str, str]:
     page.goto("/")
     terms = page.locator(".dashboard-stats dt").all_text_contents()
     values = page.locator(".dashboard-stats dd").all_text_contents()
     return dict(zip(terms, values, strict=True))
 
 
-def cards_seen(page) -> int:  # type: ignore[no-untyped-def]
+def cards_seen(page) -> int:
     page.goto("/stats")
     cells = page.locator("table[aria-labelledby=mastery-heading] tbody td:nth-child(2)")
     return sum(int(text.split("/")[0]) for text in cells.all_text_contents())
 
 
-def current_card(page) -> str:  # type: ignore[no-untyped-def]
+def current_card(page) -> str:
     return page.locator("article.study-card").get_attribute("data-card-id")
 
 
-def test_keyboard_only_study_with_undo(page) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_only_study_with_undo(page) -> None:
     answered_before = int(dashboard(page)["Answered today"])
     seen_before = cards_seen(page)
     page.goto("/study?topic=llm-evaluation")  # a topic no other browser test studies
@@ -52,7 +52,7 @@ def test_keyboard_only_study_with_undo(page) -> None:  # type: ignore[no-untyped
     assert cards_seen(page) == seen_before + 1
 
 
-def test_gradient_descent_diverges_past_threshold(page, watch) -> None:  # type: ignore[no-untyped-def]
+def test_gradient_descent_diverges_past_threshold(page, watch) -> None:
     page.goto("/demos/gradient-descent?function=bowl&optimizer=sgd&lr=0.05&steps=40")
     assert "diverg" not in page.locator("#demo-result").inner_text().lower()
     page.evaluate("window.__loaded = true")  # survives only if the page is not reloaded
@@ -70,7 +70,7 @@ def test_gradient_descent_diverges_past_threshold(page, watch) -> None:  # type:
     page.locator("#error-lr", has_text=re.compile(r"\S")).wait_for()
 
 
-def test_grade_without_javascript(nojs_page) -> None:  # type: ignore[no-untyped-def]
+def test_grade_without_javascript(nojs_page) -> None:
     page = nojs_page
     answered_before = int(dashboard(page)["Answered today"])
     page.goto("/study?topic=alignment")  # concept cards first; no other browser test studies it

@@ -19,7 +19,7 @@ def fresh_url() -> Iterator[str]:
         yield url
 
 
-def _open(browser, url: str, **options) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def _open(browser, url: str, **options) -> Iterator[object]:
     context = browser.new_context(base_url=url, **options)
     page = context.new_page()
     watch = PageWatch(origin=url)
@@ -30,16 +30,16 @@ def _open(browser, url: str, **options) -> Iterator[object]:  # type: ignore[no-
 
 
 @pytest.fixture
-def fresh_page(browser, fresh_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def fresh_page(browser, fresh_url: str) -> Iterator[object]:
     yield from _open(browser, fresh_url, viewport={"width": 1280, "height": 800})
 
 
 @pytest.fixture
-def fresh_nojs_page(browser, fresh_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def fresh_nojs_page(browser, fresh_url: str) -> Iterator[object]:
     yield from _open(browser, fresh_url, java_script_enabled=False)
 
 
-def test_keyboard_only_study_ten_cards_and_undo_one(fresh_page, fresh_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_only_study_ten_cards_and_undo_one(fresh_page, fresh_url: str) -> None:
     page = fresh_page
     page.goto("/study?topic=retrieval")  # ten concept cards, no practice problem among them
     questions = []
@@ -66,7 +66,7 @@ def test_keyboard_only_study_ten_cards_and_undo_one(fresh_page, fresh_url: str) 
     assert page.locator("svg.plot").count() == 8  # 7 charts + calibration
 
 
-def test_study_without_javascript_uses_forms_and_redirects(fresh_nojs_page) -> None:  # type: ignore[no-untyped-def]
+def test_study_without_javascript_uses_forms_and_redirects(fresh_nojs_page) -> None:
     page = fresh_nojs_page
     page.goto("/study")
     first = page.inner_text(".study-card .question")

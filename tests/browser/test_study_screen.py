@@ -26,12 +26,12 @@ def fresh_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def desktop(browser, fresh_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def desktop(browser, fresh_url: str) -> Iterator[object]:
     yield from _open(browser, fresh_url, viewport=DESKTOP)
 
 
 @pytest.fixture
-def phone(browser, fresh_url: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def phone(browser, fresh_url: str) -> Iterator[object]:
     yield from _open(
         browser, fresh_url, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
     )
@@ -42,7 +42,7 @@ def _answers(url: str) -> int:
     return sum(d["learn"] + d["review"] for d in stats["reviews_per_day"])
 
 
-def _grade_bar_visible(page) -> bool:  # type: ignore[no-untyped-def]
+def _grade_bar_visible(page) -> bool:
     return page.evaluate(
         """() => {
           const r = document.querySelector('form.grades').getBoundingClientRect();
@@ -51,7 +51,7 @@ def _grade_bar_visible(page) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
-def test_space_scrolls_the_answer_and_never_grades(desktop, fresh_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_space_scrolls_the_answer_and_never_grades(desktop, fresh_url: str) -> None:
     page = desktop
     page.goto(STUDY)
     page.wait_for_load_state("load")
@@ -77,7 +77,7 @@ def test_space_scrolls_the_answer_and_never_grades(desktop, fresh_url: str) -> N
     assert _answers(fresh_url) == 0
 
 
-def test_a_drag_is_one_back_step_and_back_shows_a_fresh_queue(desktop, fresh_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_drag_is_one_back_step_and_back_shows_a_fresh_queue(desktop, fresh_url: str) -> None:
     page = desktop
     page.goto(STUDY)
     page.click("summary.reveal")
@@ -108,7 +108,7 @@ def test_a_drag_is_one_back_step_and_back_shows_a_fresh_queue(desktop, fresh_url
     )
 
 
-def test_phone_layout(phone) -> None:  # type: ignore[no-untyped-def]
+def test_phone_layout(phone) -> None:
     page = phone
     page.goto(STUDY)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

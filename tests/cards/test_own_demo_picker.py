@@ -20,7 +20,7 @@ FORM = {
     "topic": "basics",
     "level": "beginner",
 }
-PRESET = get_demo("activations").examples["relu-vs-leaky"]  # type: ignore[union-attr]
+PRESET = get_demo("activations").examples["relu-vs-leaky"]
 PRESET_HREF = demo_href("activations", PRESET)
 
 

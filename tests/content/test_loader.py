@@ -89,7 +89,7 @@ def test_skip_invalid_loads_the_rest(session: Session, bank: Path, write_card) -
 def write_statements(engine: Engine) -> Iterator[list[str]]:
     statements: list[str] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
             statements.append(statement)
 

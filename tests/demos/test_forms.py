@@ -150,7 +150,7 @@ def test_only_the_parameters_that_apply_are_shown_with_human_labels() -> None:
     from app.demos.activations import ActivationParams
     from app.demos.gradient_descent import GradientDescentParams
 
-    def shown(model, **values):  # type: ignore[no-untyped-def]
+    def shown(model, **values):
         fields = form_fields(model, model(**values))
         return {f.name: f for f in fields if not f.hidden}
 

@@ -87,7 +87,7 @@ def _package(**changes: bytes | None) -> bytes:
     return buffer.getvalue()
 
 
-def _post(client: TestClient, raw: bytes, dry: bool = False):  # type: ignore[no-untyped-def]
+def _post(client: TestClient, raw: bytes, dry: bool = False):
     return client.post(
         "/api/import",
         files={"file": ("deck.apkg", raw, "application/octet-stream")},
@@ -99,7 +99,7 @@ def _state(client: TestClient, session: Session) -> tuple[int, list[str]]:
     """The number of card rows and the files under the own-cards folder."""
     session.rollback()  # a fresh read: the app wrote through its own sessions
     cards = session.scalar(select(func.count()).select_from(Card)) or 0
-    root: Path = client.app.state.settings.own_cards_dir  # type: ignore[attr-defined]
+    root: Path = client.app.state.settings.own_cards_dir
     files = root.rglob("*") if root.exists() else []
     return cards, sorted(str(p.relative_to(root)) for p in files if p.is_file())
 

@@ -73,7 +73,7 @@ def _deck_with_history(tmp_path: Path, answers: list[tuple[float, int]]) -> byte
     return buffer.getvalue()
 
 
-def _post(client: TestClient, raw: bytes, dry: bool = False):  # type: ignore[no-untyped-def]
+def _post(client: TestClient, raw: bytes, dry: bool = False):
     return client.post(
         "/api/import",
         files={"file": ("history.apkg", raw, "application/octet-stream")},
@@ -98,7 +98,7 @@ def test_the_revlog_becomes_the_review_log_and_the_state_is_replayed(
     assert dry.json()["reviews"] == len(ANSWERS) + 1
     assert {"source": "review history", "reason": "2 answer(s) of other cards or reschedules "
             "not imported"} in dry.json()["skipped"]  # fmt: skip
-    sessionmaker = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    sessionmaker = client.app.state.sessionmaker
     with sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(ReviewLog)) == 0
     done = _post(client, raw).json()
@@ -142,6 +142,6 @@ def test_a_revlog_from_the_future_is_refused_and_nothing_is_written(
     assert response.status_code == 422
     (problem,) = response.json()["detail"]
     assert problem.startswith("note ") and "is out of range" in problem
-    with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+    with client.app.state.sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(ReviewLog)) == 0
         assert session.scalar(select(func.count()).where(Card.owner_id.isnot(None))) == 0

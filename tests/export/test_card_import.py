@@ -36,12 +36,12 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def _own_count(client: TestClient) -> int:
-    with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+    with client.app.state.sessionmaker() as session:
         return session.scalar(select(func.count()).where(Card.owner_id.isnot(None))) or 0
 
 
 def _files(client: TestClient) -> list[str]:
-    root: Path = client.app.state.settings.own_cards_dir  # type: ignore[attr-defined]
+    root: Path = client.app.state.settings.own_cards_dir
     return (
         sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
         if root.exists()
@@ -49,7 +49,7 @@ def _files(client: TestClient) -> list[str]:
     )
 
 
-def _post(client: TestClient, data: bytes, fmt: str, name: str = "deck.apkg", dry: bool = False):  # type: ignore[no-untyped-def]
+def _post(client: TestClient, data: bytes, fmt: str, name: str = "deck.apkg", dry: bool = False):
     return client.post(
         "/api/import",
         files={"file": (name, data, "application/octet-stream")},

@@ -20,7 +20,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield client
 
 
-def _post(client: TestClient, text: str, name: str = "deck.csv", dry: bool = False):  # type: ignore[no-untyped-def]
+def _post(client: TestClient, text: str, name: str = "deck.csv", dry: bool = False):
     return client.post(
         "/api/import",
         files={"file": (name, text.encode(), "text/csv")},
@@ -29,7 +29,7 @@ def _post(client: TestClient, text: str, name: str = "deck.csv", dry: bool = Fal
 
 
 def _own_count(client: TestClient) -> int:
-    with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+    with client.app.state.sessionmaker() as session:
         return session.scalar(select(func.count()).where(Card.owner_id.isnot(None))) or 0
 
 

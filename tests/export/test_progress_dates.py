@@ -79,7 +79,7 @@ def _links(session: Session) -> list[tuple[Any, ...]]:
 
 def _counts(session: Session) -> tuple[int, int, int]:
     session.rollback()
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         session.scalar(select(func.count()).select_from(table)) or 0
         for table in (InterviewDate, Interview, ReviewLog)
     )

@@ -19,7 +19,7 @@ def cards(session: Session) -> Callable[..., list[str]]:
 
 
 @pytest.fixture
-def plan_client(app, clock: Clock) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def plan_client(app, clock: Clock) -> Iterator[TestClient]:
     """The real app at the test's clock, fuzz off, not following redirects."""
     app.dependency_overrides[get_now] = lambda: clock.now
     app.dependency_overrides[get_fuzzing] = lambda: False

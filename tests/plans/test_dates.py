@@ -26,7 +26,7 @@ def _rows(session: Session) -> list[InterviewDate]:
     return list(session.scalars(select(InterviewDate)))
 
 
-def _fields(response) -> list[list[object]]:  # type: ignore[no-untyped-def]
+def _fields(response) -> list[list[object]]:
     assert response.status_code == 422, response.text
     return [issue["loc"] for issue in response.json()["detail"]]
 

@@ -22,9 +22,9 @@ def new_cards(n: int, topic: str = "a") -> list[ScopeCard]:
     return [ScopeCard(f"{topic}-{i}", topic, NEW_CARD) for i in range(n)]
 
 
-def plan_for(cards: list[ScopeCard], at: datetime = AT, now: datetime = T0, **choices: object):  # type: ignore[no-untyped-def]
+def plan_for(cards: list[ScopeCard], at: datetime = AT, now: datetime = T0, **choices: object):
     ctx = make_ctx()
-    request = PlanRequest(**choices)  # type: ignore[arg-type]
+    request = PlanRequest(**choices)
     return make_plan(ctx.config, ctx.calendar, cards, {}, now, at, request)
 
 

@@ -38,7 +38,7 @@ def make_ctx(zone: str = "UTC", *, fuzz: bool = False, **settings: object) -> Us
 
 
 @pytest.fixture
-def study_client(app, clock: Clock) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def study_client(app, clock: Clock) -> Iterator[TestClient]:
     """The real app with the clock injected and fuzzing off (exact intervals)."""
     app.dependency_overrides[get_now] = lambda: clock.now
     app.dependency_overrides[get_fuzzing] = lambda: False

@@ -54,7 +54,7 @@ def test_a_fit_is_adopted_only_when_held_out_log_loss_improves(session: Session)
     assert saved == (fit.parameters if fit.adopted else None)
 
 
-def test_a_worse_fit_is_never_adopted(session: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_worse_fit_is_never_adopted(session: Session, monkeypatch) -> None:
     history(session)
     worse = [min(max(p * 3, lo), hi) for p, lo, hi in zip(
         make_ctx().config.parameters, optimize.LOWER_BOUNDS_PARAMETERS,
@@ -71,7 +71,7 @@ def test_a_worse_fit_is_never_adopted(session: Session, monkeypatch) -> None:  #
         def compute_parameters(self, items: list[FSRSItem]) -> list[float]:
             return worse
 
-        def evaluate(self, items: list[FSRSItem]):  # type: ignore[no-untyped-def]
+        def evaluate(self, items: list[FSRSItem]):
             return self.model.evaluate(items)
 
     monkeypatch.setattr(optimize, "FSRS", BadFit)

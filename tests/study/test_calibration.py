@@ -15,7 +15,7 @@ from tests.clock import T0
 from tests.factories import add_cards
 
 
-def log(session: Session, card_id: str, at, kind: str, rating: int, stability=None) -> None:  # type: ignore[no-untyped-def]
+def log(session: Session, card_id: str, at, kind: str, rating: int, stability=None) -> None:
     session.add(
         ReviewLog(
             user_id=1, card_id=card_id, rating=rating, reviewed_at=at, kind=kind,

@@ -18,7 +18,7 @@ from tests.study.conftest import make_ctx
 
 
 @pytest.fixture
-def cli_db(session: Session, study_engine, monkeypatch: pytest.MonkeyPatch) -> Session:  # type: ignore[no-untyped-def]
+def cli_db(session: Session, study_engine, monkeypatch: pytest.MonkeyPatch) -> Session:
     monkeypatch.setenv(
         "DLCARDS_DATABASE_URL", study_engine.url.render_as_string(hide_password=False)
     )
@@ -38,7 +38,7 @@ def test_rebuild_check_then_repair(cli_db: Session) -> None:
     assert ok.exit_code == 0, ok.output
     assert "3 card(s), 6 answer(s) replayed; 0 stored state(s) differ" in ok.output
     row = cli_db.scalars(select(ReviewState)).first()
-    row.stability = 123.0  # type: ignore[union-attr]
+    row.stability = 123.0
     cli_db.commit()
     bad = runner.invoke(study_app, ["rebuild", "--check"])
     assert bad.exit_code == 1 and "1 stored state(s) differ" in bad.output

@@ -97,7 +97,7 @@ def _client_loop(
             n += 1
 
 
-def test_eight_concurrent_clients_lose_nothing(server) -> None:  # type: ignore[no-untyped-def]
+def test_eight_concurrent_clients_lose_nothing(server) -> None:
     base, settings, card_ids, locked = server
     acknowledged = [0] * CLIENTS
     failures: list[str] = []

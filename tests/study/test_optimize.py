@@ -18,9 +18,9 @@ from tests.study.conftest import make_ctx
 T0 = datetime(2026, 1, 1, 9, tzinfo=UTC)
 
 
-def _reviews(item) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+def _reviews(item) -> list[tuple[int, int]]:
     # The binding exposes ratings and delta_t only through its repr.
-    return [tuple(int(v) for v in re.findall(r"\d+", repr(r))) for r in item.reviews]  # type: ignore[misc]
+    return [tuple(int(v) for v in re.findall(r"\d+", repr(r))) for r in item.reviews]
 
 
 def test_training_items_use_study_days_and_keep_later_day_answers() -> None:
@@ -128,7 +128,7 @@ def test_optimize_then_apply_through_the_settings_page(
     session.commit()
     page = study_client.post("/settings/optimize")
     assert page.status_code == 200 and "Apply the fitted parameters" in page.text
-    fitted = re.search(r'name="parameters" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    fitted = re.search(r'name="parameters" value="([^"]+)"', page.text).group(1)
     applied = study_client.post(
         "/settings/optimize/apply", data={"parameters": fitted}, follow_redirects=False
     )

@@ -55,7 +55,7 @@ def _rows(session: Session) -> dict[str, dict[str, object]]:
         ("undo", 0, 0, 0),
     ]
 )
-def test_log_replay_and_undo_invariants(session: Session, ops: list[tuple]) -> None:  # type: ignore[type-arg]
+def test_log_replay_and_undo_invariants(session: Session, ops: list[tuple]) -> None:
     session.execute(delete(ReviewLog))
     session.execute(delete(ReviewState))
     session.commit()

@@ -66,7 +66,7 @@ def test_undo_restores_state_exactly_and_deletes_log(session: Session, ratings: 
     now = NOW
     for i, rating in enumerate(ratings[:-1]):
         reviews.grade(session, ctx, card_id, rating, now, review_token=f"t{i}")
-        now = session.get(ReviewState, (LOCAL_USER_ID, card_id)).due  # type: ignore[union-attr]
+        now = session.get(ReviewState, (LOCAL_USER_ID, card_id)).due
     before = _row_snapshot(session, card_id)
     logs_before = _log_count(session)
     reviews.grade(session, ctx, card_id, ratings[-1], now, review_token="last")
@@ -90,7 +90,7 @@ def test_bad_input_unknown_retired_and_suspended_cards(session: Session) -> None
         reviews.grade(session, ctx, ids[0], 3, NOW, review_token="")
     with pytest.raises(reviews.NotFound):
         reviews.grade(session, ctx, "no-such-card", 3, NOW, review_token="b")
-    session.get(Card, ids[1]).retired = True  # type: ignore[union-attr]
+    session.get(Card, ids[1]).retired = True
     session.commit()
     with pytest.raises(reviews.Conflict, match="retired"):
         reviews.grade(session, ctx, ids[1], 3, NOW, review_token="c")
@@ -104,15 +104,15 @@ def test_suspend_hides_until_unsuspended_and_bury_until_next_day(session: Sessio
     ids = add_cards(session, 2)
     ctx = make_ctx()
     reviews.set_suspended(session, ctx, ids[0], True, NOW)
-    assert queue.next_card(session, ctx, Filters(), NOW).card.id == ids[1]  # type: ignore[union-attr]
+    assert queue.next_card(session, ctx, Filters(), NOW).card.id == ids[1]
     assert [c.id for c in reviews.suspended_cards(session, ctx)] == [ids[0]]
     until = reviews.bury(session, ctx, ids[1], NOW)
     assert until == datetime(2026, 3, 3, 4, tzinfo=UTC)
     assert queue.next_card(session, ctx, Filters(), NOW) is None
-    assert queue.next_card(session, ctx, Filters(), until).card.id == ids[1]  # type: ignore[union-attr]
+    assert queue.next_card(session, ctx, Filters(), until).card.id == ids[1]
     reviews.set_suspended(session, ctx, ids[0], False, NOW)
     assert _row_snapshot(session, ids[0]) is None  # a plain new card again
-    assert queue.next_card(session, ctx, Filters(), NOW).card.id == ids[0]  # type: ignore[union-attr]
+    assert queue.next_card(session, ctx, Filters(), NOW).card.id == ids[0]
 
 
 def test_cram_logs_cram_and_leaves_schedule_untouched(session: Session) -> None:
@@ -144,7 +144,7 @@ def test_cram_logs_cram_and_leaves_schedule_untouched(session: Session) -> None:
     assert queue.usage_today(session, ctx, NOW + timedelta(hours=1)).new_done == 1
 
 
-def _simulate(session: Session, ctx, ids: list[str], days: int) -> None:  # type: ignore[no-untyped-def]
+def _simulate(session: Session, ctx, ids: list[str], days: int) -> None:
     """Study every day at 18:00Z, answering with a fixed pattern."""
     pattern = [3, 3, 1, 3, 4, 2, 3, 3, 1, 3, 3]
     k = 0
@@ -208,5 +208,5 @@ def test_new_parameters_change_memory_state_but_not_due_dates(session: Session) 
     rebuild.rebuild_user(session, fitted)
     for card_id in ids:
         now = _row_snapshot(session, card_id)
-        assert now["due"] == stored[card_id]["due"]  # type: ignore[index]
-        assert now["stability"] != stored[card_id]["stability"]  # type: ignore[index]
+        assert now["due"] == stored[card_id]["due"]
+        assert now["stability"] != stored[card_id]["stability"]

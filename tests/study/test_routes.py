@@ -15,13 +15,13 @@ HX = {"HX-Request": "true"}
 FIRST = "what-is-a-neuron"
 
 
-def _next(client: TestClient, **params: str) -> dict:  # type: ignore[type-arg]
+def _next(client: TestClient, **params: str) -> dict:
     response = client.get("/api/study/next", params=params)
     assert response.status_code == 200
     return response.json()
 
 
-def _grade(client: TestClient, shown: dict, rating: int, **extra: object):  # type: ignore[no-untyped-def, type-arg]
+def _grade(client: TestClient, shown: dict, rating: int, **extra: object):
     body = {
         "card_id": shown["card"]["id"],
         "rating": rating,
@@ -98,7 +98,7 @@ def test_api_review_and_repeated_token_is_one_review(
 def test_bad_input_gets_422_404_409_never_500(study_client: TestClient, session: Session) -> None:
     shown = _next(study_client)
     for rating in (0, 5, "x"):
-        assert _grade(study_client, shown, rating).status_code == 422  # type: ignore[arg-type]
+        assert _grade(study_client, shown, rating).status_code == 422
     missing = study_client.post(
         "/api/reviews", json={"card_id": "nope", "rating": 3, "review_token": "t1"}
     )
@@ -109,7 +109,7 @@ def test_bad_input_gets_422_404_409_never_500(study_client: TestClient, session:
     )
     assert suspended.status_code == 409 and "suspended" in suspended.json()["detail"]
     card = session.get(Card, "softmax-shift")
-    card.retired = True  # type: ignore[union-attr]
+    card.retired = True
     session.commit()
     retired = study_client.post(
         "/api/reviews", json={"card_id": "softmax-shift", "rating": 3, "review_token": "t3"}
@@ -131,7 +131,7 @@ def test_undo_restores_state_and_deletes_log(
     session.expire_all()
     before = session.get(ReviewState, (LOCAL_USER_ID, FIRST))
     snapshot = {c.name: getattr(before, c.key) for c in ReviewState.__table__.columns}
-    clock.now = before.due  # type: ignore[union-attr]
+    clock.now = before.due
     shown = _next(study_client)
     assert shown["card"]["id"] == FIRST and shown["queue"] == "review"
     _grade(study_client, shown, 1)

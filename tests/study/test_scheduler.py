@@ -141,7 +141,7 @@ def test_interval_labels(interval: timedelta, label: str) -> None:
 
 
 @pytest.mark.parametrize("unit", [0.0, 0.25, 0.5, 0.999])
-def test_fixed_draw_fuzz_equals_the_packages_fuzz(unit: float, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_fixed_draw_fuzz_equals_the_packages_fuzz(unit: float, monkeypatch) -> None:
     import fsrs.scheduler as package
 
     monkeypatch.setattr(package, "random", lambda: unit)

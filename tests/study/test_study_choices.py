@@ -128,7 +128,7 @@ def test_answer_side_has_follow_ups_references_and_neutral_demo_labels(
     assert "from=%2Fstudy" in question_side
 
 
-def _order(session: Session, order: str, n: int, now) -> list[str]:  # type: ignore[no-untyped-def]
+def _order(session: Session, order: str, n: int, now) -> list[str]:
     ctx = make_ctx(new_card_order=order)
     seen: list[str] = []
     for _ in range(n):
@@ -138,7 +138,7 @@ def _order(session: Session, order: str, n: int, now) -> list[str]:  # type: ign
     return seen
 
 
-def test_new_card_orders(session: Session, cards, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_new_card_orders(session: Session, cards, clock: Clock) -> None:
     a = cards(3, "aaa")
     b = cards(2, "bbb")
     everything = sorted(a + b)
@@ -153,7 +153,7 @@ def test_new_card_orders(session: Session, cards, clock: Clock) -> None:  # type
     assert len(days) > 1
 
 
-def test_weakest_topic_first(session: Session, cards, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_weakest_topic_first(session: Session, cards, clock: Clock) -> None:
     a = cards(2, "aaa")
     b = cards(2, "bbb")
     ctx = make_ctx(new_card_order="weakest")

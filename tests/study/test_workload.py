@@ -220,7 +220,7 @@ def test_today_starts_no_earlier_than_the_study_day(session: Session) -> None:
 
 
 def _problems(response: object) -> list[list[object]]:
-    return [error["loc"] for error in response.json()["detail"]]  # type: ignore[attr-defined]
+    return [error["loc"] for error in response.json()["detail"]]
 
 
 def test_days_and_retentions_are_bounded(study_client: TestClient) -> None:
@@ -246,7 +246,7 @@ def test_the_settings_page_shows_the_charts_and_the_apis_numbers(
     due_tomorrow = in_review(4.0, T0 - timedelta(days=3), T0 + timedelta(days=1))
     store_states(session, dict.fromkeys(ids, due_tomorrow))
     with write(session, LOCAL_USER_ID):
-        easy_days.save(session, LOCAL_USER_ID, easy_days.EasyDaysIn(sunday=0))  # type: ignore[call-arg]
+        easy_days.save(session, LOCAL_USER_ID, easy_days.EasyDaysIn(sunday=0))
     api = study_client.get("/api/settings/workload?days=30").json()
     assert api["easy_days"] == [100, 100, 100, 100, 100, 100, 0]
     assert api["reviewed_cards"] == 30 and api["unstudied_cards"] == 3
