@@ -37,6 +37,8 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def load_yaml(text: str) -> Any:
     """Parse YAML safely (plain data only), with the fastest parser this PyYAML has."""
     return yaml.load(text, Loader=YAML_LOADER)
+
+
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.DOTALL)
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 MIN_ANSWER_WORDS = 20

@@ -48,4 +48,4 @@ def test_workload_is_the_simulator_with_the_users_parameters(
 def test_settings_page_shows_the_chart_and_table(study_client: TestClient) -> None:
     page = study_client.get("/settings?workload_days=30").text
     assert 'id="workload"' in page and page.count("<svg") >= 2
-    assert "Memorized after 30 days" in page and "<th scope=\"row\">0.97</th>" in page
+    assert "Memorized after 30 days" in page and '<th scope="row">0.97</th>' in page
