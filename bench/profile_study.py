@@ -1,9 +1,8 @@
 """Where /stats and the home dashboard spend their time, in-process (cProfile), on a bench DB.
 
 First the whole request through the real app (FastAPI's TestClient, templates included), its
-median over a few requests; then one profiled call of the work the handler does (cProfile
-sees only its own thread, and the app runs handlers in a threadpool): the dashboard's
-numbers, or /stats's numbers, calibration and charts. The clock is ``--now`` (default: two
+median over a few requests; then one profiled request per page, with the app's threadpool
+hand-offs run inline (cProfile sees only its own thread). The clock is ``--now`` (default: two
 hours after the generated history ends, so the streak is the history's length) and the
 user's zone ``--zone``.
 
@@ -13,6 +12,7 @@ user's zone ``--zone``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import pstats
@@ -22,6 +22,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import anyio.to_thread
+import httpx
 
 from bench.study_generate import END
 
@@ -38,12 +41,8 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from app.config import Settings
-    from app.db import make_engine, make_sessionmaker
     from app.deps import get_now
     from app.main import create_app
-    from app.models import LOCAL_USER_ID
-    from app.study import calibration, stats, stats_charts
-    from app.study.preferences import user_context
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -66,35 +65,31 @@ def main() -> None:
                 f"{statistics.median(times):.0f} ms of {args.repeat} (min {min(times):.0f})"
             )
 
-    engine = make_engine(settings)
-    with make_sessionmaker(engine)() as session:
+    # One profiled request per path, whole: the app's thread hand-offs run inline, so the
+    # handler, its dependencies and the template render all run in this thread.
+    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]
 
-        def stats_page() -> Any:
-            ctx = user_context(session, LOCAL_USER_ID, args.zone)
-            data = stats.study_stats(session, ctx, args.now)
-            data["calibration"] = calibration.calibration(session, ctx)
-            return stats_charts.stats_charts(data), calibration.calibration_chart(
-                data["calibration"]
-            )
+    async def get(path: str) -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            assert (await http.get(path)).status_code == 200, path
 
-        work: dict[str, Callable[[], Any]] = {
-            "dashboard (home page)": lambda: stats.dashboard(
-                session, LOCAL_USER_ID, args.now, default_zone=args.zone
-            ),
-            "/stats numbers, calibration and charts": stats_page,
-        }
-        for name, call in work.items():
-            call()
-            profiler = cProfile.Profile()
-            profiler.enable()
-            call()
-            profiler.disable()
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(
-                r"app/|sqlalchemy/engine/base.py.*execute\(|fetchall|numpy", args.top
-            )
-            print(f"\n== {name}\n" + out.getvalue().split("\n\n", 2)[-1].rstrip())
-    engine.dispose()
+    for path in ("/", "/stats"):
+        asyncio.run(get(path))
+        profiler = cProfile.Profile()
+        profiler.enable()
+        asyncio.run(get(path))
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(
+            r"app/|jinja2/environment.py.*render|sqlalchemy/engine/base.py.*execute\(|fetchall",
+            args.top,
+        )
+        print(f"\n== GET {path}\n" + out.getvalue().split("\n\n", 2)[-1].rstrip())
+
+
+async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
+    return func(*args)
 
 
 if __name__ == "__main__":
