@@ -64,19 +64,11 @@ def day_counts(session: Session, ctx: UserContext, now: datetime, days: int) -> 
     )
 
 
-def _answered_before(session: Session, ctx: UserContext, end: date, days: int) -> int:
-    """How many consecutive study days up to ``end`` have an answer, looking back ``days``.
-
-    A day with an answer in an hour wholly inside it needs no more; only a day without one
-    (a gap, or a zone off the hour whose answers fell in its edge hours) is counted exactly.
-    """
-    first = end - timedelta(days=days - 1)
-    edges = ctx.calendar.starts(first, days)
-    whole = answered_whole_hours(session, ctx.user_id, edges)
-    for back, k in enumerate(range(days - 1, -1, -1)):
-        if not whole[k] and not range_counts(session, ctx.user_id, edges[k : k + 2]).any():
-            return back
-    return days
+def _answered(
+    session: Session, ctx: UserContext, edges: list[datetime], whole: np.ndarray, k: int
+) -> bool:
+    """Whether day ``k`` of ``edges`` has an answer: in a whole hour, else counted exactly."""
+    return bool(whole[k] or range_counts(session, ctx.user_id, edges[k : k + 2]).any())
 
 
 def study_streak(
@@ -84,19 +76,27 @@ def study_streak(
 ) -> int:
     """Consecutive study days with an answer, ending today (or yesterday if not yet today).
 
-    Walks back in chunks of days, each twice the one before, and stops at the first gap.
+    Walks back in chunks of days, each twice the one before (the first ends today), and stops
+    at the first gap. A day with an answer in an hour wholly inside it needs no more; only a
+    day without one (a gap, or a zone off the hour whose answers fell in its edge hours) is
+    counted exactly from the log.
     """
     today = ctx.calendar.day_of(now)
-    studied_today = _answered_before(session, ctx, today, 1) == 1
-    streak, end, chunk = 0, today - timedelta(days=1), STREAK_CHUNK_DAYS
+    studied_today: bool | None = None
+    streak, end, chunk = 0, today, STREAK_CHUNK_DAYS
     while streak < max_days:
-        found = _answered_before(session, ctx, end, chunk)
-        streak += found
-        if found < chunk:
-            break
+        edges = ctx.calendar.starts(end - timedelta(days=chunk - 1), chunk)
+        whole = answered_whole_hours(session, ctx.user_id, edges)
+        days = range(chunk - 1, -1, -1)
+        if studied_today is None:
+            studied_today, days = _answered(session, ctx, edges, whole, chunk - 1), days[1:]
+        for k in days:
+            if not _answered(session, ctx, edges, whole, k):
+                return min(streak, max_days) + int(studied_today)
+            streak += 1
         end -= timedelta(days=chunk)
         chunk *= 2
-    return min(streak, max_days) + int(studied_today)
+    return max_days + int(bool(studied_today))
 
 
 def true_retention(session: Session, ctx: UserContext, since: datetime) -> tuple[int, int]:
