@@ -40,7 +40,7 @@ bench: $(TEST_STAMP)  ## benchmarks: numbers printed, not asserted
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/demos.py
 	$(BIN)/python bench/matcher_eval.py
-	$(BIN)/python -m bench.study_bench
+	$(BIN)/python -m bench.study_bench --scaling 10000,100000,1000000
 
 vendor:  ## re-fetch static/vendor from npm and verify SHA256SUMS
 	bash scripts/vendor.sh

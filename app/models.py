@@ -126,8 +126,14 @@ class ReviewLog(Base):
         # columns it reads ride in the index, so a million-row log is never read row by row.
         Index(
             "ix_review_logs_user_id_reviewed_at",
-            "user_id", "reviewed_at", "kind", "rating", "card_id",
-            "state_before", "stability_before", "elapsed_days",
+            "user_id",
+            "reviewed_at",
+            "kind",
+            "rating",
+            "card_id",
+            "state_before",
+            "stability_before",
+            "elapsed_days",
         ),
     )
 
@@ -156,4 +162,3 @@ class ReviewLog(Base):
     # the fsrs package counts them; NULL for a card's first answer and for cram answers.
     # Kept by app.study.elapsed; calibration reads it instead of a window over the whole log.
     elapsed_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
-

@@ -58,8 +58,8 @@ class SameOriginMiddleware:
         if scope["method"] in UNSAFE_METHODS and is_cross_site(headers):
             await _forbidden(send)
             return
-        policy = DOCS_CONTENT_SECURITY_POLICY if scope["path"] == "/docs" else (
-            CONTENT_SECURITY_POLICY
+        policy = (
+            DOCS_CONTENT_SECURITY_POLICY if scope["path"] == "/docs" else (CONTENT_SECURITY_POLICY)
         )
 
         async def send_with_headers(message: Message) -> None:

@@ -3,8 +3,11 @@
 Measures GET /api/study/next and POST /api/reviews (8 concurrent clients), the /stats page
 render time, and a 30 s grading run of 8 clients checking that nothing is lost
 (acknowledged answers == new rows in review_logs, no failed request, no "database is
-locked"). The database (10,000 cards, 1,000,000 review logs) is built by study_generate.py
-on first use. Numbers are reported, not asserted.
+locked"), with the server's resident memory (VmRSS and its peak VmHWM from /proc) under that
+load. The database (10,000 cards, 1,000,000 review logs) is built by study_generate.py on
+first use. ``--scaling 10000,100000,1000000`` adds how the cost grows: next card, grade,
+dashboard and /stats on databases of those many logs (built next to ``--db``, each run on a
+fresh copy). Numbers are reported, not asserted.
 
     .venv/bin/python -m bench.study_bench [--db data/bench.db] [--seconds 10] [--stress 30]
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -90,6 +94,12 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("server did not start: " + self.log.read_text()[-2000:])
 
+    def memory_mb(self) -> tuple[float, float]:
+        """(VmRSS, VmHWM) of the uvicorn process in MB: resident now, and its peak so far."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines())
+        return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+
     def stop(self) -> str:
         self.process.terminate()
         self.process.wait(timeout=20)
@@ -165,6 +175,88 @@ def verify(db: Path) -> int:
     return len(report.mismatched)
 
 
+class Grader:
+    """POST /api/reviews of random cards and ratings; counts the answers the server took."""
+
+    def __init__(self, card_ids: list[str], tag: str) -> None:
+        self.card_ids, self.tag = card_ids, tag
+        self.acknowledged = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, h: httpx.Client, r: random.Random, n: int) -> httpx.Response:
+        response = h.post(
+            "/api/reviews",
+            json={
+                "card_id": r.choice(self.card_ids),
+                "rating": r.randint(1, 4),
+                "review_token": f"{self.tag}-{time.time_ns()}-{n}",
+                "duration_ms": 4000,
+            },
+        )
+        if response.status_code == 200 and not response.json()["duplicate"]:
+            with self.lock:
+                self.acknowledged += 1
+        return response
+
+
+def _ensure(db: Path, cards: int, logs: int, regenerate: bool = False) -> None:
+    if regenerate or not db.exists():
+        t = time.perf_counter()
+        generate(db, cards, logs)
+        print(f"generated {db} ({cards} cards, {logs} logs) in {time.perf_counter() - t:.0f} s")
+
+
+def _fresh_copy(db: Path) -> Path:
+    """A copy of ``db`` to run on, so every run starts from the same generated history."""
+    copy = db.with_suffix(".run.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(db, copy)
+    return copy
+
+
+def scaling(db: Path, cards: int, sizes: list[int], seconds: float) -> None:
+    """Next card, grade, dashboard and /stats at each size of the log, and the server's RSS."""
+    card_ids = [f"card-{i:05d}" for i in range(cards)]
+    table = []
+    for logs in sizes:
+        source = db.with_name(f"{db.stem}-{logs}{db.suffix}")
+        _ensure(source, cards, logs)
+        copy = _fresh_copy(source)
+        server = Server(copy)
+        before, grader = _log_rows(copy), Grader(card_ids, "scale")
+        try:
+            row = {
+                "next": load(server.base, lambda h, r, n: h.get("/api/study/next"), seconds),
+                "grade": load(server.base, grader, seconds),
+                "home": load(server.base, lambda h, r, n: h.get("/"), seconds),
+                "stats": load(server.base, lambda h, r, n: h.get("/stats"), seconds, clients=1),
+            }
+            rss, peak = server.memory_mb()
+        finally:
+            server.stop()
+        lost = grader.acknowledged - (_log_rows(copy) - before)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        table.append((logs, row, lost, rss, peak))
+    print(
+        f"\nscaling: {cards} cards, {CLIENTS} clients (1 for /stats), {seconds:g} s each, "
+        "req/s and p50 ms; lost: acknowledged grades missing from review_logs; RSS of the "
+        "uvicorn process after the runs (peak VmHWM)\n"
+    )
+    print(
+        f"{'logs':>10} {'next req/s':>11} {'p50':>6} {'grade/s':>8} {'p50':>6} {'lost':>5} "
+        f"{'home req/s':>11} {'p50':>6} {'/stats p50':>11} {'p99':>6} {'RSS MB':>7} {'peak':>6}"
+    )
+    for logs, row, lost, rss, peak in table:
+        print(
+            f"{logs:>10,} {row['next']['rps']:>11.1f} {row['next']['p50']:>6.1f} "
+            f"{row['grade']['rps']:>8.1f} {row['grade']['p50']:>6.1f} {lost:>5} "
+            f"{row['home']['rps']:>11.1f} {row['home']['p50']:>6.1f} "
+            f"{row['stats']['p50']:>11.1f} {row['stats']['p99']:>6.1f} {rss:>7.0f} {peak:>6.0f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=ROOT / "data" / "bench.db")
@@ -178,14 +270,13 @@ def main() -> None:
         action="store_true",
         help="skip replaying the whole log against the stored states",
     )
+    parser.add_argument(
+        "--scaling",
+        type=lambda text: [int(n) for n in text.split(",")],
+        help="comma-separated log sizes for the scaling table (e.g. 10000,100000,1000000)",
+    )
     args = parser.parse_args()
-    if args.regenerate or not args.db.exists():
-        t = time.perf_counter()
-        generate(args.db, args.cards, args.logs)
-        print(
-            f"generated {args.db} ({args.cards} cards, {args.logs} logs) "
-            f"in {time.perf_counter() - t:.0f} s"
-        )
+    _ensure(args.db, args.cards, args.logs, args.regenerate)
     card_ids = [f"card-{i:05d}" for i in range(args.cards)]
     server = Server(args.db)
     results: dict[str, dict[str, float]] = {}
@@ -193,19 +284,7 @@ def main() -> None:
         results["GET /api/study/next"] = load(
             server.base, lambda h, r, n: h.get("/api/study/next"), args.seconds
         )
-        results["POST /api/reviews"] = load(
-            server.base,
-            lambda h, r, n: h.post(
-                "/api/reviews",
-                json={
-                    "card_id": r.choice(card_ids),
-                    "rating": r.randint(1, 4),
-                    "review_token": f"bench-{time.time_ns()}-{n}",
-                    "duration_ms": 4000,
-                },
-            ),
-            args.seconds,
-        )
+        results["POST /api/reviews"] = load(server.base, Grader(card_ids, "bench"), args.seconds)
         results["GET /study (page)"] = load(
             server.base, lambda h, r, n: h.get("/study"), args.seconds
         )
@@ -217,26 +296,10 @@ def main() -> None:
             server.base, lambda h, r, n: h.get("/stats?days=365"), args.seconds, clients=1
         )
 
-        before = _log_rows(args.db)
-        acknowledged = [0]
-        lock = threading.Lock()
-
-        def grade(h: httpx.Client, r: random.Random, n: int) -> httpx.Response:
-            response = h.post(
-                "/api/reviews",
-                json={
-                    "card_id": r.choice(card_ids),
-                    "rating": r.randint(1, 4),
-                    "review_token": f"stress-{time.time_ns()}-{n}",
-                },
-            )
-            if response.status_code == 200 and not response.json()["duplicate"]:
-                with lock:
-                    acknowledged[0] += 1
-            return response
-
-        stress = load(server.base, grade, args.stress)
+        before, grader = _log_rows(args.db), Grader(card_ids, "stress")
+        stress = load(server.base, grader, args.stress)
         results[f"stress: 8 clients grading {args.stress:g} s"] = stress
+        rss, peak = server.memory_mb()
     finally:
         log = server.stop()
     added = _log_rows(args.db) - before
@@ -254,13 +317,19 @@ def main() -> None:
             f"{name:<34} {r['requests']:>9.0f} {r['rps']:>8.1f} {r['p50']:>8.1f} "
             f"{r['p99']:>8.1f} {r['errors']:>7.0f}"
         )
-    mismatched = 0 if args.no_verify else verify(args.db)
-    ok = acknowledged[0] == added and not locked and not stress["errors"] and not mismatched
     print(
-        f"\nstress check: acknowledged {acknowledged[0]}, new rows {added}, failed requests "
+        f"\nserver RSS after the stress run: {rss:.0f} MB (VmRSS), peak {peak:.0f} MB (VmHWM), "
+        f"from /proc/{server.process.pid}/status"
+    )
+    mismatched = 0 if args.no_verify else verify(args.db)
+    ok = grader.acknowledged == added and not locked and not stress["errors"] and not mismatched
+    print(
+        f"\nstress check: acknowledged {grader.acknowledged}, new rows {added}, failed requests "
         f"{stress['errors']:.0f}, 'database is locked' in server log: {locked} -> "
         f"{'OK' if ok else 'FAIL'}"
     )
+    if args.scaling:
+        scaling(args.db, args.cards, args.scaling, args.seconds)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,7 @@ def app_session_key(app: Starlette) -> bytes:
     """The signing key, read once per process (the setting, or the database's shared row)."""
     key = getattr(app.state, "session_key", None)
     if key is None:
-        key = app.state.session_key = session_key(
-            app.state.engine, app.state.settings.secret_key
-        )
+        key = app.state.session_key = session_key(app.state.engine, app.state.settings.secret_key)
     return key
 
 

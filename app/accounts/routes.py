@@ -85,9 +85,7 @@ def login(
     address = client_address(request)
     refusal = ratelimit.attempt(session, name, address, now)
     if refusal is not None:
-        return _login_page(
-            request, name=name, error=refusal.message, target=next, status_code=429
-        )
+        return _login_page(request, name=name, error=refusal.message, target=next, status_code=429)
     user = authenticate(session, name, password)
     if user is None:  # the attempt stays counted as a failure
         return _login_page(

@@ -140,7 +140,7 @@ def new_card_page(
 ) -> HTMLResponse:
     """The form for a new own card (home, topic page; after a mock interview, prefilled)."""
     fields = {"topic": topic[:100], "level": "intermediate", "question": question[:2000]}
-    draft = own.Draft(fields, answer[: MAX_ANSWER_CHARS])
+    draft = own.Draft(fields, answer[:MAX_ANSWER_CHARS])
     return _form_page(request, session, draft)
 
 
@@ -174,7 +174,7 @@ async def preview(request: Request, session: SessionDep, user_id: UserIdDep) -> 
     """The answer rendered by the bank's renderer and the chosen demo links (the live preview)."""
     form = await request.form()
     answer, card_id = form.get("answer", ""), form.get("card", "")
-    source = answer[: MAX_ANSWER_CHARS] if isinstance(answer, str) else ""
+    source = answer[:MAX_ANSWER_CHARS] if isinstance(answer, str) else ""
     card = own.own_card(session, user_id, card_id) if isinstance(card_id, str) else None
     chosen = [v for v in form.getlist("demos") if isinstance(v, str)]
     try:

@@ -5,6 +5,10 @@ on a UTC hour (a zone 30 or 45 minutes off UTC, a rolling 30-day window) moves t
 between the edge and the next hour, read from the log's time index, to the range they belong
 to. So a study day of any zone, rollover hour or DST length is counted exactly without
 storing days, and a change of zone or rollover hour needs no recount.
+
+The database does the folding: a run of ranges of equal length (a zone's days between DST
+changes) is one arithmetic step, so a year of days is one query returning a row per day, and
+the parts of all off-hour edges are one more query.
 """
 
 from __future__ import annotations
@@ -14,12 +18,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    case,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    values,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import ReviewLog
+from app.orm import UTCDateTime
 from app.study.models import ReviewHour
 from app.study.scheduler import LogKind, Rating
 from app.study.stats_time import epoch_seconds
@@ -40,36 +56,102 @@ def _log_counts() -> list[ColumnElement[Any]]:
     return [*kinds, passed]
 
 
+def _seconds(edges: Sequence[datetime]) -> np.ndarray:
+    return np.array([int(e.timestamp() // 1) for e in edges], dtype=np.int64)
+
+
+def _range_index(hour_start: ColumnElement[int], seconds: np.ndarray) -> ColumnElement[Any]:
+    """The range an hour starting at ``hour_start`` (seconds) falls in, as SQL: ranges of equal
+    length in a row (a zone's days between DST changes) are one arithmetic step each, so the
+    database folds hours into ranges and returns one row per range, not per hour."""
+    lengths = np.diff(seconds)
+    starts = [0, *(int(i) for i in np.flatnonzero(lengths[1:] != lengths[:-1]) + 1)]
+    steps = [
+        (hour_start >= int(seconds[i]), i + (hour_start - int(seconds[i])) // int(lengths[i]))
+        for i in reversed(starts)
+    ]
+    return case(*steps, else_=None)
+
+
+def _edge_parts(
+    session: Session, user_id: int, edges: Sequence[datetime], seconds: np.ndarray
+) -> dict[int, np.ndarray]:
+    """For each edge off a UTC hour, the counts from the edge to the next hour, in one query
+    (a range seek of the log's time index per edge)."""
+    off_hour = [int(k) for k in np.flatnonzero(seconds % HOUR)]
+    if not off_hour:
+        return {}
+    parts = (
+        values(
+            column("k", Integer),
+            column("begin", UTCDateTime),
+            column("end", UTCDateTime),
+            name="parts",
+        )
+        .data(
+            [
+                (k, edges[k], datetime.fromtimestamp((int(seconds[k]) // HOUR + 1) * HOUR, UTC))
+                for k in off_hour
+            ]
+        )
+        .cte("parts")
+    )  # WITH parts(k, begin, end) AS (VALUES ...): SQLite takes no alias list
+    rows = session.execute(
+        select(parts.c.k, *_log_counts())
+        .join(
+            ReviewLog,
+            (ReviewLog.user_id == user_id)
+            & (ReviewLog.reviewed_at >= parts.c.begin)
+            & (ReviewLog.reviewed_at < parts.c.end),
+        )
+        .group_by(parts.c.k)
+    ).all()
+    return {int(row[0]): np.array([int(v or 0) for v in row[1:]], dtype=np.int64) for row in rows}
+
+
+def answered_whole_hours(session: Session, user_id: int, edges: Sequence[datetime]) -> np.ndarray:
+    """Whether each range between consecutive ``edges`` has an answer in an hour wholly inside
+    it: exact where the edges are on UTC hours, a lower bound otherwise (the log is not read)."""
+    hour_start = cast(ReviewHour.hour, BigInteger) * HOUR
+    seconds = _seconds(edges)
+    index = _range_index(hour_start, seconds)
+    answered = np.zeros(len(edges) - 1, dtype=bool)
+    found = session.scalars(
+        select(index)
+        .where(
+            ReviewHour.user_id == user_id,
+            ReviewHour.hour >= int(seconds[0] // HOUR),
+            ReviewHour.hour < int(seconds[-1] // HOUR),
+            index == _range_index(hour_start + (HOUR - 1), seconds),
+        )
+        .distinct()
+    ).all()
+    answered[[int(k) for k in found if k is not None]] = True
+    return answered
+
+
 def range_counts(session: Session, user_id: int, edges: Sequence[datetime]) -> np.ndarray:
     """Counts per range between consecutive ``edges`` (ranges of an hour or more), one row per
     range with the ``COLUMNS``."""
-    seconds = np.array([int(e.timestamp() // 1) for e in edges], dtype=np.int64)
+    seconds = _seconds(edges)
     counts = np.zeros((len(edges) - 1, len(COLUMNS)), dtype=np.int64)
+    hour_start = cast(ReviewHour.hour, BigInteger) * HOUR  # BIGINT: past 2038 on PostgreSQL
+    index = _range_index(hour_start, seconds).label("range")
     rows = session.execute(
-        select(ReviewHour.hour, *(getattr(ReviewHour, c) for c in COLUMNS)).where(
+        select(index, *(func.sum(getattr(ReviewHour, c)) for c in COLUMNS))
+        .where(
             ReviewHour.user_id == user_id,
             ReviewHour.hour >= int(seconds[0] // HOUR),
             ReviewHour.hour < int(-(-seconds[-1] // HOUR)),
         )
+        .group_by(index)
     ).all()
-    if rows:
-        table = np.array([tuple(row) for row in rows], dtype=np.int64)  # not Row lookups
-        index = np.searchsorted(seconds, table[:, 0] * HOUR, side="right") - 1
-        inside = (index >= 0) & (index < len(counts))
-        np.add.at(counts, index[inside], table[inside, 1:])
-    for k in np.flatnonzero(seconds % HOUR):
+    for k, *sums in rows:
+        if k is not None:  # the hour holding the first edge starts before it
+            counts[int(k)] = sums
+    for k, part in _edge_parts(session, user_id, edges, seconds).items():
         # The hour holding edge k was counted whole in range k - 1 (or nowhere for the first
         # edge); its answers from the edge on belong to range k (or nowhere for the last).
-        edge = edges[int(k)]
-        next_hour = datetime.fromtimestamp((int(seconds[k]) // HOUR + 1) * HOUR, UTC)
-        row = session.execute(
-            select(*_log_counts()).where(
-                ReviewLog.user_id == user_id,
-                ReviewLog.reviewed_at >= edge,
-                ReviewLog.reviewed_at < next_hour,
-            )
-        ).one()
-        part = np.array([int(v or 0) for v in row], dtype=np.int64)
         if k > 0:
             counts[k - 1] -= part
         if k < len(counts):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import queue
 from app.study.days import local_time
-from app.study.hours import COLUMNS, FAR_FUTURE, range_counts
+from app.study.hours import COLUMNS, FAR_FUTURE, answered_whole_hours, range_counts
 from app.study.preferences import UserContext, user_context
 from app.study.scheduler import LogKind, Rating, State, forgetting_curve_constants
 from app.study.scope import Filters
@@ -64,11 +64,11 @@ def day_counts(session: Session, ctx: UserContext, now: datetime, days: int) -> 
     )
 
 
-def _answered(session: Session, ctx: UserContext, first: date, days: int) -> np.ndarray:
-    """Whether each of ``days`` study days from ``first`` has an answer (cram included)."""
-    counts = range_counts(session, ctx.user_id, ctx.calendar.starts(first, days))
-    answered: np.ndarray = counts[:, : len(KINDS)].sum(axis=1) > 0
-    return answered
+def _answered(
+    session: Session, ctx: UserContext, edges: list[datetime], whole: np.ndarray, k: int
+) -> bool:
+    """Whether day ``k`` of ``edges`` has an answer: in a whole hour, else counted exactly."""
+    return bool(whole[k] or range_counts(session, ctx.user_id, edges[k : k + 2]).any())
 
 
 def study_streak(
@@ -76,23 +76,27 @@ def study_streak(
 ) -> int:
     """Consecutive study days with an answer, ending today (or yesterday if not yet today).
 
-    Walks back in chunks of days and stops at the first gap.
+    Walks back in chunks of days, each twice the one before (the first ends today), and stops
+    at the first gap. A day with an answer in an hour wholly inside it needs no more; only a
+    day without one (a gap, or a zone off the hour whose answers fell in its edge hours) is
+    counted exactly from the log.
     """
     today = ctx.calendar.day_of(now)
-    recent = _answered(session, ctx, today - timedelta(days=1), 2)
-    studied_today = bool(recent[1])
-    if not recent[0]:  # no answer yesterday
-        return int(studied_today)
-    streak, end = 0, today - timedelta(days=1)
+    studied_today: bool | None = None
+    streak, end, chunk = 0, today, STREAK_CHUNK_DAYS
     while streak < max_days:
-        first = end - timedelta(days=STREAK_CHUNK_DAYS - 1)
-        gaps = np.flatnonzero(~_answered(session, ctx, first, STREAK_CHUNK_DAYS))
-        if len(gaps):
-            streak += STREAK_CHUNK_DAYS - 1 - int(gaps[-1])
-            break
-        streak += STREAK_CHUNK_DAYS
-        end = first - timedelta(days=1)
-    return min(streak, max_days) + int(studied_today)
+        edges = ctx.calendar.starts(end - timedelta(days=chunk - 1), chunk)
+        whole = answered_whole_hours(session, ctx.user_id, edges)
+        days = range(chunk - 1, -1, -1)
+        if studied_today is None:
+            studied_today, days = _answered(session, ctx, edges, whole, chunk - 1), days[1:]
+        for k in days:
+            if not _answered(session, ctx, edges, whole, k):
+                return min(streak, max_days) + int(studied_today)
+            streak += 1
+        end -= timedelta(days=chunk)
+        chunk *= 2
+    return max_days + int(bool(studied_today))
 
 
 def true_retention(session: Session, ctx: UserContext, since: datetime) -> tuple[int, int]:

@@ -52,3 +52,42 @@ def test_no_reviews_no_bins(study_client: TestClient) -> None:
     result = study_client.get("/api/stats").json()["calibration"]
     assert result == {"reviews": 0, "rmse_bins": None, "bins": []}
     assert "No review answers yet." in study_client.get("/stats").text
+
+
+def test_bins_by_hand_and_the_latest_answers_only(
+    study_client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three review answers in two bins; with the window at two, the oldest (b's) drops out."""
+    a, b, c = add_cards(session, 3, "alpha")
+    answers = [  # card, days since its learn answer, stability before, rating
+        (a, 40, 2.0, 1),
+        (b, 1, 30.0, 3),  # the oldest review answer
+        (c, 30, 3.0, 1),
+    ]
+    for n, (card_id, days, stability, rating) in enumerate(answers):
+        log(session, card_id, T0 + timedelta(hours=n), "learn", 3)
+        at = T0 + timedelta(days=days, hours=n)
+        log(session, card_id, at, "review", rating, stability=stability)
+    session.commit()
+
+    def predicted(days: int, stability: float) -> float:
+        card = fsrs.Card(card_id=0, state=fsrs.State.Review, stability=stability,
+                         difficulty=5.0, last_review=T0)  # fmt: skip
+        return float(fsrs.Scheduler().get_card_retrievability(card, T0 + timedelta(days=days)))
+
+    old, recent, forgot = predicted(40, 2.0), predicted(1, 30.0), predicted(30, 3.0)
+    assert int(old * 10) == int(forgot * 10) != int(recent * 10)  # two bins
+    result = study_client.get("/api/stats").json()["calibration"]
+    low, high = result["bins"]
+    assert (low["count"], high["count"], result["reviews"]) == (2, 1, 3)
+    assert low["predicted"] == pytest.approx((old + forgot) / 2, abs=1e-12)
+    assert (low["actual"], high["actual"]) == (0.0, 1.0)
+    assert high["predicted"] == pytest.approx(recent, abs=1e-12)
+    rmse = ((2 * ((old + forgot) / 2) ** 2 + (1 - recent) ** 2) / 3) ** 0.5
+    assert result["rmse_bins"] == pytest.approx(rmse)
+
+    monkeypatch.setattr("app.study.calibration.MAX_REVIEWS", 2)
+    result = study_client.get("/api/stats").json()["calibration"]
+    assert [(b["count"], b["actual"]) for b in result["bins"]] == [(2, 0.0)]
+    assert result["bins"][0]["predicted"] == pytest.approx((old + forgot) / 2, abs=1e-12)
+    assert "the latest 2 review answers" in study_client.get("/stats").text

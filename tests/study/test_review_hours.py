@@ -3,7 +3,7 @@ path that writes it, and the per-day stats fold UTC hours into any zone's study 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select, text, update
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.users import create_user
 from app.config import Settings
-from app.db import alembic_config, make_engine, make_sessionmaker
+from app.db import alembic_config, make_engine, make_sessionmaker, write
 from app.export.progress import export_progress, import_progress
 from app.models import LOCAL_USER_ID, ReviewLog
 from app.study import elapsed, hours, reviews, stats
@@ -193,3 +193,48 @@ def test_the_migration_backfills_hours_and_elapsed_days(settings: Settings) -> N
             (0, 2, 0, 0, 0, 0), (50, 0, 1, 0, 0, 0), (51, 0, 0, 0, 1, 0), (100, 0, 1, 1, 0, 1),
         ]  # fmt: skip
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("zone", "whole", "streak"),
+    [
+        # Study days start 22:30 UTC: 23:10 falls wholly in 3 March's hour 23-24 UTC; 22:40 on
+        # 3 March sits in hour 22-23, which straddles the edge: only the log says it is 4 March.
+        ("Asia/Kolkata", [False, True, False], 2),
+        # Days start 04:00 UTC: the answers are on 2 and 3 March, both in whole hours.
+        ("UTC", [True, True, False], 2),
+    ],
+)
+def test_streak_counts_answers_in_edge_hours_exactly(
+    session: Session, zone: str, whole: list[bool], streak: int
+) -> None:
+    (a,) = add_cards(session, 1)
+    with write(session, USER):
+        for at in (
+            datetime(2026, 3, 2, 23, 10, tzinfo=UTC),
+            datetime(2026, 3, 3, 22, 40, tzinfo=UTC),
+        ):
+            session.add(ReviewLog(user_id=USER, card_id=a, rating=3, reviewed_at=at, kind="review"))
+    ctx = make_ctx(zone)
+    edges = ctx.calendar.starts(date(2026, 3, 2), 3)  # 2, 3 and 4 March
+    assert hours.answered_whole_hours(session, USER, edges).tolist() == whole
+    now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # 4 March in both zones
+    assert stats.study_streak(session, ctx, now) == streak
+
+
+def test_whole_hours_follow_a_dst_day_of_23_hours(session: Session) -> None:
+    """New York, 8 March 2026: 7 March's study day runs 09:00 to 08:00 UTC the next day."""
+    (a,) = add_cards(session, 1)
+    with write(session, USER):
+        for at in (
+            datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
+            datetime(2026, 3, 8, 8, 30, tzinfo=UTC),
+        ):
+            session.add(ReviewLog(user_id=USER, card_id=a, rating=3, reviewed_at=at, kind="review"))
+    ctx = make_ctx("America/New_York")
+    edges = ctx.calendar.starts(date(2026, 3, 6), 4)  # 6 to 9 March
+    assert [e.hour for e in edges] == [9, 9, 8, 8, 8]
+    assert hours.answered_whole_hours(session, USER, edges).tolist() == [False, True, True, False]
+    counted = stats.day_counts(session, ctx, datetime(2026, 3, 9, 12, tzinfo=UTC), 4)
+    assert counted.totals.tolist() == [0, 1, 1, 0]
+    assert stats.study_streak(session, ctx, datetime(2026, 3, 9, 12, tzinfo=UTC)) == 2
