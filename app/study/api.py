@@ -151,7 +151,7 @@ def get_stats(
 ) -> dict[str, Any]:
     """Everything /stats charts, as numbers (with predicted vs actual recall in bins)."""
     if days not in stats.RANGES:
-        raise HTTPException(422, f"days must be one of {', '.join(map(str, stats.RANGES))}")
+        raise HTTPException(422, f"days {stats.RANGE_PROBLEM}")
     return {
         **stats.study_stats(session, ctx, now, days),
         "calibration": calibration.calibration(session, ctx),

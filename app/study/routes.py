@@ -341,10 +341,16 @@ def stats_page(
     session: SessionDep,
     ctx: ContextDep,
     now: NowDep,
-    days: Annotated[int, Query()] = 30,
+    days: Annotated[int, Query(description="30, 90 or 365")] = 30,
 ) -> HTMLResponse:
-    """Charts of reviews, forecast, states, retention, intervals, and per-topic mastery."""
-    days = days if days in STATS_RANGES else 30
+    """Charts of reviews, forecast, states, retention, intervals, and per-topic mastery.
+
+    Another range is refused (the error page names it), as by ``GET /api/stats``, rather
+    than silently shown as 30 days.
+    """
+    if days not in STATS_RANGES:
+        context = {"status": 422, "detail": f"days: {stats.RANGE_PROBLEM}"}
+        return render(request, "error.html", context, status_code=422)
     data = stats.study_stats(session, ctx, now, days)
     data["calibration"] = calibration.calibration(session, ctx)
     shown = [*stats_charts.stats_charts(data), calibration.calibration_chart(data["calibration"])]

@@ -27,6 +27,7 @@ from app.study.stats_time import epoch_seconds
 
 KINDS = tuple(LogKind)
 RANGES = (30, 90, 365)
+RANGE_PROBLEM = f"must be one of {', '.join(map(str, RANGES))}"
 FORECAST_DAYS = 30
 RETENTION_DAYS = 30
 MAX_STREAK_DAYS = 3650

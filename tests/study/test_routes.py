@@ -226,6 +226,9 @@ def test_stats_page_and_api(study_client: TestClient, clock: Clock) -> None:
     assert data["reviews_per_day"][-1]["learn"] == 3 and len(data["reviews_per_day"]) == 90
     assert data["card_counts"]["review"] == 3
     assert study_client.get("/api/stats", params={"days": 7}).status_code == 422
+    refused = study_client.get("/stats", params={"days": 7})
+    assert refused.status_code == 422 and "days: must be one of 30, 90, 365" in refused.text
+    assert study_client.get("/stats", params={"days": 365}).status_code == 200
 
 
 def test_api_is_documented_and_flag_errors_are_pages(study_client: TestClient) -> None:
