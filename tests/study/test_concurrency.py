@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -28,7 +27,7 @@ from tests.servers import running
 pytestmark = pytest.mark.slow
 
 CLIENTS = 8
-SECONDS = 6.0
+GRADES_PER_CLIENT = 15  # 120 answers in all: a count, not a time, so a slow machine only waits
 
 
 class LockedErrors(logging.Handler):
@@ -66,14 +65,13 @@ def _client_loop(
     base: str,
     card_ids: list[str],
     worker: int,
-    stop: float,
     acknowledged: list[int],
     failures: list[str],
 ) -> None:
     rng = random.Random(worker)
     n = 0
     with httpx.Client(base_url=base, timeout=30) as http:
-        while time.monotonic() < stop:
+        while acknowledged[worker] < GRADES_PER_CLIENT and len(failures) < 20:
             if n % 5 == 0:
                 shown = http.get("/api/study/next", params={"ahead": "1"})
                 if shown.status_code != 200:
@@ -101,17 +99,16 @@ def test_eight_concurrent_clients_lose_nothing(server) -> None:
     base, settings, card_ids, locked = server
     acknowledged = [0] * CLIENTS
     failures: list[str] = []
-    stop = time.monotonic() + SECONDS
     threads = [
         threading.Thread(
-            target=_client_loop, args=(base, card_ids, w, stop, acknowledged, failures)
+            target=_client_loop, args=(base, card_ids, w, acknowledged, failures)
         )
         for w in range(CLIENTS)
     ]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(300)
     assert failures == []
     assert locked.messages == []
     engine = make_engine(settings)
