@@ -39,6 +39,13 @@ class Topic(Base):
 
 class Card(Base):
     __tablename__ = "cards"
+    # Which cards a user sees, per topic and level, and a card's neighbours, without reading
+    # the rows (their answers push these columns into overflow pages on SQLite).
+    __table_args__ = (
+        Index("ix_cards_listing", "retired", "topic_id", "position", "owner_id", "level", "id"),
+        # The card's side of a join from its review state or log (due counts, /stats by topic).
+        Index("ix_cards_id_retired_topic_id", "id", "retired", "topic_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     topic_id: Mapped[str] = mapped_column(ForeignKey("topics.id"), index=True)
@@ -60,7 +67,7 @@ class Card(Base):
     source_path: Mapped[str] = mapped_column(String(500), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    retired: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # None: a bank card, seen by everyone; else the user whose own card this is (app.cards.own).
     owner_id: Mapped[int | None] = mapped_column(
@@ -135,11 +142,14 @@ class ReviewLog(Base):
             "stability_before",
             "elapsed_days",
         ),
+        # One card's answers in time order: the elapsed_days triggers seek a card's previous
+        # and next answer (without it, SQLite walked the user's whole log back in time).
+        Index("ix_review_logs_card_id_user_id_reviewed_at", "card_id", "user_id", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), index=True)
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"))
     rating: Mapped[int] = mapped_column(Integer)
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -115,9 +115,7 @@ def _scheduled(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card
     )
 
 
-def _learning(
-    ctx: UserContext, filters: Filters, now: datetime, until: datetime
-) -> Select[Card]:
+def _learning(ctx: UserContext, filters: Filters, now: datetime, until: datetime) -> Select[Card]:
     return _scheduled(ctx, filters, now).where(
         ReviewState.state.in_(LEARNING_STATES), ReviewState.due <= until
     )
@@ -141,9 +139,10 @@ def _new(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card]:
 
 def _count(session: Session, query: Select[Card], limit: int | None = None) -> int:
     """Rows of ``query``, counting no further than ``limit`` (the day's limit is all we show)."""
+    ids = query.with_only_columns(Card.id)  # whole rows read every card's answer: 9 ms at 9,000
     if limit is not None:
-        query = query.limit(limit)
-    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        ids = ids.limit(limit)
+    return session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
 
 
 def extra_new_today(session: Session, ctx: UserContext, topic: str | None, now: datetime) -> int:
@@ -207,7 +206,9 @@ def next_card(
     def first(query: Select[Card]) -> Card | None:
         if skip:
             query = query.where(Card.id.not_in(list(skip)))
-        return session.scalars(query.limit(1)).first()
+        # The id, then the card: a sort of whole rows would carry every candidate's answer.
+        card_id = session.scalar(query.with_only_columns(Card.id).limit(1))
+        return None if card_id is None else session.get(Card, card_id)
 
     card = first(_learning(ctx, filters, now, now).order_by(ReviewState.due))
     if card is not None:
@@ -244,7 +245,11 @@ def _first_new(
     if skip:
         query = query.where(Card.id.not_in(list(skip)))
     if order not in ("topic", "random", "weakest"):
-        return session.scalars(query.order_by(Card.position, Card.id).limit(1)).first()
+        # The id, then the card: a sort of whole rows copied every answer into the sorter.
+        card_id = session.scalar(
+            query.with_only_columns(Card.id).order_by(Card.position, Card.id).limit(1)
+        )
+        return None if card_id is None else session.get(Card, card_id)
     topics = dict(session.execute(select(Topic.id, Topic.position)).all())
     rows = session.execute(
         query.with_only_columns(Card.id, Card.topic_id, Card.position).order_by(

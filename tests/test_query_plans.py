@@ -1,0 +1,120 @@
+"""The hot queries seek what they need on SQLite instead of reading rows they do not use.
+
+A card's row holds its answer, so on SQLite a column stored after it is reached through the
+row's overflow pages; and one user's log can hold a million answers. These tests pin what the
+indexes of migration b4f7e2c9d186 bought (bench/http_pages.py, bench/study_bench.py): the
+plans of the card listings, and a grade whose cost does not grow with the user's log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from app.cards.queries import neighbours, topic_summaries
+from app.models import LOCAL_USER_ID, Card
+from tests.conftest import ON_POSTGRES
+from tests.factories import add_cards
+
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's query plans and VM steps")
+
+
+def _plans(session: Session, work: Callable[[], Any]) -> list[str]:
+    """The EXPLAIN QUERY PLAN lines of every SELECT that ``work`` runs."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, params))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    connection = session.connection()
+    return [
+        row[3]
+        for statement, params in statements
+        for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+    ]
+
+
+def test_the_topic_counts_read_the_listing_index_not_the_cards(session: Session) -> None:
+    add_cards(session, 30, "basics")
+    plans = _plans(session, lambda: topic_summaries(session, LOCAL_USER_ID))
+    assert any("COVERING INDEX ix_cards_listing" in p for p in plans), plans
+    assert not any(p.startswith("SCAN cards") for p in plans), plans
+
+
+def test_a_cards_neighbours_are_seeks_in_its_topic(session: Session) -> None:
+    ids = add_cards(session, 30, "basics")
+    card = session.get(Card, ids[10])
+    assert card is not None
+    result = []
+    plans = _plans(session, lambda: result.append(neighbours(session, card, LOCAL_USER_ID)))
+    previous, following = result[0]
+    assert (previous.id, following.id) == (ids[9], ids[11])
+    seeks = [p for p in plans if "ix_cards_listing" in p]
+    assert len(seeks) == 2 and all("position<?" in p or "position>?" in p for p in seeks), plans
+    assert not any("TEMP B-TREE" in p for p in plans), plans
+
+
+def _steps_to_insert_an_answer(session: Session, card_id: str, at: datetime) -> int:
+    """SQLite VM instructions of one INSERT into review_logs, its triggers included."""
+    raw = session.connection().connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    raw.set_progress_handler(count, 1)
+    try:
+        session.execute(
+            text(
+                "INSERT INTO review_logs (user_id, card_id, rating, reviewed_at, kind) "
+                "VALUES (:user, :card, 3, :at, 'review')"
+            ),
+            {"user": LOCAL_USER_ID, "card": card_id, "at": at},
+        )
+    finally:
+        raw.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def test_a_grade_does_not_walk_the_users_log_back_to_the_cards_last_answer(
+    session: Session,
+) -> None:
+    """The elapsed_days trigger finds the card's previous answer; before the index it walked
+    every later answer of the user (8 ms of each grade at a million answers)."""
+    quiet, busy = add_cards(session, 2, "basics")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    session.execute(
+        text(
+            "INSERT INTO review_logs (user_id, card_id, rating, reviewed_at, kind) "
+            "VALUES (:user, :card, 3, :at, 'review')"
+        ),
+        [{"user": LOCAL_USER_ID, "card": quiet, "at": start}]
+        + [
+            {"user": LOCAL_USER_ID, "card": busy, "at": start + timedelta(minutes=n + 1)}
+            for n in range(1, 4001)
+        ],
+    )
+    at = start + timedelta(days=30)
+    steps = _steps_to_insert_an_answer(session, quiet, at)
+    # A walk past the 4,000 later answers of the other card costs tens of thousands of steps.
+    assert steps < 2_000, steps
+    elapsed = session.scalar(
+        text("SELECT elapsed_days FROM review_logs WHERE card_id = :c ORDER BY id DESC LIMIT 1"),
+        {"c": quiet},
+    )
+    assert elapsed == 30
