@@ -22,17 +22,21 @@ MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="A row id (1 … 2³¹ − 1)")]
 
 
-def get_now() -> datetime:
+# The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in its
+# threadpool, a hand-off that cost more than the work itself.
+
+
+async def get_now() -> datetime:
     """The current time in UTC; tests override this dependency to simulate days of study."""
     return datetime.now(UTC)
 
 
-def get_user_id(request: Request) -> int:
+async def get_user_id(request: Request) -> int:
     """The studying user: the local user, or the signed-in one in multi-user mode."""
     return current_user_id(request)
 
 
-def get_fuzzing() -> bool:
+async def get_fuzzing() -> bool:
     """Whether intervals get FSRS fuzz (tests may turn it off for exact intervals)."""
     return True
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 
-def get_rng() -> random.Random:
+async def get_rng() -> random.Random:
     """Where interview questions are drawn from; tests override it with a seeded one."""
     return random.Random()
 

@@ -218,7 +218,7 @@ def get_forecast(session: SessionDep, ctx: ContextDep, row: DateDep) -> Forecast
     return forecast_json(forecast_of(session, ctx, row))
 
 
-def plan_request(
+async def plan_request(
     ctx: ContextDep,
     budget: Annotated[int | None, Query(ge=1, le=logic.MAX_BUDGET)] = None,
     margin: Annotated[int, Query(ge=0, le=logic.MAX_MARGIN)] = logic.DEFAULT_MARGIN,

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Form, Query
+from starlette.concurrency import run_in_threadpool
 
 from app.db import SessionDep
 from app.deps import MAX_ROW_ID, NowDep, UserIdDep
@@ -25,7 +26,7 @@ InterviewDateQuery = Annotated[
 ]
 
 
-def get_filters(
+async def get_filters(
     session: SessionDep,
     user_id: UserIdDep,
     now: NowDep,
@@ -34,7 +35,11 @@ def get_filters(
     tag: Annotated[str | None, Query(max_length=100, pattern=ID_OR_EMPTY)] = None,
     interview_date: InterviewDateQuery = None,
 ) -> Filters:
-    interview = recall_target(session, user_id, interview_date, now) if interview_date else None
+    """The queue's filters; ``async`` with the database read in the threadpool, so a queue
+    without an interview date costs no hand-off."""
+    interview = None
+    if interview_date:
+        interview = await run_in_threadpool(recall_target, session, user_id, interview_date, now)
     return Filters(topic=topic or None, level=level or None, tag=tag or None, interview=interview)
 
 
@@ -56,7 +61,7 @@ def form_filters(topic: str, level: str, tag: str) -> Filters:
     return Filters(topic=kept(topic, 64), level=kept(level, 20), tag=kept(tag, 100))
 
 
-def form_scope(
+async def form_scope(
     session: SessionDep,
     user_id: UserIdDep,
     now: NowDep,
@@ -70,7 +75,8 @@ def form_scope(
     filters = form_filters(topic, level, tag)
     date_id = int(interview_date) if interview_date.isdigit() else 0
     if 0 < date_id <= MAX_ROW_ID:
-        filters = replace(filters, interview=recall_target(session, user_id, date_id, now))
+        target = await run_in_threadpool(recall_target, session, user_id, date_id, now)
+        filters = replace(filters, interview=target)
     return StudyScope.of(filters, mode)
 
 
