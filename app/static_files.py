@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -22,20 +24,36 @@ REVALIDATE = "no-cache"
 
 
 class FingerprintedStatic(StaticFiles):
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        recheck_seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(directory=directory)
         self.root = directory
-        # path -> (mtime_ns, size, hash): a file edited while the server runs gets a new hash
-        self._hashes: dict[str, tuple[int, int, str]] = {}
+        self.recheck_seconds = recheck_seconds
+        self._clock = clock
+        # path -> (checked at, mtime_ns, size, hash): a page links a dozen files, and a stat of
+        # each on every page was a tenth of a card page's time, so a file is looked at again
+        # only after ``recheck_seconds``; a file edited while the server runs gets a new hash.
+        self._hashes: dict[str, tuple[float, int, int, str]] = {}
 
-    def fingerprint(self, path: str) -> str:
-        """The first 12 hex digits of the SHA-256 of the file at ``path`` (under the root)."""
-        stat = os.stat(self.root / path)
+    def fingerprint(self, path: str, stat: os.stat_result | None = None) -> str:
+        """The first 12 hex digits of the SHA-256 of the file at ``path`` (under the root).
+
+        Given the file's ``stat`` (a file being served), it is checked against it at once.
+        """
+        now = self._clock()
         known = self._hashes.get(path)
-        if known and known[:2] == (stat.st_mtime_ns, stat.st_size):
-            return known[2]
-        digest = hashlib.sha256((self.root / path).read_bytes()).hexdigest()[:12]
-        self._hashes[path] = (stat.st_mtime_ns, stat.st_size, digest)
+        if stat is None and known and now - known[0] < self.recheck_seconds:
+            return known[3]
+        stat = stat or os.stat(self.root / path)
+        if known and known[1:3] == (stat.st_mtime_ns, stat.st_size):
+            digest = known[3]
+        else:
+            digest = hashlib.sha256((self.root / path).read_bytes()).hexdigest()[:12]
+        self._hashes[path] = (now, stat.st_mtime_ns, stat.st_size, digest)
         return digest
 
     def url(self, path: str) -> str:
@@ -52,6 +70,6 @@ class FingerprintedStatic(StaticFiles):
         response = super().file_response(full_path, stat_result, scope, status_code)
         asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("v", [""])[0]
         relative = Path(full_path).resolve().relative_to(self.root.resolve()).as_posix()
-        current = asked and asked == self.fingerprint(relative)
+        current = asked and asked == self.fingerprint(relative, stat_result)
         response.headers["Cache-Control"] = IMMUTABLE if current else REVALIDATE
         return response

@@ -41,9 +41,13 @@ def test_an_edited_file_gets_a_new_fingerprint(tmp_path):
     from app.static_files import FingerprintedStatic
 
     (tmp_path / "a.css").write_text("body { color: red }")
-    static = FingerprintedStatic(tmp_path)
+    clock = [100.0]
+    static = FingerprintedStatic(tmp_path, recheck_seconds=1.0, clock=lambda: clock[0])
     before = static.url("a.css")
     (tmp_path / "a.css").write_text("body { color: blue; }")
+    clock[0] += 0.5
+    assert static.url("a.css") == before  # looked at again only after recheck_seconds
+    clock[0] += 0.6
     after = static.url("a.css")
     assert before != after
     digest = hashlib.sha256(b"body { color: blue; }").hexdigest()[:12]
