@@ -57,6 +57,16 @@ def test_another_users_own_card_is_not_listed_the_users_own_is(client, session):
         assert "u2-linked" not in text and "private question" not in text
 
 
+def test_a_card_naming_the_slug_only_in_a_label_is_not_listed(client, session):
+    """The demo page prefilters on the links' JSON text; the links themselves decide."""
+    topic = session.scalar(select(Card.topic_id).where(Card.id == "what-is-a-neuron"))
+    link = [{"demo": "softmax", "label": "activations", "params": {"z": "activations"}}]
+    session.add(card_row("names-it-elsewhere", topic, question="Elsewhere?", demos=link))
+    session.commit()
+    assert "names-it-elsewhere" not in client.get("/demos/activations", headers=HTML).text
+    assert 'href="/cards/names-it-elsewhere"' in client.get("/demos/softmax", headers=HTML).text
+
+
 def test_retired_cards_are_not_listed(client, session):
     session.execute(update(Card).where(Card.id == "what-is-a-neuron").values(retired=True))
     session.commit()
