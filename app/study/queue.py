@@ -185,6 +185,13 @@ def counts(session: Session, ctx: UserContext, filters: Filters, now: datetime) 
     )
 
 
+def _first_card(session: Session, query: Select[Card]) -> Card | None:
+    """The first card of ``query``: its id first, then the card, since a sort of whole rows
+    would copy every candidate's answer into the sorter."""
+    card_id = session.scalar(query.with_only_columns(Card.id).limit(1))
+    return None if card_id is None else session.get(Card, card_id)
+
+
 def next_card(
     session: Session,
     ctx: UserContext,
@@ -206,9 +213,7 @@ def next_card(
     def first(query: Select[Card]) -> Card | None:
         if skip:
             query = query.where(Card.id.not_in(list(skip)))
-        # The id, then the card: a sort of whole rows would carry every candidate's answer.
-        card_id = session.scalar(query.with_only_columns(Card.id).limit(1))
-        return None if card_id is None else session.get(Card, card_id)
+        return _first_card(session, query)
 
     card = first(_learning(ctx, filters, now, now).order_by(ReviewState.due))
     if card is not None:
@@ -245,11 +250,7 @@ def _first_new(
     if skip:
         query = query.where(Card.id.not_in(list(skip)))
     if order not in ("topic", "random", "weakest"):
-        # The id, then the card: a sort of whole rows copied every answer into the sorter.
-        card_id = session.scalar(
-            query.with_only_columns(Card.id).order_by(Card.position, Card.id).limit(1)
-        )
-        return None if card_id is None else session.get(Card, card_id)
+        return _first_card(session, query.order_by(Card.position, Card.id))
     topics = dict(session.execute(select(Topic.id, Topic.position)).all())
     rows = session.execute(
         query.with_only_columns(Card.id, Card.topic_id, Card.position).order_by(
