@@ -113,7 +113,10 @@ def format_steps(minutes: list[float]) -> str:
 
 def load(session: Session, user_id: int) -> StudySettings:
     """The user's settings, or the defaults when none were saved."""
-    row = session.get(UserSettings, user_id)
+    return _settings_of(session.get(UserSettings, user_id))
+
+
+def _settings_of(row: UserSettings | None) -> StudySettings:
     if row is None:
         return StudySettings()
     return StudySettings(
@@ -130,7 +133,10 @@ def load(session: Session, user_id: int) -> StudySettings:
 
 
 def fsrs_parameters(session: Session, user_id: int) -> list[float] | None:
-    row = session.get(UserSettings, user_id)
+    return _parameters_of(session.get(UserSettings, user_id))
+
+
+def _parameters_of(row: UserSettings | None) -> list[float] | None:
     return None if row is None or not row.fsrs_parameters else list(row.fsrs_parameters)
 
 
@@ -230,10 +236,11 @@ class UserContext:
 def user_context(
     session: Session, user_id: int, default_zone: str | None = None, *, enable_fuzzing: bool = True
 ) -> UserContext:
+    row = session.get(UserSettings, user_id)  # once: a missing row is not remembered
     return UserContext(
         user_id,
-        load(session, user_id),
-        fsrs_parameters(session, user_id),
+        _settings_of(row),
+        _parameters_of(row),
         default_zone,
         enable_fuzzing=enable_fuzzing,
     )

@@ -159,29 +159,43 @@ def extra_new_today(session: Session, ctx: UserContext, topic: str | None, now: 
     return int(extra or 0)
 
 
-def new_limit(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
-    """Today's new-card limit under these filters: the setting (its easy-day share) plus today's
-    extra allowance."""
+@dataclass(frozen=True)
+class Budget:
+    """Today's limits under some filters and what the user used of them, read once a request
+    (the counts, the next card and the done screen all need them)."""
+
+    usage: Usage
+    new_limit: int  # the setting at today's easy-day share, plus today's extra allowance
+    review_limit: int  # the setting at today's easy-day share
+
+    @property
+    def new_left(self) -> int:
+        return max(0, self.new_limit - self.usage.new_done)
+
+    @property
+    def review_left(self) -> int:
+        return max(0, self.review_limit - self.usage.reviews_done)
+
+
+def budget(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> Budget:
     share = easy_days.load(session, ctx.user_id).share(ctx.calendar.day_of(now))
-    return easy_days.scaled(ctx.settings.new_per_day, share) + extra_new_today(
-        session, ctx, filters.topic, now
+    return Budget(
+        usage=usage_today(session, ctx, now),
+        new_limit=easy_days.scaled(ctx.settings.new_per_day, share)
+        + extra_new_today(session, ctx, filters.topic, now),
+        review_limit=easy_days.scaled(ctx.settings.reviews_per_day, share),
     )
 
 
-def review_limit(session: Session, ctx: UserContext, now: datetime) -> int:
-    """Today's review limit: the setting, at today's easy-day share."""
-    share = easy_days.load(session, ctx.user_id).share(ctx.calendar.day_of(now))
-    return easy_days.scaled(ctx.settings.reviews_per_day, share)
-
-
-def counts(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> Counts:
-    usage = usage_today(session, ctx, now)
-    review_left = max(0, review_limit(session, ctx, now) - usage.reviews_done)
-    new_left = max(0, new_limit(session, ctx, filters, now) - usage.new_done)
+def counts(
+    session: Session, ctx: UserContext, filters: Filters, now: datetime, today: Budget | None = None
+) -> Counts:
+    """What is left today; ``today`` is the request's budget when the caller already read it."""
+    today = today or budget(session, ctx, filters, now)
     return Counts(
         learning=_count(session, _learning(ctx, filters, now, now)),
-        review=_count(session, _reviews(ctx, filters, now), review_left),
-        new=_count(session, _new(ctx, filters, now), new_left),
+        review=_count(session, _reviews(ctx, filters, now), today.review_left),
+        new=_count(session, _new(ctx, filters, now), today.new_left),
     )
 
 
@@ -198,6 +212,7 @@ def next_card(
     filters: Filters,
     now: datetime,
     *,
+    today: Budget | None = None,
     mode: StudyMode = StudyMode.NORMAL,
     skip: Collection[str] = (),
 ) -> NextCard | None:
@@ -222,12 +237,12 @@ def next_card(
         card = _weakest_on_the_day(session, ctx, filters, now, skip)
         if card is not None:
             return NextCard(card, "interview")
-    usage = usage_today(session, ctx, now)
-    if usage.reviews_done < review_limit(session, ctx, now):
+    today = today or budget(session, ctx, filters, now)
+    if today.review_left > 0:
         card = first(_reviews(ctx, filters, now).order_by(ReviewState.due))
         if card is not None:
             return NextCard(card, "review")
-    if usage.new_done < new_limit(session, ctx, filters, now):
+    if today.new_left > 0:
         card = _first_new(session, ctx, filters, now, skip)
         if card is not None:
             return NextCard(card, "new")

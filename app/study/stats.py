@@ -117,9 +117,12 @@ def dashboard(
     ctx = user_context(session, user_id, default_zone)
     counts = queue.counts(session, ctx, Filters(), now)
     start, _ = ctx.calendar.day_bounds(now)
-    today = range_counts(session, ctx.user_id, [start, FAR_FUTURE])[0]
+    # Today and the 30 days of retention in one read: [now - 30 days, start), [start, ...).
+    month, today = range_counts(
+        session, ctx.user_id, [now - timedelta(days=RETENTION_DAYS), start, FAR_FUTURE]
+    )
     studied_today = int(sum(today[COLUMNS.index(kind)] for kind in KINDS if kind != LogKind.CRAM))
-    passed, total = true_retention(session, ctx, now - timedelta(days=RETENTION_DAYS))
+    passed, total = (int((month + today)[COLUMNS.index(c)]) for c in ("review_passed", "review"))
     next_due = queue.next_due(session, ctx, Filters(), now)
     return {
         "due_now": counts.learning + counts.review,

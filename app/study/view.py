@@ -154,11 +154,14 @@ MAX_SKIPPED = 20  # damaged cards passed over in one request before giving up on
 def build(session: Session, ctx: UserContext, scope: StudyScope, now: datetime) -> StudyView:
     """Pick the next card in the scope's mode and preview what each grade would do to it now."""
     filters = scope.filters
-    view = StudyView(scope=scope, counts=queue.counts(session, ctx, filters, now))
+    today = queue.budget(session, ctx, filters, now)
+    view = StudyView(scope=scope, counts=queue.counts(session, ctx, filters, now, today))
     # Cram answers leave the schedule alone: its grades preview no interval.
     grades = [Grade(int(r), name, None) for r, name in RATING_LABELS.items()]
     while True:
-        nxt = queue.next_card(session, ctx, filters, now, mode=scope.mode, skip=view.skipped)
+        nxt = queue.next_card(
+            session, ctx, filters, now, today=today, mode=scope.mode, skip=view.skipped
+        )
         if nxt is None or scope.mode is StudyMode.CRAM:
             break
         try:
@@ -174,11 +177,10 @@ def build(session: Session, ctx: UserContext, scope: StudyScope, now: datetime) 
         view.due_tomorrow = queue.due_tomorrow(session, ctx, filters, now)
         unseen = queue.new_count(session, ctx, filters, now)
         view.new_tomorrow = min(ctx.settings.new_per_day, unseen)
-        usage = queue.usage_today(session, ctx, now)
-        view.new_done, view.new_waiting = usage.new_done, unseen
-        view.new_limit = queue.new_limit(session, ctx, filters, now)
-        view.reviews_done = usage.reviews_done
-        view.reviews_limit = queue.review_limit(session, ctx, now)
+        view.new_done, view.new_waiting = today.usage.new_done, unseen
+        view.new_limit = today.new_limit
+        view.reviews_done = today.usage.reviews_done
+        view.reviews_limit = today.review_limit
         view.reviews_waiting = queue.reviews_due(session, ctx, filters, now)
         return view
     view.card, view.queue, view.review_token = nxt.card, nxt.queue, new_review_token()
