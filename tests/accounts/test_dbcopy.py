@@ -16,7 +16,8 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker, migrate
 from app.dbcopy import CopyError, copy_database
 from app.models import ReviewLog, ReviewState, UserSettings
-from app.study import preferences, reviews
+from app.study import hours, preferences, reviews
+from app.study.models import ReviewHour
 from app.study.rebuild import rebuild_user
 from tests.factories import add_cards
 
@@ -46,6 +47,13 @@ def _laptop(path: Path) -> str:
         reviews.set_suspended(session, ctx, cards[11], True, T0)
     engine.dispose()
     return url
+
+
+def _hours(session: Session, user_id: int) -> list[tuple]:
+    rows = session.scalars(
+        select(ReviewHour).where(ReviewHour.user_id == user_id).order_by(ReviewHour.hour)
+    )
+    return [(r.hour, *(getattr(r, c) for c in hours.COLUMNS)) for r in rows]
 
 
 def _states(session: Session, user_id: int) -> list[tuple]:
@@ -87,6 +95,9 @@ def test_round_trip_keeps_every_review_and_rebuilds_the_same_states(
         ctx = preferences.user_context(shared, ada.id, "UTC")
         rebuilt = rebuild_user(shared, ctx, write=False)
         assert rebuilt.reviews == 60 and rebuilt.mismatched == []
+        # The answers per hour are the target's triggers' own count, each answer once.
+        assert _hours(shared, ada.id) == _hours(source, 1) != []
+        assert hours.drift(shared, ada.id) == 0
         # Back into SQLite: ada is now an account there too, with the same history.
         ada_back = find_user(returned, "ada")
         assert _states(returned, ada_back.id) == _states(source, 1)
