@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -26,6 +27,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.orm import Base, UTCDateTime, utcnow
 
 LOCAL_USER_ID = 1
+
+
+class BankRevision(Base):
+    """One row whose ``n`` moves with every write to ``cards`` or ``topics``, by triggers
+    (migration e3a7c1f9b254): what ``app.cards.bank_cache`` keeps is valid while it stands."""
+
+    __tablename__ = "bank_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class Topic(Base):

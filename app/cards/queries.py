@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
+from app.cards.bank_cache import cached
 from app.cards.visibility import visible_to
 from app.content.schema import is_card_id
 from app.errors import NotFound
@@ -15,32 +17,67 @@ from app.models import Card, Topic
 
 
 @dataclass(frozen=True)
+class TopicView:
+    """A topic as plain data (the bank cache keeps it across requests)."""
+
+    id: str
+    title: str
+    description: str
+    position: int
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """What a topic's card list and a card's neighbour links show of a card."""
+
+    id: str
+    question: str
+    position: int
+    level: str
+    owner_id: int | None
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TopicSummary:
-    topic: Topic
+    topic: TopicView
     card_count: int
     levels: dict[str, int]
 
 
+def topics(session: Session) -> dict[str, TopicView]:
+    """Every topic by id, in bank order."""
+
+    def read() -> dict[str, TopicView]:
+        rows = session.scalars(select(Topic).order_by(Topic.position))
+        return {t.id: TopicView(t.id, t.title, t.description, t.position) for t in rows}
+
+    return cached(session, "topics", read)
+
+
 def topic_summaries(session: Session, user_id: int) -> list[TopicSummary]:
     """Every topic in bank order with its number of cards per level (own cards included)."""
-    rows = session.execute(
-        select(Card.topic_id, Card.level, func.count())
-        .where(visible_to(user_id))
-        .group_by(Card.topic_id, Card.level)
-    ).all()
-    levels: dict[str, Counter[str]] = {}
-    for topic_id, level, count in rows:
-        levels.setdefault(topic_id, Counter())[level] = count
-    topics = session.scalars(select(Topic).order_by(Topic.position)).all()
-    return [
-        TopicSummary(t, sum(levels.get(t.id, {}).values()), dict(levels.get(t.id, {})))
-        for t in topics
-        if t.id in levels
-    ]
+
+    def count() -> list[TopicSummary]:
+        rows = session.execute(
+            select(Card.topic_id, Card.level, func.count())
+            .where(visible_to(user_id))
+            .group_by(Card.topic_id, Card.level)
+        ).all()
+        levels: dict[str, Counter[str]] = {}
+        for topic_id, level, n in rows:
+            levels.setdefault(topic_id, Counter())[level] = n
+        return [
+            TopicSummary(t, sum(levels[t.id].values()), dict(levels[t.id]))
+            for t in topics(session).values()
+            if t.id in levels
+        ]
+
+    return cached(session, ("topic summaries", user_id), count)
 
 
-def get_topic_or_404(session: Session, topic_id: str) -> Topic:
-    topic = session.get(Topic, topic_id)
+def get_topic_or_404(session: Session, topic_id: str) -> TopicView:
+    topic = topics(session).get(topic_id)
     if topic is None:
         raise NotFound(f"No topic {topic_id!r}.")
     return topic
@@ -54,35 +91,27 @@ def get_card_or_404(session: Session, card_id: str, user_id: int) -> Card:
     return card
 
 
-def topic_cards(
-    session: Session,
-    topic_id: str,
-    user_id: int,
-    *,
-    level: str | None = None,
-    tag: str | None = None,
-) -> list[Card]:
-    query = select(Card).where(Card.topic_id == topic_id, visible_to(user_id))
-    if level:
-        query = query.where(Card.level == level)
-    cards = session.scalars(query.order_by(Card.position)).all()
-    return [c for c in cards if tag in c.tags] if tag else list(cards)
+def topic_cards(session: Session, topic_id: str, user_id: int) -> tuple[CardRow, ...]:
+    """The topic's cards the user sees, in bank order (own cards after)."""
+
+    def read() -> tuple[CardRow, ...]:
+        fields = (Card.id, Card.question, Card.position, Card.level, Card.owner_id, Card.tags)
+        query = select(*fields).where(Card.topic_id == topic_id, visible_to(user_id))
+        rows = session.execute(query.order_by(Card.position))
+        return tuple(CardRow(*row[:5], tuple(row.tags)) for row in rows)
+
+    return cached(session, ("topic cards", topic_id, user_id), read)
 
 
-def neighbours(session: Session, card: Card, user_id: int) -> tuple[Card | None, Card | None]:
-    """The previous and next card of the same topic, in bank order (own cards after).
-
-    Only their ids and questions are loaded: the links need no more.
-    """
-    links = load_only(Card.id, Card.question, Card.position)
-    base = select(Card).options(links).where(Card.topic_id == card.topic_id, visible_to(user_id))
-    previous = session.scalars(
-        base.where(Card.position < card.position).order_by(Card.position.desc()).limit(1)
-    ).first()
-    following = session.scalars(
-        base.where(Card.position > card.position).order_by(Card.position).limit(1)
-    ).first()
-    return previous, following
+def neighbours(
+    session: Session, card: Card, user_id: int
+) -> tuple[CardRow | None, CardRow | None]:
+    """The previous and next card of the same topic, in bank order (own cards after)."""
+    rows = topic_cards(session, card.topic_id, user_id)
+    positions = [row.position for row in rows]
+    before = bisect_left(positions, card.position)
+    after = bisect_right(positions, card.position)
+    return (rows[before - 1] if before else None), (rows[after] if after < len(rows) else None)
 
 
 def visible_ids(session: Session, user_id: int, ids: list[str]) -> set[str]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.cards.bank_cache import cached
 from app.cards.notes import get_note
 from app.cards.queries import (
     card_count,
@@ -18,7 +19,7 @@ from app.cards.queries import (
     visible_ids,
 )
 from app.cards.reports import Reason
-from app.cards.search import search_cards
+from app.cards.search import SearchHit, search_cards
 from app.content.schema import LEVELS
 from app.db import SessionDep, schema_revision
 from app.demos.links import demo_links
@@ -58,7 +59,7 @@ def topic_page(
     level = level if level in LEVELS else None
     all_cards = topic_cards(session, topic_id, user_id)
     tags = sorted({t for c in all_cards for t in c.tags})
-    cards = topic_cards(session, topic_id, user_id, level=level, tag=tag or None)
+    cards = [c for c in all_cards if level in (None, c.level) and (not tag or tag in c.tags)]
     context = {
         "topic": topic, "cards": cards, "tags": tags, "level": level, "tag": tag,
         "user_id": user_id,
@@ -101,9 +102,12 @@ def search_page(
     q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
 ) -> HTMLResponse:
     """Full-text search with ranked, highlighted results."""
-    hits = search_cards(session, q)
-    shown = visible_ids(session, user_id, [hit.card_id for hit in hits])
-    hits = [hit for hit in hits if hit.card_id in shown]
+    def hits_shown() -> tuple[SearchHit, ...]:
+        hits = search_cards(session, q)
+        shown = visible_ids(session, user_id, [hit.card_id for hit in hits])
+        return tuple(hit for hit in hits if hit.card_id in shown)
+
+    hits = cached(session, ("search", user_id, q), hits_shown)
     return render(request, "cards/search.html", {"q": q, "hits": hits}, block="results")
 
 
