@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, select
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.deps import current_user_id
+from app.cards.bank_cache import cached
 from app.cards.visibility import visible_to
 from app.db import SessionDep
 from app.demos.forms import form_fields, parse_query
@@ -50,30 +51,35 @@ def cards_by_demo(
     Only the four columns it shows are read (whole cards made the demo page 48 ms at defaults),
     and never another user's own cards. For one slug, the database passes over the cards whose
     links do not name it, so a demo page decodes and links a few cards, not all of them.
+    Kept by the bank cache: read-only.
     """
-    query = select(Card.id, Card.question, Card.level, Card.demos).where(visible_to(user_id))
-    if only is not None:
-        # A prefilter on the JSON text (a slug is kebab-case: no LIKE wildcard in it); the
-        # links are still checked one by one below.
-        query = query.where(cast(Card.demos, String).contains(f'"{only}"', autoescape=True))
-    linked: dict[str, list[dict[str, Any]]] = {}
-    for card in session.execute(query.order_by(Card.topic_id, Card.position)):
-        for link in card.demos or []:
-            slug = link.get("demo")
-            if not isinstance(slug, str) or only not in (None, slug):
-                continue
-            entries = linked.setdefault(slug, [])
-            if all(e["id"] != card.id for e in entries):
-                entries.append(
-                    {
-                        "id": card.id,
-                        "question": card.question,
-                        "level": card.level,
-                        "label": link.get("label") or "",
-                        "href": demo_href(slug, link.get("params") or {}),
-                    }
-                )
-    return linked
+
+    def read() -> dict[str, list[dict[str, Any]]]:
+        query = select(Card.id, Card.question, Card.level, Card.demos).where(visible_to(user_id))
+        if only is not None:
+            # A prefilter on the JSON text (a slug is kebab-case: no LIKE wildcard in it); the
+            # links are still checked one by one below.
+            query = query.where(cast(Card.demos, String).contains(f'"{only}"', autoescape=True))
+        linked: dict[str, list[dict[str, Any]]] = {}
+        for card in session.execute(query.order_by(Card.topic_id, Card.position)):
+            for link in card.demos or []:
+                slug = link.get("demo")
+                if not isinstance(slug, str) or only not in (None, slug):
+                    continue
+                entries = linked.setdefault(slug, [])
+                if all(e["id"] != card.id for e in entries):
+                    entries.append(
+                        {
+                            "id": card.id,
+                            "question": card.question,
+                            "level": card.level,
+                            "label": link.get("label") or "",
+                            "href": demo_href(slug, link.get("params") or {}),
+                        }
+                    )
+        return linked
+
+    return cached(session, ("cards by demo", user_id, only), read)
 
 
 @cache

@@ -82,15 +82,17 @@ def test_pages_show_an_own_card_made_after_they_were_cached(
     ).first()
     pages = {
         "home": "/", "topic": "/topics/basics", "search": "/search?q=square+root",
-        "last card": f"/cards/{last}",
+        "last card": f"/cards/{last}", "demo": "/demos/attention",
     }  # fmt: skip
     before = {name: study_client.get(path).text for name, path in pages.items()}
     assert "/cards/adam-sqrt" not in "".join(before.values())
     assert 'rel="next"' not in before["last card"]
-    body = card_body(id="adam-sqrt", topic="basics", topic_title=None)
+    links = [{"demo": "attention"}]
+    body = card_body(id="adam-sqrt", topic="basics", topic_title=None, demos=links)
     assert study_client.post("/api/cards", json=body).status_code == 201
     after = {name: study_client.get(path).text for name, path in pages.items()}
-    assert "/cards/adam-sqrt" in after["topic"] and "/cards/adam-sqrt" in after["search"]
+    for name in ("topic", "search", "demo"):
+        assert "/cards/adam-sqrt" in after[name], name
     assert 'rel="next" href="/cards/adam-sqrt"' in after["last card"]  # own cards come after
     assert after["home"] != before["home"]  # the topic's card count moved
     # Retired again, it leaves every page at once.
