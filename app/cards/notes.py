@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import current_user_id
@@ -18,9 +18,13 @@ from app.markdown import render_markdown
 MAX_NOTE_CHARS = 10_000
 
 
+NOTE = select(CardNote.note_md).where(
+    CardNote.user_id == bindparam("user_id"), CardNote.card_id == bindparam("card_id")
+)  # built once: every card page reads it
+
+
 def get_note(session: Session, user_id: int, card_id: str) -> str:
-    note = session.get(CardNote, (user_id, card_id))
-    return note.note_md if note else ""
+    return session.scalar(NOTE, {"user_id": user_id, "card_id": card_id}) or ""
 
 
 def set_note(session: Session, user_id: int, card_id: str, text: str, now: datetime) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.cards.bank_cache import cached
@@ -83,9 +84,15 @@ def get_topic_or_404(session: Session, topic_id: str) -> TopicView:
     return topic
 
 
+@lru_cache(maxsize=1024)
+def _visible_card(user_id: int) -> Select[Card]:
+    """Built once per user: building the statement cost more than running it (card page)."""
+    return select(Card).where(Card.id == bindparam("card_id"), visible_to(user_id))
+
+
 def get_card_or_404(session: Session, card_id: str, user_id: int) -> Card:
-    query = select(Card).where(Card.id == card_id, visible_to(user_id))
-    card = session.scalar(query) if is_card_id(card_id) else None
+    query = _visible_card(user_id)
+    card = session.scalar(query, {"card_id": card_id}) if is_card_id(card_id) else None
     if card is None:
         raise NotFound(f"No card {card_id!r}.")
     return card
