@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.answers.matcher import MAX_ANSWER_CHARS
@@ -114,14 +114,24 @@ def _check_input(rating: int, token: str, duration_ms: int | None) -> None:
         raise InvalidInput(f"duration_ms must be between 0 and {MAX_DURATION_MS}")
 
 
-def studyable_card(session: Session, card_id: str, user_id: int | None = None) -> Card:
-    """The card, or 404 when unknown (or another user's own card) and 409 when retired."""
-    card = session.get(Card, card_id) if is_card_id(card_id) else None
-    if card is None or card.owner_id not in (None, user_id):
+# Only the two columns checked, by a statement built once: the whole row (its answer runs to
+# overflow pages) was read inside every grade's write transaction.
+OWNER_AND_RETIRED = select(Card.owner_id, Card.retired).where(Card.id == bindparam("card_id"))
+
+
+ANSWER_OF_TOKEN = select(ReviewLog).where(
+    ReviewLog.user_id == bindparam("user_id"), ReviewLog.review_token == bindparam("token")
+)
+
+
+def studyable_card(session: Session, card_id: str, user_id: int | None = None) -> None:
+    """404 when the card is unknown (or another user's own card), 409 when it is retired."""
+    known = is_card_id(card_id)
+    row = session.execute(OWNER_AND_RETIRED, {"card_id": card_id}).first() if known else None
+    if row is None or row.owner_id not in (None, user_id):
         raise NotFound(f"no card {card_id!r}")
-    if card.retired:
+    if row.retired:
         raise Conflict(f"card {card_id!r} is retired and is no longer studied")
-    return card
 
 
 def grade(
@@ -146,9 +156,7 @@ def grade(
     _check_input(rating, review_token, duration_ms)
     with write(session, ctx.user_id):
         earlier = session.scalars(
-            select(ReviewLog).where(
-                ReviewLog.user_id == ctx.user_id, ReviewLog.review_token == review_token
-            )
+            ANSWER_OF_TOKEN, {"user_id": ctx.user_id, "token": review_token}
         ).first()
         if earlier is not None:
             if earlier.card_id != card_id:
