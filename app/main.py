@@ -21,6 +21,7 @@ from app.accounts.routes import router as accounts_router
 from app.cards.notes import install as install_note_global
 from app.cards.own import sync_all_users
 from app.config import Settings
+from app.content.fingerprint import bank_fingerprint, remember_load, unchanged_since_last_load
 from app.content.sync import load_content
 from app.db import make_engine, make_sessionmaker, migrate, setup_lock
 from app.deps import close_form_after
@@ -40,8 +41,13 @@ def prepare_database(settings: Settings, engine: Engine) -> None:
         migrate(settings, engine)
         if settings.load_content_on_start:
             with make_sessionmaker(engine)() as session:
+                fingerprint = bank_fingerprint(settings)
+                if unchanged_since_last_load(session, fingerprint):
+                    logger.info("content: unchanged since the last start, not read again")
+                    return
                 report = load_content(session, settings.content_dir)
                 sync_all_users(session, settings)
+                remember_load(session, fingerprint)
             logger.info("content: %s", report)
 
 

@@ -31,12 +31,18 @@ LOCAL_USER_ID = 1
 
 class BankRevision(Base):
     """One row whose ``n`` moves with every write to ``cards`` or ``topics``, by triggers
-    (migration e3a7c1f9b254): what ``app.cards.bank_cache`` keeps is valid while it stands."""
+    (migration e3a7c1f9b254): what ``app.cards.bank_cache`` keeps is valid while it stands.
+
+    ``loaded_from`` and ``loaded_at``: the fingerprint of the files the last start-up load
+    read, and the revision it left (``app.content.fingerprint``).
+    """
 
     __tablename__ = "bank_revision"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+    loaded_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    loaded_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Topic(Base):
