@@ -116,7 +116,9 @@ def test_rebuild_check_reports_drift_and_a_rebuild_repairs_it(session: Session) 
 
 
 @pytest.mark.parametrize("zone", ["Asia/Kolkata", "Asia/Kathmandu", "America/New_York"])
-def test_day_counts_fold_hours_into_any_zones_days(session: Session, zone: str) -> None:
+# Days' edges off the hour counted one by one (up to FEW_EDGES of them), or as one VALUES list.
+@pytest.mark.parametrize("days", [hours.FEW_EDGES - 2, 20])
+def test_day_counts_fold_hours_into_any_zones_days(session: Session, zone: str, days: int) -> None:
     """Zones 30 and 45 minutes off UTC, and a DST change: counts equal a count of the log."""
     (a,) = add_cards(session, 1)
     ctx = make_ctx()
@@ -128,7 +130,7 @@ def test_day_counts_fold_hours_into_any_zones_days(session: Session, zone: str) 
     session.commit()
     local = make_ctx(zone)
     now = moments[-1]
-    counted = stats.day_counts(session, local, now, 20)
+    counted = stats.day_counts(session, local, now, days)
     for i, day in enumerate(counted.days):
         begin, end = local.calendar.start_of(day), local.calendar.start_of(day + timedelta(days=1))
         for kind in stats.KINDS:
