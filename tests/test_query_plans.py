@@ -18,7 +18,10 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from app.cards.queries import neighbours, topic_summaries
-from app.models import LOCAL_USER_ID, Card
+from app.models import LOCAL_USER_ID, Card, ReviewState
+from app.study import queue
+from app.study.preferences import StudySettings, UserContext
+from app.study.scope import Filters
 from tests.conftest import ON_POSTGRES
 from tests.factories import add_cards
 
@@ -73,6 +76,47 @@ def test_a_topics_cards_are_one_seek_in_order_and_then_come_from_the_bank_cache(
     again = _plans(session, lambda: result.append(neighbours(session, card, LOCAL_USER_ID)))
     assert (result[1][0].id, result[1][1].id) == (ids[19], ids[21])
     assert again == ["SCAN bank_revision"], again
+
+
+def test_the_queue_counts_seek_one_state_and_read_only_the_queue_index(session: Session) -> None:
+    """Learning cards due now and reviews due today: with only (user_id, due) to seek by, every
+    card due so far was read, row and all (2 ms a study screen at 4,300 due cards)."""
+    ids = add_cards(session, 30, "basics")
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    # Ten relearning cards and ten reviews overdue, ten reviews due next week.
+    for n, card_id in enumerate(ids):
+        state, due = (3, now - timedelta(hours=1)) if n < 10 else (2, now - timedelta(days=n))
+        if n >= 20:
+            due = now + timedelta(days=7)
+        session.add(
+            ReviewState(
+                user_id=LOCAL_USER_ID,
+                card_id=card_id,
+                state=state,
+                step=0,
+                stability=3.0,
+                difficulty=5.0,
+                due=due,
+                last_review=due - timedelta(days=3),
+                reps=2,
+                lapses=0,
+            )
+        )
+    session.flush()
+    ctx = UserContext(LOCAL_USER_ID, StudySettings(), None, "UTC")
+    today = queue.Budget(queue.Usage(0, 0), new_limit=20, review_limit=200)
+    found = []
+    plans = _plans(session, lambda: found.append(queue.counts(session, ctx, Filters(), now, today)))
+    assert found == [queue.Counts(learning=10, review=10, new=0)]
+    states = [p for p in plans if "review_states" in p and "ix_review_states_queue" in p]
+    assert (
+        states[:2]
+        == [
+            "SEARCH review_states USING COVERING INDEX ix_review_states_queue "
+            "(user_id=? AND state=? AND due<?)"
+        ]
+        * 2
+    ), plans
 
 
 def _steps_to_insert_an_answer(session: Session, card_id: str, at: datetime) -> int:
