@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import String, and_, cast, exists, literal, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from app.models import Card
 
@@ -19,10 +19,11 @@ FORK = Card.__table__.alias("fork")
 
 
 @lru_cache(maxsize=1024)
-def visible_to(user_id: int) -> ColumnElement[bool]:
+def visible_to(user_id: int | BindParameter[int]) -> ColumnElement[bool]:
     """SQL condition on ``Card``: not retired, the bank's or the user's, not forked away.
 
-    Built once per user (an expression is immutable): building it cost more than running it.
+    Built once per user, or once with the user as a parameter (an expression is immutable):
+    building it cost more than running it.
     """
     forked = exists(
         select(FORK.c.id).where(

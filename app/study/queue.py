@@ -6,13 +6,29 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, exists, func, not_, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.cards.visibility import visible_to
 from app.models import Card, ReviewLog, ReviewState, Topic
+from app.orm import UTCDateTime
 from app.plans import easy_days
 from app.study import store
 from app.study.models import ALL_TOPICS, NewCardAllowance
@@ -22,6 +38,8 @@ from app.study.scope import Filters, StudyMode
 
 LEARN_AHEAD = timedelta(minutes=20)
 LEARNING_STATES = (int(State.Learning), int(State.Relearning))
+
+Params = dict[str, Any]  # the values of a statement's bound parameters
 
 
 @dataclass(frozen=True)
@@ -51,11 +69,18 @@ class NextCard:
     queue: str  # learning | review | new | cram | ahead | interview
 
 
+def _tag_pattern(tag: str) -> str:
+    # Tags are kebab-case, so their quoted JSON text matches exactly, on SQLite and PostgreSQL.
+    return '%"' + tag.replace("\\", "").replace("%", "").replace("_", "\\_") + '"%'
+
+
+def _tags_like(pattern: ColumnElement[str] | str) -> ColumnElement[bool]:
+    return cast(Card.tags, String).like(pattern, escape="\\")
+
+
 def has_tag(tag: str) -> ColumnElement[bool]:
     """The card carries ``tag``."""
-    # Tags are kebab-case, so their quoted JSON text matches exactly, on SQLite and PostgreSQL.
-    pattern = '%"' + tag.replace("\\", "").replace("%", "").replace("_", "\\_") + '"%'
-    return cast(Card.tags, String).like(pattern, escape="\\")
+    return _tags_like(_tag_pattern(tag))
 
 
 def scope_conditions(
@@ -72,91 +97,193 @@ def scope_conditions(
     return conditions
 
 
-def _card_filters(filters: Filters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Card.retired.is_(False)]
+@dataclass(frozen=True)
+class Shape:
+    """Which conditions a queue statement has; their values come as parameters (``bound``).
+
+    The statements are built once per shape: building one (and its cache key) cost SQLAlchemy
+    more than SQLite took to run it.
+    """
+
+    topic: bool = False
+    level: bool = False
+    tag: bool = False
+    scope_topics: bool = False  # an interview date's topics, levels and tags
+    scope_levels: bool = False
+    scope_tags: int = 0
+    skip: bool = False  # cards to pass over
+
+
+def bound(ctx: UserContext, filters: Filters, skip: Collection[str] = ()) -> tuple[Shape, Params]:
+    """The shape of ``filters`` and the parameters that fill it in."""
+    params: Params = {"user_id": ctx.user_id}
     if filters.topic:
-        conditions.append(Card.topic_id == filters.topic)
+        params["topic"] = filters.topic
     if filters.level:
-        conditions.append(Card.level == filters.level)
+        params["level"] = filters.level
     if filters.tag:
-        conditions.append(has_tag(filters.tag))
+        params["tag"] = _tag_pattern(filters.tag)
+    scope_tags: tuple[str, ...] = ()
     if (target := filters.interview) is not None:
-        topics = [topic for topic, _ in target.topics]
-        conditions += scope_conditions(topics, target.levels, target.tags)
+        if target.topics:
+            params["scope_topics"] = [topic for topic, _ in target.topics]
+        if target.levels:
+            params["scope_levels"] = list(target.levels)
+        scope_tags = target.tags
+        for i, tag in enumerate(scope_tags):
+            params[f"scope_tag_{i}"] = _tag_pattern(tag)
+    if skip:
+        params["skip"] = list(skip)
+    shape = Shape(
+        topic="topic" in params,
+        level="level" in params,
+        tag="tag" in params,
+        scope_topics="scope_topics" in params,
+        scope_levels="scope_levels" in params,
+        scope_tags=len(scope_tags),
+        skip=bool(skip),
+    )
+    return shape, params
+
+
+def _card_filters(shape: Shape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Card.retired.is_(False)]
+    if shape.topic:
+        conditions.append(Card.topic_id == bindparam("topic"))
+    if shape.level:
+        conditions.append(Card.level == bindparam("level"))
+    if shape.tag:
+        conditions.append(_tags_like(bindparam("tag", type_=String)))
+    if shape.scope_topics:
+        conditions.append(Card.topic_id.in_(bindparam("scope_topics", expanding=True)))
+    if shape.scope_levels:
+        conditions.append(Card.level.in_(bindparam("scope_levels", expanding=True)))
+    if shape.scope_tags:
+        tags = (
+            _tags_like(bindparam(f"scope_tag_{i}", type_=String)) for i in range(shape.scope_tags)
+        )
+        conditions.append(or_(*tags))
+    if shape.skip:
+        conditions.append(Card.id.not_in(bindparam("skip", expanding=True)))
     return conditions
 
 
-def _available(now: datetime) -> ColumnElement[bool]:
+USER = bindparam("user_id", type_=Integer)
+NOW = bindparam("now", type_=UTCDateTime)  # burials end and learning steps fall due by then
+UNTIL = bindparam("until", type_=UTCDateTime)  # learning cards due by then
+DAY_END = bindparam("day_end", type_=UTCDateTime)  # reviews due before then
+LIMIT = bindparam("limit", type_=Integer)
+
+
+def _available() -> ColumnElement[bool]:
     return and_(
         ReviewState.suspended.is_(False),
-        or_(ReviewState.buried_until.is_(None), ReviewState.buried_until <= now),
+        or_(ReviewState.buried_until.is_(None), ReviewState.buried_until <= NOW),
     )
+
+
+def _scheduled(shape: Shape) -> Select[str]:
+    return (
+        select(Card.id)
+        .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == USER))
+        .where(ReviewState.reps > 0, _available(), *_card_filters(shape))
+    )
+
+
+def _learning(shape: Shape) -> Select[str]:
+    return _scheduled(shape).where(ReviewState.state.in_(LEARNING_STATES), ReviewState.due <= UNTIL)
+
+
+def _reviews(shape: Shape) -> Select[str]:
+    return _scheduled(shape).where(
+        ReviewState.state == int(State.Review), ReviewState.due < DAY_END
+    )
+
+
+def _new(shape: Shape) -> Select[str]:
+    seen_or_hidden = exists().where(
+        ReviewState.card_id == Card.id,
+        ReviewState.user_id == USER,
+        or_(ReviewState.reps > 0, not_(_available())),
+    )
+    return select(Card.id).where(~seen_or_hidden, visible_to(USER), *_card_filters(shape))
+
+
+def _due_by(shape: Shape) -> Select[str]:
+    return _scheduled(shape).where(ReviewState.due < bindparam("due_by", type_=UTCDateTime))
+
+
+QUEUES = {
+    "learning": _learning,
+    "reviews": _reviews,
+    "new": _new,
+    "scheduled": _scheduled,
+    "due_by": _due_by,
+}
+
+
+@lru_cache(maxsize=256)
+def _count_statement(queue: str, shape: Shape, limited: bool) -> Select[int]:
+    # Ids only: whole rows would read every card's answer (9 ms at 9,000 cards).
+    ids = QUEUES[queue](shape)
+    if limited:
+        ids = ids.limit(LIMIT)
+    return select(func.count()).select_from(ids.subquery())
+
+
+@lru_cache(maxsize=256)
+def _first_statement(queue: str, shape: Shape) -> Select[str]:
+    # The id first, then the card: a sort of whole rows would copy every candidate's answer.
+    order = (Card.position, Card.id) if queue == "new" else (ReviewState.due,)
+    return QUEUES[queue](shape).order_by(*order).limit(1)
+
+
+def _count(
+    session: Session, queue: str, shape: Shape, params: Params, limit: int | None = None
+) -> int:
+    """Rows of ``queue``, counting no further than ``limit`` (the day's limit is all we show)."""
+    if limit is not None:
+        params = {**params, "limit": limit}
+    statement = _count_statement(queue, shape, limit is not None)
+    return session.execute(statement, params).scalar_one()
+
+
+def _first(session: Session, queue: str, shape: Shape, params: Params) -> Card | None:
+    card_id = session.execute(_first_statement(queue, shape), params).scalar()
+    return None if card_id is None else session.get(Card, card_id)
+
+
+def _queue_params(ctx: UserContext, params: Params, now: datetime) -> Params:
+    _, day_end = ctx.calendar.day_bounds(now)
+    return {**params, "now": now, "until": now, "day_end": day_end}
+
+
+USAGE = select(
+    func.count().filter(and_(ReviewLog.kind == LogKind.LEARN, ReviewLog.state_before.is_(None))),
+    func.count().filter(ReviewLog.kind == LogKind.REVIEW),
+).where(ReviewLog.user_id == USER, ReviewLog.reviewed_at >= bindparam("start", type_=UTCDateTime))
 
 
 def usage_today(session: Session, ctx: UserContext, now: datetime) -> Usage:
     """New cards introduced and reviews answered since today's study day started."""
     start, _ = ctx.calendar.day_bounds(now)
-    row = session.execute(
-        select(
-            func.count().filter(
-                and_(ReviewLog.kind == LogKind.LEARN, ReviewLog.state_before.is_(None))
-            ),
-            func.count().filter(ReviewLog.kind == LogKind.REVIEW),
-        ).where(ReviewLog.user_id == ctx.user_id, ReviewLog.reviewed_at >= start)
-    ).one()
-    return Usage(new_done=row[0], reviews_done=row[1])
+    params = {"user_id": ctx.user_id, "start": start}
+    new_done, reviews_done = session.execute(USAGE, params).one()
+    return Usage(new_done=new_done, reviews_done=reviews_done)
 
 
-def _scheduled(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card]:
-    return (
-        select(Card)
-        .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
-        .where(ReviewState.reps > 0, _available(now), *_card_filters(filters))
-    )
-
-
-def _learning(ctx: UserContext, filters: Filters, now: datetime, until: datetime) -> Select[Card]:
-    return _scheduled(ctx, filters, now).where(
-        ReviewState.state.in_(LEARNING_STATES), ReviewState.due <= until
-    )
-
-
-def _reviews(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card]:
-    _, day_end = ctx.calendar.day_bounds(now)
-    return _scheduled(ctx, filters, now).where(
-        ReviewState.state == int(State.Review), ReviewState.due < day_end
-    )
-
-
-def _new(ctx: UserContext, filters: Filters, now: datetime) -> Select[Card]:
-    seen_or_hidden = exists().where(
-        ReviewState.card_id == Card.id,
-        ReviewState.user_id == ctx.user_id,
-        or_(ReviewState.reps > 0, not_(_available(now))),
-    )
-    return select(Card).where(~seen_or_hidden, visible_to(ctx.user_id), *_card_filters(filters))
-
-
-def _count(session: Session, query: Select[Card], limit: int | None = None) -> int:
-    """Rows of ``query``, counting no further than ``limit`` (the day's limit is all we show)."""
-    ids = query.with_only_columns(Card.id)  # whole rows read every card's answer: 9 ms at 9,000
-    if limit is not None:
-        ids = ids.limit(limit)
-    return session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+ALLOWANCE = select(func.coalesce(func.sum(NewCardAllowance.extra), 0)).where(
+    NewCardAllowance.user_id == USER,
+    NewCardAllowance.day == bindparam("day"),
+    NewCardAllowance.topic_id.in_(bindparam("scopes", expanding=True)),
+)
 
 
 def extra_new_today(session: Session, ctx: UserContext, topic: str | None, now: datetime) -> int:
     """Extra new cards the user asked for today: for every topic, plus for ``topic``'s own."""
-    day = ctx.calendar.day_of(now)
     scopes = [ALL_TOPICS] + ([topic] if topic else [])
-    extra = session.scalar(
-        select(func.coalesce(func.sum(NewCardAllowance.extra), 0)).where(
-            NewCardAllowance.user_id == ctx.user_id,
-            NewCardAllowance.day == day,
-            NewCardAllowance.topic_id.in_(scopes),
-        )
-    )
-    return int(extra or 0)
+    params = {"user_id": ctx.user_id, "day": ctx.calendar.day_of(now), "scopes": scopes}
+    return int(session.execute(ALLOWANCE, params).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -192,18 +319,13 @@ def counts(
 ) -> Counts:
     """What is left today; ``today`` is the request's budget when the caller already read it."""
     today = today or budget(session, ctx, filters, now)
+    shape, params = bound(ctx, filters)
+    params = _queue_params(ctx, params, now)
     return Counts(
-        learning=_count(session, _learning(ctx, filters, now, now)),
-        review=_count(session, _reviews(ctx, filters, now), today.review_left),
-        new=_count(session, _new(ctx, filters, now), today.new_left),
+        learning=_count(session, "learning", shape, params),
+        review=_count(session, "reviews", shape, params, today.review_left),
+        new=_count(session, "new", shape, params, today.new_left),
     )
-
-
-def _first_card(session: Session, query: Select[Card]) -> Card | None:
-    """The first card of ``query``: its id first, then the card, since a sort of whole rows
-    would copy every candidate's answer into the sorter."""
-    card_id = session.scalar(query.with_only_columns(Card.id).limit(1))
-    return None if card_id is None else session.get(Card, card_id)
 
 
 def next_card(
@@ -224,59 +346,51 @@ def next_card(
     """
     if mode is StudyMode.CRAM:
         return next_cram_card(session, ctx, filters, now)
-
-    def first(query: Select[Card]) -> Card | None:
-        if skip:
-            query = query.where(Card.id.not_in(list(skip)))
-        return _first_card(session, query)
-
-    card = first(_learning(ctx, filters, now, now).order_by(ReviewState.due))
+    shape, params = bound(ctx, filters, skip)
+    params = _queue_params(ctx, params, now)
+    card = _first(session, "learning", shape, params)
     if card is not None:
         return NextCard(card, "learning")
     if mode is StudyMode.INTERVIEW:
-        card = _weakest_on_the_day(session, ctx, filters, now, skip)
+        card = _weakest_on_the_day(session, ctx, filters, shape, params)
         if card is not None:
             return NextCard(card, "interview")
     today = today or budget(session, ctx, filters, now)
     if today.review_left > 0:
-        card = first(_reviews(ctx, filters, now).order_by(ReviewState.due))
+        card = _first(session, "reviews", shape, params)
         if card is not None:
             return NextCard(card, "review")
     if today.new_left > 0:
-        card = _first_new(session, ctx, filters, now, skip)
+        card = _first_new(session, ctx, shape, params)
         if card is not None:
             return NextCard(card, "new")
-    card = first(_learning(ctx, filters, now, now + LEARN_AHEAD).order_by(ReviewState.due))
+    card = _first(session, "learning", shape, {**params, "until": now + LEARN_AHEAD})
     if card is not None:
         return NextCard(card, "learning")
     if mode is StudyMode.AHEAD:
-        card = first(_scheduled(ctx, filters, now).order_by(ReviewState.due))
+        card = _first(session, "scheduled", shape, params)
         if card is not None:
             return NextCard(card, "ahead")
     return None
 
 
-def _first_new(
-    session: Session, ctx: UserContext, filters: Filters, now: datetime, skip: Collection[str]
-) -> Card | None:
+def _first_new(session: Session, ctx: UserContext, shape: Shape, params: Params) -> Card | None:
     """The next new card in the user's chosen order (``preferences.NEW_CARD_ORDERS``)."""
     order = ctx.settings.new_card_order
-    query = _new(ctx, filters, now)
-    if skip:
-        query = query.where(Card.id.not_in(list(skip)))
     if order not in ("topic", "random", "weakest"):
-        return _first_card(session, query.order_by(Card.position, Card.id))
+        return _first(session, "new", shape, params)
     topics = dict(session.execute(select(Topic.id, Topic.position)).all())
     rows = session.execute(
-        query.with_only_columns(Card.id, Card.topic_id, Card.position).order_by(
-            Card.position, Card.id
-        )
+        _new(shape)
+        .with_only_columns(Card.id, Card.topic_id, Card.position)
+        .order_by(Card.position, Card.id),
+        params,
     ).all()
     if not rows:
         return None
     if order == "random":
         # Seeded by user and study day: the same card stays next until it is answered.
-        seed = f"{ctx.user_id}:{ctx.calendar.day_of(now).isoformat()}:"
+        seed = f"{ctx.user_id}:{ctx.calendar.day_of(params['now']).isoformat()}:"
         best = min(rows, key=lambda r: hashlib.sha256((seed + r.id).encode()).digest())
     elif order == "topic":
         # A card's place within its topic (bank order, seen cards included), so topics take
@@ -288,7 +402,7 @@ def _first_new(
             place[card_id] = counter[topic] = counter.get(topic, -1) + 1
         best = min(rows, key=lambda r: (place.get(r.id, 0), topics.get(r.topic_id, 0), r.topic_id))
     else:
-        weakness = _topic_recall(session, ctx, now)
+        weakness = _topic_recall(session, ctx, params["now"])
         best = min(rows, key=lambda r: (weakness.get(r.topic_id, 0.0), topics.get(r.topic_id, 0)))
     return session.get(Card, best.id)
 
@@ -319,7 +433,7 @@ def _topic_recall(session: Session, ctx: UserContext, now: datetime) -> dict[str
 
 
 def _weakest_on_the_day(
-    session: Session, ctx: UserContext, filters: Filters, now: datetime, skip: Collection[str]
+    session: Session, ctx: UserContext, filters: Filters, shape: Shape, params: Params
 ) -> Card | None:
     """The review card, due or not ("advance"), that matters most for the interview date.
 
@@ -330,22 +444,21 @@ def _weakest_on_the_day(
     target = filters.interview
     assert target is not None
     weights = dict(target.topics)
-    today, _ = ctx.calendar.day_bounds(now)
+    today, _ = ctx.calendar.day_bounds(params["now"])
     rows = session.execute(
         select(Card.id, Card.topic_id, Card.position, ReviewState)
-        .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == ctx.user_id))
+        .join(ReviewState, and_(ReviewState.card_id == Card.id, ReviewState.user_id == USER))
         .where(
             ReviewState.reps > 0,
             ReviewState.state == int(State.Review),
-            ReviewState.last_review < today,
-            _available(now),
-            *_card_filters(filters),
-        )
+            ReviewState.last_review < bindparam("today", type_=UTCDateTime),
+            _available(),
+            *_card_filters(shape),
+        ),
+        {**params, "today": today},
     )
     best: tuple[float, float, int, str] | None = None
     for card_id, topic, position, row in rows:
-        if card_id in skip:
-            continue
         try:
             recall = retrievability(ctx.config, store.card_state(row), target.at)
         except SCHEDULING_ERRORS:
@@ -362,65 +475,75 @@ def next_cram_card(
 ) -> NextCard | None:
     """Cram: every unsuspended card of the filter, least recently crammed today first."""
     start, _ = ctx.calendar.day_bounds(now)
+    shape, params = bound(ctx, filters)
     last_cram = (
         select(ReviewLog.card_id, func.max(ReviewLog.reviewed_at).label("at"))
         .where(
-            ReviewLog.user_id == ctx.user_id,
+            ReviewLog.user_id == USER,
             ReviewLog.kind == LogKind.CRAM,
-            ReviewLog.reviewed_at >= start,
+            ReviewLog.reviewed_at >= bindparam("start", type_=UTCDateTime),
         )
         .group_by(ReviewLog.card_id)
         .subquery()
     )
     suspended = exists().where(
         ReviewState.card_id == Card.id,
-        ReviewState.user_id == ctx.user_id,
+        ReviewState.user_id == USER,
         ReviewState.suspended.is_(True),
     )
-    card = session.scalars(
-        select(Card)
+    card_id = session.execute(
+        select(Card.id)
         .outerjoin(last_cram, last_cram.c.card_id == Card.id)
-        .where(~suspended, visible_to(ctx.user_id), *_card_filters(filters))
+        .where(~suspended, visible_to(USER), *_card_filters(shape))
         .order_by(
             case((last_cram.c.at.is_(None), 0), else_=1), last_cram.c.at, Card.position, Card.id
         )
-        .limit(1)
-    ).first()
-    return None if card is None else NextCard(card, "cram")
+        .limit(1),
+        {**params, "start": start},
+    ).scalar()
+    return None if card_id is None else NextCard(session.get_one(Card, card_id), "cram")
+
+
+@lru_cache(maxsize=256)
+def _next_due_statement(shape: Shape) -> Select[datetime]:
+    return (
+        select(func.min(ReviewState.due))
+        .join(Card, Card.id == ReviewState.card_id)
+        .where(
+            ReviewState.user_id == USER,
+            ReviewState.reps > 0,
+            ReviewState.due > NOW,
+            ReviewState.suspended.is_(False),
+            *_card_filters(shape),
+        )
+    )
 
 
 def next_due(
     session: Session, ctx: UserContext, filters: Filters, now: datetime
 ) -> datetime | None:
     """When the next scheduled card falls due (after now), for the "done for today" screen."""
-    return session.scalars(
-        select(func.min(ReviewState.due))
-        .join(Card, Card.id == ReviewState.card_id)
-        .where(
-            ReviewState.user_id == ctx.user_id,
-            ReviewState.reps > 0,
-            ReviewState.due > now,
-            ReviewState.suspended.is_(False),
-            *_card_filters(filters),
-        )
-    ).first()
+    shape, params = bound(ctx, filters)
+    return session.execute(_next_due_statement(shape), {**params, "now": now}).scalar()
 
 
 def due_tomorrow(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
     """Scheduled cards that will be due by the end of tomorrow's study day."""
     _, day_end = ctx.calendar.day_bounds(now)
     _, tomorrow_end = ctx.calendar.day_bounds(day_end)
-    return _count(
-        session,
-        _scheduled(ctx, filters, day_end).where(ReviewState.due < tomorrow_end),
-    )
+    shape, params = bound(ctx, filters)
+    # Seen from the start of tomorrow: a burial ending tonight no longer hides a card.
+    params = {**params, "now": day_end, "due_by": tomorrow_end}
+    return _count(session, "due_by", shape, params)
 
 
 def new_count(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
     """New cards not yet seen under the filters (ignoring today's limit)."""
-    return _count(session, _new(ctx, filters, now))
+    shape, params = bound(ctx, filters)
+    return _count(session, "new", shape, _queue_params(ctx, params, now))
 
 
 def reviews_due(session: Session, ctx: UserContext, filters: Filters, now: datetime) -> int:
     """Reviews due today under the filters, ignoring the daily review limit."""
-    return _count(session, _reviews(ctx, filters, now))
+    shape, params = bound(ctx, filters)
+    return _count(session, "reviews", shape, _queue_params(ctx, params, now))

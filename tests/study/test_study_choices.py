@@ -132,9 +132,9 @@ def _order(session: Session, order: str, n: int, now) -> list[str]:
     ctx = make_ctx(new_card_order=order)
     seen: list[str] = []
     for _ in range(n):
-        card = queue._first_new(session, ctx, Filters(), now, seen)
-        assert card is not None
-        seen.append(card.id)
+        nxt = queue.next_card(session, ctx, Filters(), now, skip=seen)
+        assert nxt is not None and nxt.queue == "new"
+        seen.append(nxt.card.id)
     return seen
 
 
@@ -157,13 +157,13 @@ def test_weakest_topic_first(session: Session, cards, clock: Clock) -> None:
     a = cards(2, "aaa")
     b = cards(2, "bbb")
     ctx = make_ctx(new_card_order="weakest")
-    assert queue._first_new(session, ctx, Filters(), clock.now, ()).id == a[0]  # a tie: bank order
+    assert _order(session, "weakest", 1, clock.now) == [a[0]]  # a tie: bank order
     # Learn a card of topic aaa (Easy): aaa is now half recalled, bbb not at all.
     reviews.grade(session, ctx, a[0], 4, clock.now, review_token=new_review_token())
     assert session.get(ReviewState, (LOCAL_USER_ID, a[0])).reps == 1
     recall = queue._topic_recall(session, ctx, clock.now)
     assert recall == {"aaa": 0.5, "bbb": 0.0}
-    assert queue._first_new(session, ctx, Filters(), clock.now, ()).id == b[0]
+    assert _order(session, "weakest", 1, clock.now) == [b[0]]
 
 
 def test_settings_choose_the_order_and_speak_plainly(study_client: TestClient) -> None:
