@@ -57,6 +57,11 @@ def _log_counts() -> list[ColumnElement[Any]]:
     return [*kinds, passed]
 
 
+def on_the_hour(edge: datetime) -> bool:
+    """Whether ``edge`` starts a UTC hour (ranges between such edges are whole hours)."""
+    return edge.timestamp() % HOUR == 0
+
+
 def _seconds(edges: Sequence[datetime]) -> np.ndarray:
     return np.array([int(e.timestamp() // 1) for e in edges], dtype=np.int64)
 

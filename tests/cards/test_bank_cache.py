@@ -85,6 +85,7 @@ def test_pages_show_an_own_card_made_after_they_were_cached(
         "last card": f"/cards/{last}", "demo": "/demos/attention",
     }  # fmt: skip
     before = {name: study_client.get(path).text for name, path in pages.items()}
+    cards_before = study_client.get("/healthz").json()["cards"]
     assert "/cards/adam-sqrt" not in "".join(before.values())
     assert 'rel="next"' not in before["last card"]
     links = [{"demo": "attention"}]
@@ -95,11 +96,14 @@ def test_pages_show_an_own_card_made_after_they_were_cached(
         assert "/cards/adam-sqrt" in after[name], name
     assert 'rel="next" href="/cards/adam-sqrt"' in after["last card"]  # own cards come after
     assert after["home"] != before["home"]  # the topic's card count moved
+    assert study_client.get("/healthz").json()["cards"] == cards_before + 1
+    assert study_client.get("/api/stats").json()["card_counts"]["new"] == cards_before + 1
     # Retired again, it leaves every page at once.
     assert study_client.delete("/api/cards/adam-sqrt").status_code == 204
     again = {name: study_client.get(path).text for name, path in pages.items()}
     assert "/cards/adam-sqrt" not in "".join(again.values())
     assert again["home"] == before["home"]
+    assert study_client.get("/healthz").json()["cards"] == cards_before
 
 
 def test_a_sync_by_another_process_shows_on_the_running_app(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.orm import Session
 
 from app.accounts.users import create_user
@@ -222,6 +222,35 @@ def test_streak_counts_answers_in_edge_hours_exactly(
     assert hours.answered_whole_hours(session, USER, edges).tolist() == whole
     now = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # 4 March in both zones
     assert stats.study_streak(session, ctx, now) == streak
+
+
+@pytest.mark.parametrize(("zone", "reads_the_log"), [("UTC", False), ("Asia/Kolkata", True)])
+def test_a_gap_between_whole_hour_days_is_found_without_reading_the_log(
+    session: Session, zone: str, reads_the_log: bool
+) -> None:
+    """Days starting on a UTC hour are all whole hours: review_hours alone tells a gap (before
+    today's first answer that was two log queries every home page)."""
+    (a,) = add_cards(session, 1)
+    with write(session, USER):
+        at = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # 2 March only: 3 March is a gap
+        session.add(ReviewLog(user_id=USER, card_id=a, rating=3, reviewed_at=at, kind="review"))
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def listen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement != "BEGIN":
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        streak = stats.study_streak(session, make_ctx(zone), datetime(2026, 3, 4, 12, tzinfo=UTC))
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert streak == 0
+    if reads_the_log:  # the edge hours straddle days: the log says which day their answers are
+        assert any("review_logs" in s for s in statements), statements
+    else:  # one read of the whole hours of the chunk of days, nothing else
+        assert len(statements) == 1 and "review_hours" in statements[0], statements
 
 
 def test_whole_hours_follow_a_dst_day_of_23_hours(session: Session) -> None:
