@@ -19,6 +19,9 @@ COPY templates/ templates/
 COPY static/ static/
 COPY content/ content/
 COPY docker/entrypoint.sh docker/entrypoint.sh
+# Compiled here, as root: the server's user cannot write /app, so without its bytecode every
+# start compiled all ~170 modules of the app again (about half a second of each start).
+RUN /venv/bin/python -m compileall -q app
 ENV PATH=/venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \

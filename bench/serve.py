@@ -36,8 +36,10 @@ def server_process(
     """As ``running_server``, with the server's process (to profile it)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
+        # Bytecode is kept as on a user's machine (a shell that sets PYTHONDONTWRITEBYTECODE
+        # would make every start compile the whole app again, half a second of it).
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
             "DLCARDS_DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.db",
             "DLCARDS_PORT": str(port),
             "DLCARDS_CONTENT_DIR": str(ROOT / "content"),

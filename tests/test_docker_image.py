@@ -93,6 +93,12 @@ def test_image_serves_keeps_data_and_stops_cleanly(image: str, volume: str) -> N
         _wait_healthy(first, port)  # the HEALTHCHECK asks DLCARDS_PORT, not 8000
         assert httpx.get(f"{base}/healthz", timeout=5).json()["status"] == "ok"
         assert _docker("exec", first, "id", "-u") == "10001"
+        # The app's bytecode ships in the image: a start does not compile it again.
+        compiled = (
+            "import importlib.util as u, os, app.main as m; "
+            "print(os.path.exists(u.cache_from_source(m.__file__)))"
+        )
+        assert _docker("exec", first, "python", "-c", compiled) == "True"
         card = httpx.get(f"{base}/api/study/next", timeout=10).json()["card"]["id"]
         graded = httpx.post(
             f"{base}/api/reviews",
