@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from app.study.stats_time import epoch_seconds
 HOUR = 3600
 # The counted columns, in the order of the arrays below.
 COLUMNS = ("learn", "review", "relearn", "cram", "review_passed")
+Params = dict[str, int]  # bound parameters of the statements below
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)  # the open end of "since" ranges
 
 
@@ -66,16 +68,29 @@ def _seconds(edges: Sequence[datetime]) -> np.ndarray:
     return np.array([int(e.timestamp() // 1) for e in edges], dtype=np.int64)
 
 
-def _range_index(hour_start: ColumnElement[int], seconds: np.ndarray) -> ColumnElement[Any]:
-    """The range an hour starting at ``hour_start`` (seconds) falls in, as SQL: ranges of equal
-    length in a row (a zone's days between DST changes) are one arithmetic step each, so the
-    database folds hours into ranges and returns one row per range, not per hour."""
+def _runs(seconds: np.ndarray) -> tuple[int, Params]:
+    """The runs of ranges of equal length (a zone's days between DST changes): how many, and
+    as parameters per run its first range, its start second and its length."""
     lengths = np.diff(seconds)
     starts = [0, *(int(i) for i in np.flatnonzero(lengths[1:] != lengths[:-1]) + 1)]
-    steps = [
-        (hour_start >= int(seconds[i]), i + (hour_start - int(seconds[i])) // int(lengths[i]))
-        for i in reversed(starts)
-    ]
+    params: Params = {}
+    for j, i in enumerate(starts):
+        params |= {f"first_{j}": i, f"start_{j}": int(seconds[i]), f"length_{j}": int(lengths[i])}
+    return len(starts), params
+
+
+def _range_index(hour_start: ColumnElement[int], runs: int) -> ColumnElement[Any]:
+    """The range an hour starting at ``hour_start`` (seconds) falls in, as SQL: each run of
+    ranges of equal length is one arithmetic step, so the database folds hours into ranges and
+    returns one row per range, not per hour. The runs' numbers are parameters (``_runs``)."""
+    steps = []
+    for j in reversed(range(runs)):
+        start = bindparam(f"start_{j}", type_=BigInteger)
+        first, length = (
+            bindparam(f"first_{j}", type_=BigInteger),
+            bindparam(f"length_{j}", type_=BigInteger),
+        )
+        steps.append((hour_start >= start, first + (hour_start - start) // length))
     return case(*steps, else_=None)
 
 
@@ -135,23 +150,56 @@ def _part(session: Session, user_id: int, edge: datetime, second: int) -> np.nda
     return np.array([int(v or 0) for v in row], dtype=np.int64)
 
 
+# Hour starts as seconds: BIGINT, past 2038 on PostgreSQL.
+HOUR_START = cast(ReviewHour.hour, BigInteger) * HOUR
+FIRST_HOUR = bindparam("first_hour", type_=BigInteger)
+END_HOUR = bindparam("end_hour", type_=BigInteger)
+
+
+# Built once per number of runs (the values are parameters): building the CASE of a year's
+# days and its cache key cost more than the query.
+@lru_cache(maxsize=64)
+def _whole_hours_statement(runs: int) -> Select[Any]:
+    index = _range_index(HOUR_START, runs)
+    return (
+        select(index)
+        .where(
+            ReviewHour.user_id == bindparam("user_id"),
+            ReviewHour.hour >= FIRST_HOUR,
+            ReviewHour.hour < END_HOUR,
+            index == _range_index(HOUR_START + (HOUR - 1), runs),
+        )
+        .distinct()
+    )
+
+
+@lru_cache(maxsize=64)
+def _range_counts_statement(runs: int) -> Select[Any]:
+    index = _range_index(HOUR_START, runs).label("range")
+    return (
+        select(index, *(func.sum(getattr(ReviewHour, c)) for c in COLUMNS))
+        .where(
+            ReviewHour.user_id == bindparam("user_id"),
+            ReviewHour.hour >= FIRST_HOUR,
+            ReviewHour.hour < END_HOUR,
+        )
+        .group_by(index)
+    )
+
+
 def answered_whole_hours(session: Session, user_id: int, edges: Sequence[datetime]) -> np.ndarray:
     """Whether each range between consecutive ``edges`` has an answer in an hour wholly inside
     it: exact where the edges are on UTC hours, a lower bound otherwise (the log is not read)."""
-    hour_start = cast(ReviewHour.hour, BigInteger) * HOUR
     seconds = _seconds(edges)
-    index = _range_index(hour_start, seconds)
+    runs, steps = _runs(seconds)
+    params = {
+        "user_id": user_id,
+        "first_hour": int(seconds[0] // HOUR),
+        "end_hour": int(seconds[-1] // HOUR),
+        **steps,
+    }
+    found = session.execute(_whole_hours_statement(runs), params).scalars().all()
     answered = np.zeros(len(edges) - 1, dtype=bool)
-    found = session.scalars(
-        select(index)
-        .where(
-            ReviewHour.user_id == user_id,
-            ReviewHour.hour >= int(seconds[0] // HOUR),
-            ReviewHour.hour < int(seconds[-1] // HOUR),
-            index == _range_index(hour_start + (HOUR - 1), seconds),
-        )
-        .distinct()
-    ).all()
     answered[[int(k) for k in found if k is not None]] = True
     return answered
 
@@ -161,18 +209,14 @@ def range_counts(session: Session, user_id: int, edges: Sequence[datetime]) -> n
     range with the ``COLUMNS``."""
     seconds = _seconds(edges)
     counts = np.zeros((len(edges) - 1, len(COLUMNS)), dtype=np.int64)
-    hour_start = cast(ReviewHour.hour, BigInteger) * HOUR  # BIGINT: past 2038 on PostgreSQL
-    index = _range_index(hour_start, seconds).label("range")
-    rows = session.execute(
-        select(index, *(func.sum(getattr(ReviewHour, c)) for c in COLUMNS))
-        .where(
-            ReviewHour.user_id == user_id,
-            ReviewHour.hour >= int(seconds[0] // HOUR),
-            ReviewHour.hour < int(-(-seconds[-1] // HOUR)),
-        )
-        .group_by(index)
-    ).all()
-    for k, *sums in rows:
+    runs, steps = _runs(seconds)
+    params = {
+        "user_id": user_id,
+        "first_hour": int(seconds[0] // HOUR),
+        "end_hour": int(-(-seconds[-1] // HOUR)),
+        **steps,
+    }
+    for k, *sums in session.execute(_range_counts_statement(runs), params):
         if k is not None:  # the hour holding the first edge starts before it
             counts[int(k)] = sums
     for k, part in _edge_parts(session, user_id, edges, seconds).items():
