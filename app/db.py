@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from alembic import command
@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.paths import ALEMBIC_INI, MIGRATIONS_DIR
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # As many pooled connections as anyio has worker threads for sync handlers (40), so no request
@@ -179,23 +181,29 @@ def schema_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+async def in_request(session: Session, work: Callable[[], T]) -> T:
+    """``work()`` (database I/O) for a request: on the loop on SQLite, where it is microseconds
+    in-process and a threadpool hand-off cost about 1 ms a request under load; in the
+    threadpool on PostgreSQL, where it is a round trip the loop must not wait for."""
+    if session.get_bind().dialect.name == "sqlite":
+        return work()
+    with anyio.CancelScope(shield=True):  # a dropped client still gets it done (a close)
+        result = await run_in_threadpool(work)
+    return result
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request, from the engine the app was created with.
 
     An ``async`` dependency, so opening it costs no threadpool hand-off (making a session does
     no I/O; each hand-off cost about 1 ms a request, bench/http_pages.py). Closing rolls back
-    the connection it returns to the pool: on SQLite that is a few microseconds in-process and
-    is done here; PostgreSQL's is a round trip, done in the threadpool so the loop never waits.
+    the connection it returns to the pool (``in_request``).
     """
     session = request.app.state.sessionmaker()
     try:
         yield session
     finally:
-        if session.get_bind().dialect.name == "sqlite":
-            session.close()
-        else:
-            with anyio.CancelScope(shield=True):  # a dropped client still gets it closed
-                await run_in_threadpool(session.close)
+        await in_request(session, session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts.deps import current_user_id
-from app.db import SessionDep
+from app.db import SessionDep, in_request
 from app.study.preferences import UserContext, user_context
 
 # The largest id a row can have: the id columns are INTEGER, 32-bit signed on PostgreSQL. A
@@ -52,9 +51,7 @@ async def get_context(
     user_id: UserIdDep,
     fuzzing: Annotated[bool, Depends(get_fuzzing)],
 ) -> UserContext:
-    """The user's study context. Its one read (the settings row by key) is done on the loop
-    on SQLite, where it takes microseconds in-process and the threadpool hand-off cost about
-    1 ms a request under load; on PostgreSQL it is a round trip, done in the threadpool."""
+    """The user's study context: one read of their settings row (``in_request``)."""
     settings = request.app.state.settings
 
     def read() -> UserContext:
@@ -62,9 +59,7 @@ async def get_context(
         ctx.leech_threshold, ctx.leech_suspend = settings.leech_threshold, settings.leech_suspend
         return ctx
 
-    if session.get_bind().dialect.name == "sqlite":
-        return read()
-    return await run_in_threadpool(read)
+    return await in_request(session, read)
 
 
 ContextDep = Annotated[UserContext, Depends(get_context)]

@@ -78,11 +78,6 @@ def _tags_like(pattern: ColumnElement[str] | str) -> ColumnElement[bool]:
     return cast(Card.tags, String).like(pattern, escape="\\")
 
 
-def has_tag(tag: str) -> ColumnElement[bool]:
-    """The card carries ``tag``."""
-    return _tags_like(_tag_pattern(tag))
-
-
 def scope_conditions(
     topics: Collection[str], levels: Collection[str], tags: Collection[str]
 ) -> list[ColumnElement[bool]]:
@@ -93,7 +88,7 @@ def scope_conditions(
     if levels:
         conditions.append(Card.level.in_(list(levels)))
     if tags:
-        conditions.append(or_(*(has_tag(tag) for tag in tags)))
+        conditions.append(or_(*(_tags_like(_tag_pattern(tag)) for tag in tags)))
     return conditions
 
 
