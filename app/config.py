@@ -70,7 +70,10 @@ class Settings(BaseSettings):
     )
     auto_optimize_every: int = Field(
         500, ge=0, le=1_000_000,
-        description="Re-fit FSRS parameters in the background after this many answers (0: never).",
+        description=(
+            "Re-fit FSRS parameters in the background after this many answers, and a tenth"
+            " more than the last fit saw (0: never)."
+        ),
     )  # fmt: skip
 
     @field_validator("allowed_hosts", mode="before")

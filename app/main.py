@@ -30,6 +30,7 @@ from app.openapi import ERROR_RESPONSES, use_one_error_shape
 from app.paths import STATIC_DIR
 from app.security import SameOriginMiddleware
 from app.static_files import FingerprintedStatic
+from app.study.optimize import RefitTrigger
 from app.web import make_templates, render
 
 logger = logging.getLogger("dlcards")
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.refit = RefitTrigger(settings.auto_optimize_every)
     app.state.templates = make_templates()
     install_note_global(app.state.templates)
 

@@ -59,11 +59,10 @@ def refit_later(
     request: Request, background: BackgroundTasks, ctx: UserContext, now: datetime
 ) -> None:
     """After the response: re-fit the parameters when enough new answers came in."""
-    settings = request.app.state.settings
-    background.add_task(
-        optimize.fit_in_background, request.app.state.sessionmaker, ctx.user_id,
-        ctx.zone_name, settings.auto_optimize_every, now,
-    )  # fmt: skip
+    trigger: optimize.RefitTrigger = request.app.state.refit
+    if trigger.answered(ctx.user_id):
+        sessions = request.app.state.sessionmaker
+        background.add_task(trigger.check, sessions, ctx.user_id, ctx.zone_name, now)
 
 
 @router.post("/reviews")

@@ -137,3 +137,67 @@ def test_no_second_fit_starts_while_one_of_the_user_runs(
         assert client.post("/api/reviews", json=answer).status_code == 200
         session.rollback()
         assert [f.reviews for f in session.scalars(select(ParameterFit))] == [722]
+
+
+def test_a_refit_waits_for_n_new_answers_and_a_tenth_of_what_the_last_fit_saw(
+    session: Session,
+) -> None:
+    """Counted from review_hours since the last fit (the trigger runs after every grade, so it
+    must not count the whole log); cram answers do not count."""
+    history(session)  # 720 answers before T0
+    assert optimize.answers_before_fit(session, 1, 700) == 0
+    assert optimize.answers_before_fit(session, 1, 721) == 1
+    fit = optimize.auto_fit(session, make_ctx(), T0)
+    assert fit is not None and fit.reviews == 720
+    assert optimize.answers_before_fit(session, 1, 1) == 72  # a tenth of 720
+
+    def answer(kind: str, count: int) -> None:
+        for minute in range(count):
+            at = T0 + timedelta(hours=5, minutes=minute)
+            session.add(ReviewLog(user_id=1, card_id="alpha-000", rating=3, reviewed_at=at,
+                                  kind=kind))  # fmt: skip
+        session.commit()
+
+    answer("review", 71)
+    answer("cram", 5)
+    assert optimize.answers_before_fit(session, 1, 2) == 1  # 71 of 720 / 10
+    answer("relearn", 1)
+    assert optimize.answers_before_fit(session, 1, 2) == 0
+    assert optimize.answers_before_fit(session, 1, 72) == 0
+    assert optimize.answers_before_fit(session, 1, 80) == 8
+
+
+def test_the_database_is_asked_only_when_the_answers_still_needed_run_out(
+    settings: Settings, clock: Clock, session: Session, monkeypatch
+) -> None:
+    """Asking after every grade cost a third of a grade's CPU: after a check, the trigger
+    counts the answers still needed in memory and asks again only when they have been given."""
+    asked = []
+    real = optimize.answers_before_fit
+
+    def counted(session: Session, user_id: int, every: int) -> int:
+        asked.append(real(session, user_id, every))
+        return asked[-1]
+
+    monkeypatch.setattr(optimize, "answers_before_fit", counted)
+    app = create_app(settings.model_copy(update={"auto_optimize_every": 50}))
+    app.dependency_overrides[get_now] = lambda: clock.now
+    app.dependency_overrides[get_fuzzing] = lambda: False
+    with TestClient(app) as client:
+        history(session)  # 720 answers: due at once; the next fit waits for 720 / 10 more
+
+        def grade(n: int) -> None:
+            answer = {"card_id": f"alpha-{n % 120:03d}", "rating": 3, "review_token": f"t{n}"}
+            assert client.post("/api/reviews", json=answer).status_code == 200
+
+        grade(1)
+        assert asked == [0]  # due: fitted
+        grade(2)
+        assert asked == [0, 70]  # 72 needed, 2 given since the fit
+        for n in range(3, 72):
+            grade(n)
+        assert asked == [0, 70]  # counted in memory
+        grade(72)
+        assert asked == [0, 70, 0]
+        session.rollback()
+        assert [f.reviews for f in session.scalars(select(ParameterFit))] == [721, 792]

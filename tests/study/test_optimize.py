@@ -38,6 +38,21 @@ def test_training_items_use_study_days_and_keep_later_day_answers() -> None:
     ]
 
 
+def test_a_very_long_log_is_fitted_on_a_sample_of_cards_up_to_a_budget_of_reviews() -> None:
+    """Each item carries its card's history so far; a long log keeps whole cards, not the
+    latest items only (those would all be long, and fsrs-rs needs first answers too)."""
+    cal = StudyCalendar.of("UTC")
+    long = [(3, T0 + timedelta(days=d)) for d in (0, 1, 2, 3)]  # items of 2 + 3 + 4 reviews
+    short = [(1, T0 + timedelta(days=d)) for d in (10, 12)]  # one item of 2 reviews
+    everything = optimize.timed_training_items([long, short], cal)
+    assert [len(_reviews(i)) for _, i in everything] == [2, 3, 4, 2]
+    for budget, sizes in ((11, [2, 3, 4, 2]), (9, [2, 3, 4]), (8, [2]), (1, [])):
+        kept = optimize.timed_training_items([long, short], cal, budget=budget)
+        assert sorted(len(_reviews(i)) for _, i in kept) == sorted(sizes), budget
+    kept = optimize.timed_training_items([long, short], cal, budget=8)
+    assert [(at, _reviews(i)) for at, i in kept] == [(T0 + timedelta(days=12), [(1, 0), (1, 2)])]
+
+
 def simulate_learner(
     true_parameters: tuple[float, ...], cards: int, days: int, seed: int
 ) -> list[list[tuple[int, datetime]]]:
