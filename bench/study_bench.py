@@ -199,8 +199,14 @@ class Grader:
         return response
 
 
+def _has_fit(db: Path) -> bool:
+    with sqlite3.connect(db) as conn:
+        return bool(conn.execute("SELECT count(*) FROM parameter_fits").fetchone()[0])
+
+
 def _ensure(db: Path, cards: int, logs: int, regenerate: bool = False) -> None:
-    if regenerate or not db.exists():
+    # A database of an older generator has no fit: its first grade would fit the whole log.
+    if regenerate or not db.exists() or not _has_fit(db):
         t = time.perf_counter()
         generate(db, cards, logs)
         print(f"generated {db} ({cards} cards, {logs} logs) in {time.perf_counter() - t:.0f} s")
