@@ -6,7 +6,8 @@ import math
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Annotated, TypeVar
 
 import anyio
@@ -14,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import SchemaItem
 from starlette.concurrency import run_in_threadpool
@@ -62,13 +64,24 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     cursor.close()
 
 
+# Set while a request's write runs on the event loop (write_in_request): there BEGIN IMMEDIATE
+# fails at once on a file another process is writing, instead of waiting on the loop.
+_ON_LOOP: ContextVar[bool] = ContextVar("sqlite_write_on_loop", default=False)
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # A deferred transaction that reads then writes can fail with "database is locked"
     # without waiting; write transactions (see begin_write) take the lock up front instead.
-    if connection.get_execution_options().get("sqlite_immediate"):
+    if not connection.get_execution_options().get("sqlite_immediate"):
+        connection.exec_driver_sql("BEGIN")
+    elif not _ON_LOOP.get():
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def begin_write(session: Session, user_id: int | None = None) -> None:
@@ -94,7 +107,7 @@ def write(session: Session, user_id: int | None = None) -> Iterator[Session]:
 
     ``return`` inside the block commits first; the block must not commit itself.
     """
-    with _writers(session):
+    with _sqlite_writers(session) or nullcontext():
         begin_write(session, user_id)
         try:
             yield session
@@ -112,10 +125,10 @@ def write(session: Session, user_id: int | None = None) -> Iterator[Session]:
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}
 
 
-def _writers(session: Session) -> AbstractContextManager[object]:
+def _sqlite_writers(session: Session) -> threading.RLock | None:
     engine = session.get_bind().engine
     if engine.dialect.name != "sqlite":
-        return nullcontext()
+        return None
     return _SQLITE_WRITERS.setdefault(str(engine.url.database), threading.RLock())
 
 
@@ -205,12 +218,40 @@ def schema_revision(connection: Connection) -> str | None:
 
 
 async def in_request(session: Session, work: Callable[[], T]) -> T:
-    """``work()`` (database I/O) for a request: on the loop on SQLite, where it is microseconds
-    in-process and a threadpool hand-off cost about 1 ms a request under load; in the
-    threadpool on PostgreSQL, where it is a round trip the loop must not wait for."""
+    """``work()``, a request's reads (and its page), on the loop on SQLite, where they take a
+    millisecond or a few and a threadpool hand-off, with threads contending for the GIL, cost
+    about as much (bench/http_pages.py: a card page 0.17 -> 0.28 of a bare page); in the
+    threadpool on PostgreSQL, where each read is a round trip the loop must not wait for."""
     if session.get_bind().dialect.name == "sqlite":
         return work()
     with anyio.CancelScope(shield=True):  # a dropped client still gets it done (a close)
+        result = await run_in_threadpool(work)
+    return result
+
+
+async def write_in_request(session: Session, work: Callable[[], T]) -> T:
+    """``work()``, a request's reads and one write transaction: on SQLite on the loop when no
+    other write of this process is under way, else (and on PostgreSQL) in the threadpool, where
+    waiting for the lock holds up no one. A grade takes about a millisecond; its threadpool
+    hand-off, with eight threads contending for the GIL, cost more than that.
+
+    ``work`` may run twice: on the loop, a file that another process is writing fails the
+    BEGIN at once, before anything is written; that attempt is rolled back and retried in the
+    threadpool, which waits on the busy timeout as every other writer does.
+    """
+    writers = _sqlite_writers(session)
+    if writers is not None and writers.acquire(blocking=False):
+        on_loop = _ON_LOOP.set(True)
+        try:
+            return work()
+        except OperationalError as error:
+            if "locked" not in str(error.orig):
+                raise
+            session.rollback()
+        finally:
+            _ON_LOOP.reset(on_loop)
+            writers.release()
+    with anyio.CancelScope(shield=True):  # a write once begun is finished for a dropped client
         result = await run_in_threadpool(work)
     return result
 

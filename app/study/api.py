@@ -15,7 +15,7 @@ from app.answers.checks import checklist, checklist_json
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.cards.queries import get_card_or_404
 from app.content.schema import Kebab
-from app.db import SessionDep, write
+from app.db import SessionDep, in_request, write, write_in_request
 from app.deps import ContextDep, NowDep, UserIdDep
 from app.problems import service as problems
 from app.problems.parse import MAX_PROBLEM_ANSWER_CHARS
@@ -43,7 +43,7 @@ class ReviewIn(BaseModel):
 
 
 @router.get("/study/next")
-def next_card(
+async def next_card(
     session: SessionDep,
     ctx: ContextDep,
     filters: FiltersDep,
@@ -52,7 +52,8 @@ def next_card(
     ahead: AheadQuery = False,
 ) -> dict[str, Any]:
     """The next card with its four previewed intervals and a review_token, or what is next."""
-    return view.build(session, ctx, StudyScope.of(filters, mode_asked(mode, ahead)), now).as_json()
+    scope = StudyScope.of(filters, mode_asked(mode, ahead))
+    return await in_request(session, lambda: view.build(session, ctx, scope, now).as_json())
 
 
 def refit_later(
@@ -66,7 +67,7 @@ def refit_later(
 
 
 @router.post("/reviews")
-def post_review(
+async def post_review(
     request: Request,
     background: BackgroundTasks,
     session: SessionDep,
@@ -75,20 +76,24 @@ def post_review(
     answer: ReviewIn,
 ) -> dict[str, Any]:
     """Grade a card; repeating a review_token returns the first answer's result (one log row)."""
-    result = reviews.grade(
-        session,
-        ctx,
-        answer.card_id,
-        answer.rating,
-        now,
-        review_token=answer.review_token,
-        duration_ms=answer.duration_ms,
-        mode=StudyMode.CRAM if answer.cram else StudyMode.NORMAL,
-        answer_text=answer.answer,
-        problem=problems.review_entry(
-            session, ctx.user_id, answer.card_id, answer.answer or ""
-        ),
-    )
+
+    def grade() -> reviews.ReviewResult:
+        return reviews.grade(
+            session,
+            ctx,
+            answer.card_id,
+            answer.rating,
+            now,
+            review_token=answer.review_token,
+            duration_ms=answer.duration_ms,
+            mode=StudyMode.CRAM if answer.cram else StudyMode.NORMAL,
+            answer_text=answer.answer,
+            problem=problems.review_entry(
+                session, ctx.user_id, answer.card_id, answer.answer or ""
+            ),
+        )
+
+    result = await write_in_request(session, grade)
     refit_later(request, background, ctx, now)
     return result.as_json()
 
