@@ -222,3 +222,22 @@ def test_htmx_history_restore_gets_the_whole_page(client):
     headers = {**HTMX, "HX-History-Restore-Request": "true"}
     page = client.get("/demos/softmax?temperature=2", headers=headers)
     assert page.status_code == 200 and "<html" in page.text and "hx-swap-oob" not in page.text
+
+
+def test_a_demo_at_its_defaults_is_computed_once_and_other_parameters_each_time(
+    client, monkeypatch
+):
+    demo = all_demos()["attention"]
+    calls: list[DemoParams] = []
+    counted = Demo(**{**demo.__dict__, "compute": lambda p: calls.append(p) or demo.compute(p)})
+    monkeypatch.setattr(routes, "get_demo", lambda slug: counted if slug == demo.slug else None)
+    routes._at_defaults.cache_clear()
+    first = client.get("/demos/attention", headers=HTML)
+    again = client.get("/demos/attention", headers=HTML)
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    assert client.post("/api/demos/attention", json={}).json() == demo.compute(demo.params())
+    assert calls == [demo.params()]  # the page twice and the API: one computation
+    other = client.get("/demos/attention?length=4", headers=HTML)
+    client.get("/demos/attention?length=4", headers=HTML)
+    assert other.status_code == 200 and len(calls) == 3
+    routes._at_defaults.cache_clear()
