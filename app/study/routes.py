@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, select
 
 from app.cards.visibility import visible_to
 from app.content.schema import LEVELS
-from app.db import SessionDep, in_request, write, write_in_request
+from app.db import SessionDep, write
 from app.demos.links import demo_links
 from app.deps import ContextDep, NowDep
 from app.models import Card, Topic
@@ -116,7 +116,7 @@ def _back_to_study(scope: StudyScope, **extra: str) -> str:
 
 
 @router.get("/study", response_class=HTMLResponse)
-async def study_page(
+def study_page(
     request: Request,
     session: SessionDep,
     ctx: ContextDep,
@@ -135,10 +135,7 @@ async def study_page(
     message = f"Undid your answer to {undone}." if undone else None
     last = Recorded(card, recorded) if recorded and card else None
     scope = StudyScope.of(filters, mode_asked(mode, ahead))
-    return await in_request(
-        session,
-        lambda: _study_page(request, session, ctx, scope, now, message=message, recorded=last),
-    )
+    return _study_page(request, session, ctx, scope, now, message=message, recorded=last)
 
 
 CardIdForm = Annotated[str, Form(max_length=100)]
@@ -160,7 +157,7 @@ def _refused(
 
 
 @router.post("/study/review", response_class=HTMLResponse)
-async def review_form(
+def review_form(
     request: Request,
     background: BackgroundTasks,
     session: SessionDep,
@@ -177,33 +174,29 @@ async def review_form(
 
     A practice problem's grade carries the typed answer; its draw is logged with it.
     """
-    value = int(rating) if rating.strip().lstrip("-").isdigit() else -1
-    duration = int(duration_ms) if duration_ms.strip().isdigit() else None
-
-    def grade_and_show_next() -> Response:
-        try:
-            reviews.grade(
-                session,
-                ctx,
-                card_id,
-                value,
-                now,
-                review_token=review_token,
-                duration_ms=duration,
-                mode=scope.mode,
-                answer_text=answer or None,
-                problem=problems.review_entry(session, ctx.user_id, card_id, answer),
-            )
-        except reviews.StudyError as error:
-            return _refused(request, session, ctx, now, scope, error)
-        refit_later(request, background, ctx, now)
-        if is_htmx(request):
-            last = Recorded(card_id, value)
-            return _study_page(request, session, ctx, scope, now, recorded=last)
-        back = _back_to_study(scope, recorded=str(value), card=card_id)
-        return RedirectResponse(back, status_code=303)
-
-    return await write_in_request(session, grade_and_show_next)
+    try:
+        value = int(rating) if rating.strip().lstrip("-").isdigit() else -1
+        duration = int(duration_ms) if duration_ms.strip().isdigit() else None
+        reviews.grade(
+            session,
+            ctx,
+            card_id,
+            value,
+            now,
+            review_token=review_token,
+            duration_ms=duration,
+            mode=scope.mode,
+            answer_text=answer or None,
+            problem=problems.review_entry(session, ctx.user_id, card_id, answer),
+        )
+    except reviews.StudyError as error:
+        return _refused(request, session, ctx, now, scope, error)
+    refit_later(request, background, ctx, now)
+    if is_htmx(request):
+        last = Recorded(card_id, value)
+        return _study_page(request, session, ctx, scope, now, recorded=last)
+    back = _back_to_study(scope, recorded=str(value), card=card_id)
+    return RedirectResponse(back, status_code=303)
 
 
 @router.post("/study/more-new", response_class=HTMLResponse)

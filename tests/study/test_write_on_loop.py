@@ -40,7 +40,8 @@ def test_a_grade_waits_for_another_process_without_holding_up_other_requests(
     assert answers == [200]
     session.rollback()
     assert session.scalar(select(func.count()).select_from(ReviewLog)) == 1
-    # With the file free, grades (the API's and the study page's) take the loop's path.
+    # With the file free, a grade is taken at once (the API's on the loop, the form's in the
+    # threadpool).
     assert client.post("/api/reviews", json={**answer, "review_token": "t2"}).status_code == 200
     form = {"card_id": card, "rating": "4", "review_token": "t3"}
     assert client.post("/study/review", data=form, follow_redirects=False).status_code == 303
