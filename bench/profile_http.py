@@ -35,7 +35,8 @@ def profile(pid: int, url: str, seconds: int) -> list[tuple[list[str], int]]:
         stacks = []
         for line in out.read_text().splitlines():
             frames, _, count = line.rpartition(" ")
-            stacks.append((frames.split(";"), int(count)))
+            if count.isdigit():  # a frame's name can hold a line break (SQLAlchemy's wrappers)
+                stacks.append((frames.split(";"), int(count)))
         return stacks
 
 
