@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Query
 from starlette.concurrency import run_in_threadpool
 
+from app.content.schema import LEVELS
 from app.db import SessionDep
 from app.deps import MAX_ROW_ID, NowDep, UserIdDep
 from app.plans.queries import recall_target
@@ -19,6 +20,7 @@ from app.study.scope import Filters, StudyMode, StudyScope
 # A topic, level or tag as the queue's filters carry it (empty: no filter). Anything else is a
 # 422 before a query: PostgreSQL refuses a NUL character in a parameter.
 ID_OR_EMPTY = r"^[a-z0-9-]*$"
+LEVEL_OR_EMPTY = f"^({'|'.join(LEVELS)})?$"  # a level is one of a closed set
 
 InterviewDateQuery = Annotated[
     int | None,
@@ -31,7 +33,7 @@ async def get_filters(
     user_id: UserIdDep,
     now: NowDep,
     topic: Annotated[str | None, Query(max_length=64, pattern=ID_OR_EMPTY)] = None,
-    level: Annotated[str | None, Query(max_length=20, pattern=ID_OR_EMPTY)] = None,
+    level: Annotated[str | None, Query(max_length=20, pattern=LEVEL_OR_EMPTY)] = None,
     tag: Annotated[str | None, Query(max_length=100, pattern=ID_OR_EMPTY)] = None,
     interview_date: InterviewDateQuery = None,
 ) -> Filters:

@@ -121,6 +121,11 @@ def test_bad_input_gets_422_404_409_never_500(study_client: TestClient, session:
     assert form.status_code == 422 and "rating must be" in form.text
     assert study_client.post("/api/reviews/undo").status_code == 409
     assert _logs(session) == 0
+    # A level is one of three: anything else is refused naming the field, not an empty queue.
+    unknown = study_client.get("/api/study/next?level=zzz")
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "level"]
+    assert study_client.get("/api/study/next?level=advanced").status_code == 200
+    assert study_client.get("/study?level=").status_code == 200
 
 
 def test_undo_restores_state_and_deletes_log(
