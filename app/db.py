@@ -129,7 +129,8 @@ def _sqlite_writers(session: Session) -> threading.RLock | None:
     engine = session.get_bind().engine
     if engine.dialect.name != "sqlite":
         return None
-    return _SQLITE_WRITERS.setdefault(str(engine.url.database), threading.RLock())
+    path = str(engine.url.database)
+    return _SQLITE_WRITERS.get(path) or _SQLITE_WRITERS.setdefault(path, threading.RLock())
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -137,9 +137,12 @@ def run_demo(demo: Demo, params: DemoParams) -> tuple[dict[str, Any], dict[str, 
     to 10 ms for the training demos. Other parameters are computed each time (at their
     largest a result runs to megabytes).
     """
-    if params == demo.params():
-        return _at_defaults(demo.slug)
-    return _computed(demo, params)
+    return _at_defaults(demo.slug) if params == demo.params() else _computed(demo, params)
+
+
+def demo_result(demo: Demo, params: DemoParams) -> dict[str, Any]:
+    """The JSON result alone (the API draws nothing), kept at the defaults as ``run_demo``."""
+    return _at_defaults(demo.slug)[0] if params == demo.params() else demo.compute(params)
 
 
 @cache
@@ -228,7 +231,7 @@ def demo_api(slug: str, payload: Annotated[dict[str, Any] | None, Body()] = None
     except ValidationError as exc:
         raise RequestValidationError(_located(exc.errors())) from exc
     try:
-        result, _ = run_demo(demo, params)
+        result = demo_result(demo, params)
     except COMPUTE_ERRORS as exc:
         error = {"loc": ("body",), "msg": str(exc), "type": "value_error"}
         raise RequestValidationError([error]) from exc

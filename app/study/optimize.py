@@ -77,39 +77,35 @@ def timed_training_items(
     each item comes with the time of its last answer, for a split by time. The histories are
     kept as numbers until the cards are chosen, so a long log costs megabytes, not gigabytes.
     """
-    cards: list[tuple[array[int], array[int], array[float]]] = []
-    weights = []  # per card: the reviews its items hold
+    cards: list[tuple[array[int], array[int], array[int], array[float]]] = []
     for history in histories:
-        ratings, deltas, ends = array("B"), array("l"), array("d")
+        # Per card: ratings and deltas; for each item, its length and the time it ends.
+        ratings, deltas, lengths, ends = array("B"), array("l"), array("l"), array("d")
         previous = None
         for rating, at in history:
             day = calendar.day_of(at)
             delta = 0 if previous is None else (day - previous).days
             ratings.append(rating)
             deltas.append(delta)
-            if delta > 0:  # an item ends here: its time, and (by position) its length
+            if delta > 0:
+                lengths.append(len(ratings))
                 ends.append(at.timestamp())
             previous = day
         if ends:
-            cards.append((ratings, deltas, ends))
-            weights.append(_item_reviews(deltas))
+            cards.append((ratings, deltas, lengths, ends))
     kept, room = [], budget
     for card in np.random.default_rng(0).permutation(len(cards)).tolist():
-        if weights[card] <= room:
+        weight = sum(cards[card][2])  # the reviews its items hold
+        if weight <= room:
             kept.append(card)
-            room -= weights[card]
+            room -= weight
     items = []
     for card in sorted(kept):
-        ratings, deltas, ends = cards[card]
+        ratings, deltas, lengths, ends = cards[card]
         reviews = [FSRSReview(r, d) for r, d in zip(ratings, deltas, strict=True)]
-        lengths = [k + 1 for k, d in enumerate(deltas) if d > 0]
         for length, at in zip(lengths, ends, strict=True):
             items.append((datetime.fromtimestamp(at, UTC), FSRSItem(reviews[:length])))
     return items
-
-
-def _item_reviews(deltas: Sequence[int]) -> int:
-    return sum(k + 1 for k, d in enumerate(deltas) if d > 0)
 
 
 def training_items(
