@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Annotated, TypeVar
+from weakref import WeakKeyDictionary
 
 import anyio
 from alembic import command
@@ -29,6 +30,23 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # As many pooled connections as anyio has worker threads for sync handlers (40), so no request
 # under load opens (and sets the pragmas of) a connection that the pool then throws away.
 SQLITE_POOL_SIZE = 40
+
+
+def per_engine(make: Callable[[], T]) -> Callable[[Engine], T]:
+    """One ``make()`` per engine (per database), made at its first use and gone with the engine:
+    what a process keeps in memory of a database (``app.cards.bank_cache``,
+    ``app.study.user_cache``) is never read for another."""
+    made: WeakKeyDictionary[Engine, T] = WeakKeyDictionary()
+    lock = threading.Lock()
+
+    def of(engine: Engine) -> T:
+        with lock:
+            value = made.get(engine)
+            if value is None:
+                value = made[engine] = make()
+            return value
+
+    return of
 
 
 def make_engine(settings: Settings) -> Engine:

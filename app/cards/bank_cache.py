@@ -16,10 +16,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+
+from app.db import per_engine
 
 T = TypeVar("T")
 
@@ -53,16 +53,7 @@ class BankCache:
         return value
 
 
-_caches: WeakKeyDictionary[Engine, BankCache] = WeakKeyDictionary()
-_caches_lock = threading.Lock()
-
-
-def _cache_of(engine: Engine) -> BankCache:
-    with _caches_lock:
-        cache = _caches.get(engine)
-        if cache is None:
-            cache = _caches[engine] = BankCache()
-        return cache
+_cache_of = per_engine(BankCache)
 
 
 def bank_revision(session: Session) -> int:

@@ -8,15 +8,29 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.plans import logic, queries
-from app.plans.models import InterviewDate
+from app.study.days import StudyCalendar
 from app.study.preferences import user_context
+from app.study.user_cache import Until, cached_for_user
 
 
 @dataclass(frozen=True)
 class NextInterview:
-    row: InterviewDate
+    date_id: int
+    name: str
     countdown: str
     days_left: int
+    readiness: float
+    not_learned: int
+
+
+@dataclass(frozen=True)
+class _Forecast:
+    """What the clock cannot change about the next date until it passes."""
+
+    date_id: int
+    name: str
+    at: datetime
+    calendar: StudyCalendar
     readiness: float
     not_learned: int
 
@@ -36,19 +50,47 @@ def countdown(at: datetime, now: datetime) -> str:
 def next_interview(
     session: Session, user_id: int, now: datetime, *, default_zone: str | None = None
 ) -> NextInterview | None:
-    """The soonest interview date to come, with what FSRS predicts for it; None if none."""
-    row = queries.next_date(session, user_id, now)
-    if row is None:
+    """The soonest interview date to come, with what FSRS predicts for it; None if none.
+
+    The forecast is kept until a write or the date's passing changes it
+    (``app.study.user_cache``); the countdown is the request's own.
+    """
+    forecast = cached_for_user(
+        session,
+        user_id,
+        ("next interview", default_zone),
+        now,
+        lambda: _forecast(session, user_id, now, default_zone),
+    )
+    if forecast is None:
         return None
+    return NextInterview(
+        date_id=forecast.date_id,
+        name=forecast.name,
+        countdown=countdown(forecast.at, now),
+        days_left=(forecast.calendar.day_of(forecast.at) - forecast.calendar.day_of(now)).days,
+        readiness=forecast.readiness,
+        not_learned=forecast.not_learned,
+    )
+
+
+def _forecast(
+    session: Session, user_id: int, now: datetime, default_zone: str | None
+) -> Until[_Forecast | None]:
+    row = queries.next_date(session, user_id, now)
+    if row is None:  # until a date is added, a write
+        return Until(None, until=None)
     ctx = user_context(session, user_id, default_zone)
     scope = queries.scope_of(row)
     result = logic.forecast(
         ctx.config, queries.scope_cards(session, user_id, scope), scope.weights, row.at
     )
-    return NextInterview(
-        row=row,
-        countdown=countdown(row.at, now),
-        days_left=(ctx.calendar.day_of(row.at) - ctx.calendar.day_of(now)).days,
+    forecast = _Forecast(
+        date_id=row.id,
+        name=row.name,
+        at=row.at,
+        calendar=ctx.calendar,
         readiness=result.overall,
         not_learned=len(result.not_learned),
     )
+    return Until(forecast, until=row.at)  # then the next date is the next one

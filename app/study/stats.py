@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from app.study.preferences import UserContext, user_context
 from app.study.scheduler import LogKind, Rating, State, forgetting_curve_constants
 from app.study.scope import Filters
 from app.study.stats_time import epoch_seconds
+from app.study.user_cache import Until, cached_for_user
 
 KINDS = tuple(LogKind)
 RANGES = (30, 90, 365)
@@ -128,27 +130,66 @@ def _share(passed: int, total: int) -> float | None:
 def dashboard(
     session: Session, user_id: int, now: datetime, *, default_zone: str | None = None
 ) -> dict[str, Any]:
-    """The home page's numbers: due now, new today, done today, streak, 30-day retention."""
+    """The home page's numbers: due now, new today, done today, streak, 30-day retention.
+
+    Kept until a write or the clock can change them (``app.study.user_cache``): a home page
+    read again costs one query instead of a dozen.
+    """
+    numbers, zone_name = cached_for_user(
+        session,
+        user_id,
+        ("dashboard", default_zone),
+        now,
+        lambda: _dashboard_numbers(session, user_id, now, default_zone),
+    )
+    return {**numbers, "next_due_label": local_time(numbers["next_due"], zone_name, now)}
+
+
+def _dashboard_numbers(
+    session: Session, user_id: int, now: datetime, default_zone: str | None
+) -> Until[tuple[MappingProxyType[str, Any], str]]:
     ctx = user_context(session, user_id, default_zone)
     counts = queue.counts(session, ctx, Filters(), now)
-    start, _ = ctx.calendar.day_bounds(now)
+    start, day_end = ctx.calendar.day_bounds(now)
+    window = now - timedelta(days=RETENTION_DAYS)
     # Today and the 30 days of retention in one read: [now - 30 days, start), [start, ...).
-    month, today = range_counts(
-        session, ctx.user_id, [now - timedelta(days=RETENTION_DAYS), start, FAR_FUTURE]
-    )
+    month, today = range_counts(session, ctx.user_id, [window, start, FAR_FUTURE])
     studied_today = int(sum(today[COLUMNS.index(kind)] for kind in KINDS if kind != LogKind.CRAM))
     passed, total = (int((month + today)[COLUMNS.index(c)]) for c in ("review_passed", "review"))
-    next_due = queue.next_due(session, ctx, Filters(), now)
-    return {
+    numbers = {
         "due_now": counts.learning + counts.review,
         "new_available_today": counts.new,
         "reviews_today": studied_today,
         "streak_days": study_streak(session, ctx, now),
         "retention_30d": _share(passed, total),
         "retention_30d_reviews": total,
-        "next_due": next_due,
-        "next_due_label": local_time(next_due, ctx.zone_name, now),
+        "next_due": queue.next_due(session, ctx, Filters(), now),
     }
+    changes = [day_end, *_next_state_changes(session, ctx.user_id, now)]
+    oldest = session.execute(
+        select(func.min(ReviewLog.reviewed_at)).where(
+            ReviewLog.user_id == ctx.user_id, ReviewLog.reviewed_at >= window
+        )
+    ).scalar()
+    if oldest is not None:  # the retention window moves past it
+        changes.append(oldest + timedelta(days=RETENTION_DAYS))
+    return Until((MappingProxyType(numbers), ctx.zone_name), until=min(changes))
+
+
+def _next_state_changes(session: Session, user_id: int, now: datetime) -> list[datetime]:
+    """When the clock alone next changes what is due: a card falling due (a learning step ends,
+    the next card's time comes) and a burial ending, for any card of the user."""
+    due = session.execute(
+        select(func.min(ReviewState.due)).where(
+            ReviewState.user_id == user_id, ReviewState.due > now
+        )
+    ).scalar()
+    buried = session.execute(
+        select(func.min(ReviewState.buried_until)).where(
+            ReviewState.user_id == user_id, ReviewState.buried_until > now
+        )
+    ).scalar()
+    return [moment for moment in (due, buried) if moment is not None]
 
 
 @dataclass(frozen=True)
