@@ -60,9 +60,14 @@ def scaled(limit: int, share: float) -> int:
 def load(session: Session, user_id: int) -> EasyDaysIn:
     """The user's easy days; every day normal when none were saved."""
     row = session.get(EasyDays, user_id)
-    if row is None:
+    return of_percents(None if row is None else row.percents)
+
+
+def of_percents(percents: list[int] | None) -> EasyDaysIn:
+    """The easy days a stored row's percents give; every day normal without a row."""
+    if percents is None:
         return NORMAL
-    return EasyDaysIn(**dict(zip(WEEKDAYS, row.percents, strict=True)))
+    return EasyDaysIn(**dict(zip(WEEKDAYS, percents, strict=True)))
 
 
 def save(session: Session, user_id: int, days: EasyDaysIn) -> None:
