@@ -63,6 +63,8 @@ class Card(Base):
         Index("ix_cards_listing", "retired", "topic_id", "position", "owner_id", "level", "id"),
         # The card's side of a join from its review state or log (due counts, /stats by topic).
         Index("ix_cards_id_retired_topic_id", "id", "retired", "topic_id"),
+        # The next new card: the first unseen one in bank order, found without a sort.
+        Index("ix_cards_new_order", "retired", "position", "id", "owner_id", "topic_id", "level"),
     )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
