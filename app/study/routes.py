@@ -16,6 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import String, cast, select
 
+from app.cards.bank_cache import cached
 from app.cards.visibility import visible_to
 from app.content.schema import LEVELS
 from app.db import SessionDep, write
@@ -99,15 +100,31 @@ class Recorded:
         return RATING_LABELS[Rating(self.rating)]
 
 
-def study_picker(session: SessionDep, user_id: int) -> dict[str, Any]:
-    """What the study screen's topic / level / tag picker offers: the tags of the cards the user
-    sees (never another user's own cards), each distinct tag list decoded once."""
-    topics = session.scalars(select(Topic).order_by(Topic.position, Topic.id)).all()
-    tag_lists = session.scalars(
-        select(cast(Card.tags, String)).where(visible_to(user_id)).distinct()
-    )
-    tags = sorted({t for text in tag_lists for t in json.loads(text or "[]")})
-    return {"topics": topics, "levels": LEVELS, "tags": tags}
+@dataclass(frozen=True)
+class Picker:
+    """What the study screen's topic / level / tag picker offers."""
+
+    topics: tuple[tuple[str, str], ...]  # (id, title) in bank order
+    levels: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def study_picker(session: SessionDep, user_id: int) -> Picker:
+    """The picker's topics and the tags of the cards the user sees (never another user's own
+    cards), kept with the bank (``app.cards.bank_cache``): reading every card's tags was 10 ms
+    of a study screen at 10,000 cards."""
+
+    def read() -> Picker:
+        topics = session.execute(
+            select(Topic.id, Topic.title).order_by(Topic.position, Topic.id)
+        ).all()
+        tag_lists = session.scalars(
+            select(cast(Card.tags, String)).where(visible_to(user_id)).distinct()
+        )
+        tags = sorted({t for text in tag_lists for t in json.loads(text or "[]")})
+        return Picker(tuple((t.id, t.title) for t in topics), tuple(LEVELS), tuple(tags))
+
+    return cached(session, ("study picker", user_id), read)
 
 
 def _back_to_study(scope: StudyScope, **extra: str) -> str:

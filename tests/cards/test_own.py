@@ -183,3 +183,16 @@ def test_a_topic_id_past_the_column_or_a_nul_is_refused_before_anything_is_writt
         assert fields & {"topic", "question"}
     assert study_client.post("/api/cards", json=card_body(topic="t" * 64)).status_code == 201
     assert session.scalar(select(func.count()).where(Card.owner_id.isnot(None))) == 1
+
+
+def test_the_study_pickers_topics_and_tags_show_a_new_own_card_at_once(
+    study_client: TestClient, card_body: Callable[..., Any]
+) -> None:
+    """The picker is kept with the bank's revision, which the new card's row moves."""
+    before = study_client.get("/study").text
+    assert '<option value="my-notes">' not in before and '<option value="adam-only">' not in before
+    body = card_body(tags=["adam-only"])
+    assert study_client.post("/api/cards", json=body).status_code == 201
+    after = study_client.get("/study").text
+    assert '<option value="my-notes">My notes</option>' in after
+    assert '<option value="adam-only">' in after
