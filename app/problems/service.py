@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from app.cards.bank_cache import cached
 from app.content.schema import is_card_id
 from app.demos.links import demo_href
 from app.errors import NotFound
@@ -236,15 +237,28 @@ def check_for_review(
     return ProblemCheck(card_id, typed, posed, checked, None, duration, rating, shown_at)
 
 
+def problem_card_ids(session: Session) -> frozenset[str]:
+    """The cards that pose a practice problem, kept with the bank (``app.cards.bank_cache``): a
+    card's problem is stored after its answer, so reading it at each grade read the whole row
+    (a tenth of a grade at 10,000 cards)."""
+
+    def read() -> frozenset[str]:
+        stored = cast(Card.problem, String)  # None is stored as JSON null, or as SQL NULL
+        posing = select(Card.id).where(stored.is_not(None), stored != "null")
+        return frozenset(session.scalars(posing))
+
+    return cached(session, "problem cards", read)
+
+
 def review_entry(session: Session, user_id: int, card_id: str, typed: str) -> dict[str, Any] | None:
     """What the review log keeps of a problem answer: seed, params, expected, correct.
 
     None for a plain card. Computed before the log row is written, so the seed is the one
     the user was shown.
     """
-    card = session.get(Card, card_id) if is_card_id(card_id) else None
-    if card is None or not card.problem:
-        return None
+    if card_id not in problem_card_ids(session):
+        return None  # a plain card (or none): the whole card is not loaded for every grade
+    card = session.get_one(Card, card_id)
     posed = pose_for_review(session, user_id, card)
     if posed is None:
         return None

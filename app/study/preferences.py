@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.config import DEFAULT_LEECH_THRESHOLD
@@ -116,7 +117,10 @@ def load(session: Session, user_id: int) -> StudySettings:
     return _settings_of(session.get(UserSettings, user_id))
 
 
-def _settings_of(row: UserSettings | None) -> StudySettings:
+SETTINGS_ROW = select(*UserSettings.__table__.c).where(UserSettings.user_id == bindparam("user_id"))
+
+
+def _settings_of(row: UserSettings | Row[Any] | None) -> StudySettings:
     if row is None:
         return StudySettings()
     return StudySettings(
@@ -136,7 +140,7 @@ def fsrs_parameters(session: Session, user_id: int) -> list[float] | None:
     return _parameters_of(session.get(UserSettings, user_id))
 
 
-def _parameters_of(row: UserSettings | None) -> list[float] | None:
+def _parameters_of(row: UserSettings | Row[Any] | None) -> list[float] | None:
     return None if row is None or not row.fsrs_parameters else list(row.fsrs_parameters)
 
 
@@ -236,7 +240,12 @@ class UserContext:
 def user_context(
     session: Session, user_id: int, default_zone: str | None = None, *, enable_fuzzing: bool = True
 ) -> UserContext:
-    row = session.get(UserSettings, user_id)  # once: a missing row is not remembered
+    # Once, as plain values: the ORM's get of the row cost four times the query (105 -> 28 µs),
+    # on every study request. A missing row is not remembered. A read on the connection does
+    # not flush, so settings saved in this session but not yet flushed are flushed first.
+    if session.new or session.dirty:
+        session.flush()
+    row = session.connection().execute(SETTINGS_ROW, {"user_id": user_id}).first()
     return UserContext(
         user_id,
         _settings_of(row),

@@ -119,7 +119,7 @@ def _check_input(rating: int, token: str, duration_ms: int | None) -> None:
 OWNER_AND_RETIRED = select(Card.owner_id, Card.retired).where(Card.id == bindparam("card_id"))
 
 
-ANSWER_OF_TOKEN = select(ReviewLog).where(
+ANSWER_OF_TOKEN = select(ReviewLog.id).where(
     ReviewLog.user_id == bindparam("user_id"), ReviewLog.review_token == bindparam("token")
 )
 
@@ -155,10 +155,15 @@ def grade(
     """
     _check_input(rating, review_token, duration_ms)
     with write(session, ctx.user_id):
-        earlier = session.scalars(
-            ANSWER_OF_TOKEN, {"user_id": ctx.user_id, "token": review_token}
-        ).first()
-        if earlier is not None:
+        # The id, on the connection: an ORM query that almost always finds nothing cost
+        # three times the query itself.
+        earlier_id = (
+            session.connection()
+            .execute(ANSWER_OF_TOKEN, {"user_id": ctx.user_id, "token": review_token})
+            .scalar()
+        )
+        if earlier_id is not None:
+            earlier = session.get_one(ReviewLog, earlier_id)
             if earlier.card_id != card_id:
                 raise Conflict("this review_token was already used for another card")
             return _result(earlier, duplicate=True)
