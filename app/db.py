@@ -224,6 +224,15 @@ def migrated_session(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
+def read_connection(session: Session) -> Connection:
+    """The session's connection, for a hot read of plain values rather than ORM rows (an ORM
+    get of one row cost three to four times its query). A read on the connection does not
+    flush, so what the session holds unflushed is flushed first."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
+
+
 SCHEMA_REVISION = text("SELECT version_num FROM alembic_version")
 
 

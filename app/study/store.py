@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
+from app.db import read_connection
 from app.models import ReviewState
 from app.study.scheduler import NEW_CARD, CardState, State
 
 
-def card_state(row: ReviewState | None) -> CardState:
+def card_state(row: ReviewState | Row[Any] | None) -> CardState:
     """The scheduler's view of a row; no row, or a row never reviewed, is a new card."""
     if row is None or row.reps == 0:
         return NEW_CARD
@@ -28,6 +31,17 @@ def card_state(row: ReviewState | None) -> CardState:
 
 def get_row(session: Session, user_id: int, card_id: str) -> ReviewState | None:
     return session.get(ReviewState, (user_id, card_id))
+
+
+STATE_ROW = select(*ReviewState.__table__.c).where(
+    ReviewState.user_id == bindparam("user_id"), ReviewState.card_id == bindparam("card_id")
+)
+
+
+def read_state(session: Session, user_id: int, card_id: str) -> CardState:
+    """A card's state for a read (a preview), from its row's plain values."""
+    params = {"user_id": user_id, "card_id": card_id}
+    return card_state(read_connection(session).execute(STATE_ROW, params).first())
 
 
 def ensure_row(session: Session, user_id: int, card_id: str, now: datetime) -> ReviewState:

@@ -141,7 +141,7 @@ def _s(n: int) -> str:
 def preview_grades(session: Session, ctx: UserContext, card_id: str, now: datetime) -> list[Grade]:
     """The four grades with the interval FSRS would give the card now (raises
     ``SCHEDULING_ERRORS`` for a stored state it cannot continue from)."""
-    state = store.card_state(store.get_row(session, ctx.user_id, card_id))
+    state = store.read_state(session, ctx.user_id, card_id)
     intervals = preview(ctx.config, state, now, ctx.fuzz_key(card_id))
     return [Grade(int(r), RATING_LABELS[r], interval) for r, interval in intervals.items()]
 
