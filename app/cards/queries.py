@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.cards.bank_cache import cached
 from app.cards.visibility import visible_to
 from app.content.schema import is_card_id
+from app.demos.links import demo_links
 from app.errors import NotFound
 from app.models import Card, Topic
 
@@ -100,6 +102,48 @@ def get_card_or_404(session: Session, card_id: str, user_id: int) -> Card:
     return card
 
 
+@dataclass(frozen=True)
+class CardView:
+    """A card as its page shows it, as plain data (the bank cache keeps it across requests)."""
+
+    id: str
+    topic_id: str
+    question: str
+    answer_html: str
+    level: str
+    position: int
+    owner_id: int | None
+    tags: tuple[str, ...]
+    key_points: tuple[str, ...]
+    follow_ups: tuple[str, ...]
+    references: tuple[str, ...]
+    demo_links: tuple[Mapping[str, Any], ...]
+
+
+def card_view(session: Session, card_id: str, user_id: int) -> CardView:
+    """The card for its page, if the user may see it (else ``NotFound``), kept with the bank:
+    loading the card's row was a seventh of a card page."""
+
+    def read() -> CardView:
+        card = get_card_or_404(session, card_id, user_id)
+        return CardView(
+            id=card.id,
+            topic_id=card.topic_id,
+            question=card.question,
+            answer_html=card.answer_html,
+            level=card.level,
+            position=card.position,
+            owner_id=card.owner_id,
+            tags=tuple(card.tags),
+            key_points=tuple(card.key_points),
+            follow_ups=tuple(card.follow_ups),
+            references=tuple(card.references),
+            demo_links=tuple(MappingProxyType(link) for link in demo_links(card)),
+        )
+
+    return cached(session, ("card view", card_id, user_id), read)
+
+
 def topic_cards(session: Session, topic_id: str, user_id: int) -> tuple[CardRow, ...]:
     """The topic's cards the user sees, in bank order (own cards after)."""
 
@@ -113,7 +157,7 @@ def topic_cards(session: Session, topic_id: str, user_id: int) -> tuple[CardRow,
 
 
 def neighbours(
-    session: Session, card: Card, user_id: int
+    session: Session, card: Card | CardView, user_id: int
 ) -> tuple[CardRow | None, CardRow | None]:
     """The previous and next card of the same topic, in bank order (own cards after)."""
     rows = topic_cards(session, card.topic_id, user_id)

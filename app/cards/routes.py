@@ -11,7 +11,7 @@ from app.cards.bank_cache import cached
 from app.cards.notes import get_note
 from app.cards.queries import (
     card_count,
-    get_card_or_404,
+    card_view,
     get_topic_or_404,
     neighbours,
     topic_cards,
@@ -22,7 +22,6 @@ from app.cards.reports import Reason
 from app.cards.search import SearchHit, search_cards
 from app.content.schema import LEVELS
 from app.db import SessionDep, in_request, schema_revision
-from app.demos.links import demo_links
 from app.deps import NowDep, UserIdDep
 from app.markdown import render_markdown
 from app.plans.summary import next_interview
@@ -88,7 +87,7 @@ async def card_page(
     """A card: the question, and the answer once revealed (htmx swap or plain link)."""
 
     def page() -> HTMLResponse:
-        card = get_card_or_404(session, card_id, user_id)
+        card = card_view(session, card_id, user_id)
         previous, following = neighbours(session, card, user_id)
         topic = get_topic_or_404(session, card.topic_id)
         note = get_note(session, user_id, card.id)
@@ -98,7 +97,7 @@ async def card_page(
             "revealed": reveal,
             "previous": previous,
             "next": following,
-            "demo_links": demo_links(card),
+            "demo_links": card.demo_links,
             "note_html": render_markdown(note) if note else "",
             "note": note,
             "user_id": user_id,

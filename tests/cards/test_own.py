@@ -196,3 +196,19 @@ def test_the_study_pickers_topics_and_tags_show_a_new_own_card_at_once(
     after = study_client.get("/study").text
     assert '<option value="my-notes">My notes</option>' in after
     assert '<option value="adam-only">' in after
+
+
+def test_a_card_page_shows_an_edit_and_a_fork_at_once(
+    study_client: TestClient, card_body: Callable[..., Any]
+) -> None:
+    """The card page is kept with the bank's revision, which every edit and fork moves."""
+    assert study_client.post("/api/cards", json=card_body(id="adam-sqrt")).status_code == 201
+    assert "normalizes each step" in study_client.get("/cards/adam-sqrt?reveal=true").text
+    edited = card_body(id="adam-sqrt", answer="Edited: the step is $m/\\sqrt{v}$ per weight.")
+    assert study_client.put("/api/cards/adam-sqrt", json=edited).status_code == 200
+    page = study_client.get("/cards/adam-sqrt?reveal=true").text
+    assert "Edited: the step is" in page and "normalizes each step" not in page
+    assert study_client.get("/cards/what-is-a-neuron").status_code == 200
+    assert study_client.post("/api/cards/what-is-a-neuron/fork").status_code == 201
+    assert study_client.get("/cards/what-is-a-neuron").status_code == 404  # the fork stands in
+    assert study_client.get("/cards/what-is-a-neuron-mine").status_code == 200
