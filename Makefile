@@ -41,6 +41,7 @@ bench: $(TEST_STAMP)  ## benchmarks: numbers printed, not asserted
 	$(BIN)/python bench/demos.py
 	$(BIN)/python bench/matcher_eval.py
 	$(BIN)/python -m bench.study_bench --scaling 10000,100000,1000000
+	$(BIN)/python bench/http_pages.py --db data/bench-1000000.db
 
 vendor:  ## re-fetch static/vendor from npm and verify SHA256SUMS
 	bash scripts/vendor.sh

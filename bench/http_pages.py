@@ -2,7 +2,10 @@
 
 Each row is also given as a ratio of a bare FastAPI + Jinja2 page (bench/bare_page.py) served
 by the same uvicorn in the same run, so a noisy machine moves both sides alike.
-Usage: python bench/http_pages.py [--seconds 10] [--connections 8 50]
+Usage: python bench/http_pages.py [--seconds 10] [--connections 8 50] [--db GENERATED_DB]
+
+With ``--db``, a copy of a bench/study_generate database is served as it is (10,000 cards and a
+million answers, say): the home page's dashboard and the next card then read that history.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,13 +26,22 @@ from pathlib import Path
 from serve import ROOT, free_port, running_server
 
 
-def pages() -> dict[str, str]:
-    card = sorted((ROOT / "content" / "training").glob("*.md"))[0].stem
+def pages(db: Path | None = None) -> dict[str, str]:
+    """The pages to load: of the bank in content/, or of a generated database's cards."""
+    if db is None:
+        topic, card = "training", sorted((ROOT / "content" / "training").glob("*.md"))[0].stem
+        query = "gradient+descent"
+    else:
+        with sqlite3.connect(db) as connection:
+            topic, card = connection.execute(
+                "SELECT topic_id, id FROM cards WHERE NOT retired ORDER BY position LIMIT 1"
+            ).fetchone()
+        query = "question"  # every generated card's question has the word
     return {
         "home": "/",
-        "topic page": "/topics/training",
+        "topic page": f"/topics/{topic}",
         "card page": f"/cards/{card}?reveal=true",
-        "search": "/search?q=gradient+descent",
+        "search": f"/search?q={query}",
         "study next (JSON)": "/api/study/next",
         "demo page": "/demos/attention",
         "healthz": "/healthz",
@@ -81,18 +95,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 50])
+    parser.add_argument("--db", type=Path, default=None, help="a bench/study_generate database")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
-    with bare_server() as bare, running_server() as base:
-        for connections in args.connections:
-            print(f"\nwrk: {connections} connections, {args.seconds} s per page, 1 uvicorn worker")
-            yardstick = wrk(bare, args.seconds, connections)
-            header = f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}"
-            print(f"{header} {'x bare':>7}")
-            print(_row("bare page", yardstick, yardstick))
-            for name, path in pages().items():
-                print(_row(name, wrk(base + path, args.seconds, connections), yardstick))
+    with tempfile.TemporaryDirectory() as tmp, bare_server() as bare:
+        url = None
+        if args.db is not None:  # a copy: the original stays as generated
+            served = Path(tmp) / "served.db"
+            shutil.copyfile(args.db, served)
+            url = f"sqlite:///{served}"
+        with running_server(url, load_content=args.db is None) as base:
+            run(bare, base, pages(args.db), args.seconds, args.connections)
+
+
+def run(bare: str, base: str, paths: dict[str, str], seconds: int, connections: list[int]) -> None:
+    for count in connections:
+        print(f"\nwrk: {count} connections, {seconds} s per page, 1 uvicorn worker")
+        yardstick = wrk(bare, seconds, count)
+        header = f"{'page':<18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}"
+        print(f"{header} {'x bare':>7}")
+        print(_row("bare page", yardstick, yardstick))
+        for name, path in paths.items():
+            print(_row(name, wrk(base + path, seconds, count), yardstick))
 
 
 def _row(name: str, r: dict[str, float], bare: dict[str, float]) -> str:

@@ -23,15 +23,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str | None = None, workers: int = 1) -> Iterator[str]:
-    """Yield the base URL of `dlcards serve` running on a free port; stop it afterwards."""
-    with server_process(database_url, workers) as (base, _process):
+def running_server(
+    database_url: str | None = None, workers: int = 1, *, load_content: bool = True
+) -> Iterator[str]:
+    """Yield the base URL of `dlcards serve` running on a free port; stop it afterwards.
+
+    ``load_content=False`` serves the database as it is (a bench/study_generate database, whose
+    generated cards are not files)."""
+    with server_process(database_url, workers, load_content=load_content) as (base, _process):
         yield base
 
 
 @contextmanager
 def server_process(
-    database_url: str | None = None, workers: int = 1
+    database_url: str | None = None, workers: int = 1, *, load_content: bool = True
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """As ``running_server``, with the server's process (to profile it)."""
     port = free_port()
@@ -44,6 +49,7 @@ def server_process(
             "DLCARDS_PORT": str(port),
             "DLCARDS_CONTENT_DIR": str(ROOT / "content"),
             "PYTHONPATH": str(ROOT),
+            "DLCARDS_LOAD_CONTENT_ON_START": str(load_content).lower(),
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve"],
