@@ -14,17 +14,7 @@ from app.study.user_cache import Until, cached_for_user
 
 
 @dataclass(frozen=True)
-class NextInterview:
-    date_id: int
-    name: str
-    countdown: str
-    days_left: int
-    readiness: float
-    not_learned: int
-
-
-@dataclass(frozen=True)
-class _Forecast:
+class DateForecast:
     """What the clock cannot change about the next date until it passes."""
 
     date_id: int
@@ -33,6 +23,13 @@ class _Forecast:
     calendar: StudyCalendar
     readiness: float
     not_learned: int
+
+
+@dataclass(frozen=True)
+class NextInterview:
+    forecast: DateForecast
+    countdown: str
+    days_left: int
 
 
 def countdown(at: datetime, now: datetime) -> str:
@@ -64,19 +61,17 @@ def next_interview(
     )
     if forecast is None:
         return None
+    calendar = forecast.calendar
     return NextInterview(
-        date_id=forecast.date_id,
-        name=forecast.name,
+        forecast=forecast,
         countdown=countdown(forecast.at, now),
-        days_left=(forecast.calendar.day_of(forecast.at) - forecast.calendar.day_of(now)).days,
-        readiness=forecast.readiness,
-        not_learned=forecast.not_learned,
+        days_left=(calendar.day_of(forecast.at) - calendar.day_of(now)).days,
     )
 
 
 def _forecast(
     session: Session, user_id: int, now: datetime, default_zone: str | None
-) -> Until[_Forecast | None]:
+) -> Until[DateForecast | None]:
     row = queries.next_date(session, user_id, now)
     if row is None:  # until a date is added, a write
         return Until(None, until=None)
@@ -85,7 +80,7 @@ def _forecast(
     result = logic.forecast(
         ctx.config, queries.scope_cards(session, user_id, scope), scope.weights, row.at
     )
-    forecast = _Forecast(
+    forecast = DateForecast(
         date_id=row.id,
         name=row.name,
         at=row.at,

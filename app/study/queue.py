@@ -321,10 +321,9 @@ def counts(
     """What is left today; ``today`` is the request's budget when the caller already read it."""
     today = today or budget(session, ctx, filters, now)
     shape, params = bound(ctx, filters)
-    params = {**_queue_params(ctx, params, now), "reviews_limit": today.review_left}
-    learning, review, new = session.execute(
-        _counts_statement(shape), {**params, "new_limit": today.new_left}
-    ).one()
+    limits = {"reviews_limit": today.review_left, "new_limit": today.new_left}
+    params = {**_queue_params(ctx, params, now), **limits}
+    learning, review, new = session.execute(_counts_statement(shape), params).one()
     return Counts(learning=int(learning), review=int(review), new=int(new))
 
 

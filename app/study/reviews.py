@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.answers.matcher import MAX_ANSWER_CHARS
 from app.content.schema import is_card_id
-from app.db import write
+from app.db import read_connection, write
 from app.errors import DomainError
 from app.models import Card, ReviewLog, ReviewState, Topic
 from app.study import store
@@ -155,13 +155,10 @@ def grade(
     """
     _check_input(rating, review_token, duration_ms)
     with write(session, ctx.user_id):
-        # The id, on the connection: an ORM query that almost always finds nothing cost
-        # three times the query itself.
-        earlier_id = (
-            session.connection()
-            .execute(ANSWER_OF_TOKEN, {"user_id": ctx.user_id, "token": review_token})
-            .scalar()
-        )
+        # The id, as a plain value: an ORM query that almost always finds nothing cost three
+        # times the query itself.
+        params = {"user_id": ctx.user_id, "token": review_token}
+        earlier_id = read_connection(session).execute(ANSWER_OF_TOKEN, params).scalar()
         if earlier_id is not None:
             earlier = session.get_one(ReviewLog, earlier_id)
             if earlier.card_id != card_id:

@@ -14,11 +14,12 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.cards.queries import card_count, card_topics
 from app.models import Card, ReviewLog, ReviewState, Topic
+from app.orm import UTCDateTime
 from app.study import queue
 from app.study.days import local_time
 from app.study.hours import (
@@ -156,6 +157,7 @@ def _dashboard_numbers(
     month, today = range_counts(session, ctx.user_id, [window, start, FAR_FUTURE])
     studied_today = int(sum(today[COLUMNS.index(kind)] for kind in KINDS if kind != LogKind.CRAM))
     passed, total = (int((month + today)[COLUMNS.index(c)]) for c in ("review_passed", "review"))
+    next_due = queue.next_due(session, ctx, Filters(), now)
     numbers = {
         "due_now": counts.learning + counts.review,
         "new_available_today": counts.new,
@@ -163,33 +165,33 @@ def _dashboard_numbers(
         "streak_days": study_streak(session, ctx, now),
         "retention_30d": _share(passed, total),
         "retention_30d_reviews": total,
-        "next_due": queue.next_due(session, ctx, Filters(), now),
+        "next_due": next_due,
     }
-    changes = [day_end, *_next_state_changes(session, ctx.user_id, now)]
-    oldest = session.execute(
-        select(func.min(ReviewLog.reviewed_at)).where(
-            ReviewLog.user_id == ctx.user_id, ReviewLog.reviewed_at >= window
-        )
-    ).scalar()
+    burial_ends, oldest = session.execute(
+        CLOCK_CHANGES, {"user_id": ctx.user_id, "now": now, "window": window}
+    ).one()
+    changes = [day_end, next_due, burial_ends]
     if oldest is not None:  # the retention window moves past it
         changes.append(oldest + timedelta(days=RETENTION_DAYS))
-    return Until((MappingProxyType(numbers), ctx.zone_name), until=min(changes))
+    # A card falling due (the next due time), a burial ending, an answer leaving the window,
+    # the study day ending: the first of them ends the value.
+    return Until(
+        (MappingProxyType(numbers), ctx.zone_name),
+        until=min(moment for moment in changes if moment is not None),
+    )
 
 
-def _next_state_changes(session: Session, user_id: int, now: datetime) -> list[datetime]:
-    """When the clock alone next changes what is due: a card falling due (a learning step ends,
-    the next card's time comes) and a burial ending, for any card of the user."""
-    due = session.execute(
-        select(func.min(ReviewState.due)).where(
-            ReviewState.user_id == user_id, ReviewState.due > now
-        )
-    ).scalar()
-    buried = session.execute(
-        select(func.min(ReviewState.buried_until)).where(
-            ReviewState.user_id == user_id, ReviewState.buried_until > now
-        )
-    ).scalar()
-    return [moment for moment in (due, buried) if moment is not None]
+CLOCK_CHANGES = select(
+    select(func.min(ReviewState.buried_until))
+    .where(ReviewState.user_id == queue.USER, ReviewState.buried_until > queue.NOW)
+    .scalar_subquery(),
+    select(func.min(ReviewLog.reviewed_at))
+    .where(
+        ReviewLog.user_id == queue.USER,
+        ReviewLog.reviewed_at >= bindparam("window", type_=UTCDateTime),
+    )
+    .scalar_subquery(),
+)
 
 
 @dataclass(frozen=True)

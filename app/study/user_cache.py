@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.db import per_engine
+from app.db import per_engine, read_connection
 
 T = TypeVar("T")
 
@@ -97,7 +97,9 @@ def cached_for_user(
 
     ``key`` names everything else the value depends on (the page, a default time zone).
     """
-    connection = session.connection()
+    # Flushed first: a value computed over unflushed writes must be kept under the revision
+    # they move to, never under the one before them.
+    connection = read_connection(session)
     row = connection.execute(REVISIONS, {"user_id": user_id}).first()
     if row is None:  # no such user: nothing to key on, and nothing worth keeping
         return compute().value
